@@ -1,0 +1,37 @@
+//! # gitops-toolkit
+//!
+//! The core of a Kubernetes-native CI/CD system as one dependency: Tekton-style pipelines
+//! and triggers, kustomize overlay rendering, Flux-style image policies with setter-based
+//! manifest rewriting, and a Flux/Argo-style GitOps reconcile loop.
+//!
+//! This crate is a facade: each module re-exports one focused crate of the workspace.
+//!
+//! | module | crate | what it does |
+//! |---|---|---|
+//! | [`pipeline`] | `pipeline-core` | Tekton `Pipeline`/`Task`/`PipelineRun`: validation, DAG, run state machine, runner |
+//! | [`triggers`] | `trigger-bindings` | Tekton Triggers `EventListener`: interceptors, bindings, templates |
+//! | [`kustomize`] | `kustomize-lite` | `kustomize build` as a library |
+//! | [`image`] | `image-policy` | Flux image policies and setter rewriting |
+//! | [`gitops`] | `gitops-core` | Flux/Argo sources, Kustomizations, reconcile plans, image automation |
+//!
+//! Every module sits behind a cargo feature of the same name (all on by default), plus
+//! `git` (gix-backed git sources, on by default) and `oci` (real registries via oci-client).
+//!
+//! The cores are pure: they never touch the network, the clock or threads. Hosts plug in
+//! executors, stores, git and registries through small adapter traits.
+
+#[cfg(feature = "gitops")]
+#[doc(inline)]
+pub use gitops_core as gitops;
+#[cfg(feature = "image")]
+#[doc(inline)]
+pub use image_policy as image;
+#[cfg(feature = "kustomize")]
+#[doc(inline)]
+pub use kustomize_lite as kustomize;
+#[cfg(feature = "pipeline")]
+#[doc(inline)]
+pub use pipeline_core as pipeline;
+#[cfg(feature = "triggers")]
+#[doc(inline)]
+pub use trigger_bindings as triggers;
