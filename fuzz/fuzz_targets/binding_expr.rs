@@ -1,0 +1,7 @@
+#![no_main]
+//! Fuzz target `binding_expr` (trigger-bindings). Placeholder until the crate lands.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = data;
+});

@@ -1,0 +1,7 @@
+#![no_main]
+//! Fuzz target `substitute` (gitops-core). Placeholder until the crate lands.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = data;
+});
