@@ -129,7 +129,8 @@ fn lists_pushed_tags_and_selects_with_a_policy() {
     let Some(binary) = binary() else { return };
     let registry = start(&binary, None);
     let repo = format!("{}/team/app", registry.addr);
-    let client = RegistryLister::new(Auth::Anonymous, &[registry.addr.clone()]).unwrap();
+    let client =
+        RegistryLister::new(Auth::Anonymous, std::slice::from_ref(&registry.addr)).unwrap();
     let mut digests = Vec::new();
     for (i, tag) in ["1.0.0", "1.1.0", "2.0.0-rc.1", "latest", "0.9.0"]
         .iter()
@@ -146,7 +147,7 @@ fn lists_pushed_tags_and_selects_with_a_policy() {
     assert_eq!(tags, ["0.9.0", "1.0.0", "1.1.0", "2.0.0-rc.1", "latest"]);
 
     // Paging with a small page size still yields every tag exactly once.
-    let paged = RegistryLister::new(Auth::Anonymous, &[registry.addr.clone()])
+    let paged = RegistryLister::new(Auth::Anonymous, std::slice::from_ref(&registry.addr))
         .unwrap()
         .with_page_size(2);
     let mut paged_tags = paged.list_tags(&repo).unwrap();
