@@ -3,8 +3,8 @@
 //! kustomize build as a library.
 //!
 //! ```
-//! assert_eq!(kustomize_lite::CRATE, "kustomize-lite");
+//! let docs = kustomize_lite::yaml::parse_stream("a: 1\n---\nb: 2\n", "x.yaml").unwrap();
+//! assert_eq!(docs.len(), 2);
 //! ```
 
-/// This crate's name (placeholder until the crate's API lands).
-pub const CRATE: &str = "kustomize-lite";
+pub mod yaml;
