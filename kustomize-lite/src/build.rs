@@ -108,8 +108,9 @@ pub fn read_objects(text: &str, origin: &str) -> Result<Vec<Resource>> {
                 if kind.is_empty() {
                     return Err(bad("missing 'kind'"));
                 }
-                if kind.ends_with("List") {
-                    if let Some(Value::Array(items)) = m.get("items") {
+                if kind.ends_with("List")
+                    && let Some(Value::Array(items)) = m.get("items")
+                    {
                         for item in items {
                             if !item.is_object()
                                 || item
@@ -124,7 +125,6 @@ pub fn read_objects(text: &str, origin: &str) -> Result<Vec<Resource>> {
                         }
                         continue;
                     }
-                }
                 out.push(Resource::new(doc, origin));
             }
             _ => return Err(bad("a document is not a map")),

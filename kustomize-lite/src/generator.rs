@@ -90,7 +90,7 @@ fn parse_literal(src: &str) -> std::result::Result<(String, String), String> {
         .split_once('=')
         .ok_or_else(|| format!("invalid literal source {src}, expected key=value"))?;
     let b = v.as_bytes();
-    let v = if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b.first() == b.last() {
+    let v = if b.len() >= 2 && matches!(b.first(), Some(b'"' | b'\'')) && b.first() == b.last() {
         v.get(1..v.len() - 1).unwrap_or(v)
     } else {
         v

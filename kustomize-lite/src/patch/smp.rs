@@ -280,10 +280,10 @@ fn merge_list(field: &str, dst: &mut Vec<Value>, patch: &[Value], schema: Schema
         let delete = pm.get("$patch").and_then(Value::as_str) == Some("delete");
         let pos = dst.iter().position(|d| same_key(d, pe, key));
         for (i, d) in dst.iter().enumerate() {
-            if same_key(d, pe, key) {
-                if let Some(u) = used.get_mut(i) {
-                    *u = true;
-                }
+            if same_key(d, pe, key)
+                && let Some(u) = used.get_mut(i)
+            {
+                *u = true;
             }
         }
         if delete {

@@ -88,15 +88,15 @@ fn walk_containers(node: &mut Value, rule: &Rule<'_>, depth: usize) {
     match node {
         Value::Object(m) => {
             for (k, v) in m.iter_mut() {
-                if k == "containers" || k == "initContainers" {
-                    if let Value::Array(items) = v {
-                        for c in items.iter_mut() {
-                            if let Some(img) = c.get_mut("image") {
-                                set(img, rule);
-                            }
+                if (k == "containers" || k == "initContainers")
+                    && let Value::Array(items) = v
+                {
+                    for c in items.iter_mut() {
+                        if let Some(img) = c.get_mut("image") {
+                            set(img, rule);
                         }
-                        continue;
                     }
+                    continue;
                 }
                 walk_containers(v, rule, depth + 1);
             }

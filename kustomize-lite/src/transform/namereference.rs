@@ -96,10 +96,8 @@ impl Ctx<'_> {
             l.iter()
                 .all(|c| l.first().is_some_and(|f| f.id.name == c.id.name))
         };
-        if let Some(i) = self.select(old, &pool, same)? {
-            if let Some(c) = self.candidates.get(i) {
-                *node = Value::String(c.id.name.clone());
-            }
+        if let Some(c) = self.select(old, &pool, same)?.and_then(|i| self.candidates.get(i)) {
+            *node = Value::String(c.id.name.clone());
         }
         Ok(())
     }
@@ -185,10 +183,10 @@ fn subject_namespaces(obj: &Value) -> BTreeSet<String> {
     }
     if let Some(Value::Array(subjects)) = obj.get("subjects") {
         for s in subjects {
-            if s.get("kind").and_then(Value::as_str) == Some("ServiceAccount") {
-                if let Some(ns) = s.get("namespace").and_then(Value::as_str) {
-                    out.insert(ns.to_string());
-                }
+            if s.get("kind").and_then(Value::as_str) == Some("ServiceAccount")
+                && let Some(ns) = s.get("namespace").and_then(Value::as_str)
+            {
+                out.insert(ns.to_string());
             }
         }
     }

@@ -15,12 +15,10 @@ pub fn apply(resources: &mut [Resource], ns: &str, specs: &[FieldSpec]) {
         }
         let is_core = r.obj.get("apiVersion").and_then(Value::as_str) == Some("v1");
         let is_binding = gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding";
-        if is_binding {
-            if let Some(Value::Array(subjects)) = r.obj.get_mut("subjects") {
-                for s in subjects.iter_mut() {
-                    if s.get("name").and_then(Value::as_str) == Some("default") {
-                        as_map(s).insert("namespace".into(), Value::String(ns.into()));
-                    }
+        if is_binding && let Some(Value::Array(subjects)) = r.obj.get_mut("subjects") {
+            for s in subjects.iter_mut() {
+                if s.get("name").and_then(Value::as_str) == Some("default") {
+                    as_map(s).insert("namespace".into(), Value::String(ns.into()));
                 }
             }
         }

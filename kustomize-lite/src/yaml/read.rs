@@ -25,6 +25,8 @@ enum Key {
     Name(String, usize),
     /// The merge key `<<`.
     Merge,
+    /// A quoted (or `!!str`) `"<<"` key: kustomize drops such an entry, value and all.
+    Drop,
 }
 
 enum Frame {
@@ -215,6 +217,8 @@ impl Builder<'_> {
                     }
                     let key = if merge {
                         Key::Merge
+                    } else if text == "<<" {
+                        Key::Drop
                     } else {
                         Key::Name(text.into_owned(), self.line)
                     };
@@ -434,6 +438,7 @@ impl Builder<'_> {
                             return Ok(());
                         }
                     }
+                    Some(Key::Drop) => return Ok(()),
                     Some(Key::Merge) => match done.value {
                         Value::Object(m) => {
                             merges.push(m);
