@@ -511,8 +511,7 @@ impl Emitter {
         let sorted = self.options.key_order == KeyOrder::Kustomize
             && !is_sorted(map.keys().map(String::as_str));
         if sorted {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| compare_keys(a.0, b.0));
+            let entries = sort_entries(map.iter().collect());
             for (k, v) in entries {
                 self.entry(k, v);
             }
@@ -789,6 +788,51 @@ impl Emitter {
     }
 }
 
+/// Sorts mapping entries by [`compare_keys`].
+///
+/// That comparison is not transitive for every key set (`0777 < 0o17 < 1_000 < 0777`);
+/// kustomize then prints such keys in an order that varies from run to run. This sort never
+/// relies on transitivity (insertion sort for short lists, as kustomize's writer does up to
+/// 12 keys, merge sort above), so it cannot fail, and it is deterministic.
+fn sort_entries<'a>(entries: Vec<(&'a String, &'a Value)>) -> Vec<(&'a String, &'a Value)> {
+    let less =
+        |a: &(&String, &Value), b: &(&String, &Value)| compare_keys(a.0, b.0) == Ordering::Less;
+    merge_sort(entries, &less)
+}
+
+fn merge_sort<T>(mut items: Vec<T>, less: &impl Fn(&T, &T) -> bool) -> Vec<T> {
+    if items.len() <= 12 {
+        for i in 1..items.len() {
+            let mut j = i;
+            while j > 0 {
+                match (items.get(j), items.get(j - 1)) {
+                    (Some(a), Some(b)) if less(a, b) => items.swap(j, j - 1),
+                    _ => break,
+                }
+                j -= 1;
+            }
+        }
+        return items;
+    }
+    let right = items.split_off(items.len() / 2);
+    let left = merge_sort(items, less);
+    let right = merge_sort(right, less);
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let mut l = left.into_iter().peekable();
+    let mut r = right.into_iter().peekable();
+    loop {
+        let take_right = match (l.peek(), r.peek()) {
+            (Some(a), Some(b)) => less(b, a),
+            (Some(_), None) => false,
+            (None, Some(_)) => true,
+            (None, None) => break,
+        };
+        let next = if take_right { r.next() } else { l.next() };
+        out.extend(next);
+    }
+    out
+}
+
 fn is_sorted<'a>(mut keys: impl Iterator<Item = &'a str>) -> bool {
     let Some(mut prev) = keys.next() else {
         return true;
@@ -812,6 +856,23 @@ fn is_sorted<'a>(mut keys: impl Iterator<Item = &'a str>) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn sorting_never_fails_on_intransitive_keys() {
+        let mut m = serde_json::Map::new();
+        for k in ["0777", "0o17", "1_000", "1e3", "a", "9", "10", "x"]
+            .iter()
+            .cycle()
+            .take(8)
+        {
+            m.insert((*k).to_string(), Value::Null);
+        }
+        for i in 0..40 {
+            m.insert(format!("{}{i}", ["0", "0o", "1_", "k"][i % 4]), Value::Null);
+        }
+        let a = emit_stream(&[Value::Object(m.clone())], EmitOptions::default());
+        assert_eq!(a, emit_stream(&[Value::Object(m)], EmitOptions::default()));
+    }
 
     #[test]
     fn key_order_table() {
