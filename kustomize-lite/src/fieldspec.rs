@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 pub struct FieldSpec {
     /// Which objects carry the field.
     pub gvk: Gvk,
-    /// The path, one map key per element (`[]` markers removed, `\/` unescaped).
+    /// The path, one map key per element (`\/` unescaped; a `[]` suffix marks a list,
+    /// which is walked but never created).
     pub path: Vec<String>,
     /// Whether a missing field is created.
     pub create: bool,
@@ -110,7 +111,7 @@ pub fn builtin() -> &'static Builtin {
     })
 }
 
-/// Splits a kustomize field path on `/` (not `\/`), dropping `[]` markers.
+/// Splits a kustomize field path on `/` (not `\/`).
 pub fn split_path(path: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -126,10 +127,7 @@ pub fn split_path(path: &str) -> Vec<String> {
         }
     }
     out.push(cur);
-    out.into_iter()
-        .filter(|s| !s.is_empty())
-        .map(|s| s.strip_suffix("[]").map(str::to_string).unwrap_or(s))
-        .collect()
+    out.into_iter().filter(|s| !s.is_empty()).collect()
 }
 
 /// Calls `set` on every node the path reaches in `node`, walking through sequences and
@@ -151,8 +149,12 @@ pub fn walk<E>(
             Ok(())
         }
         Value::Object(map) => {
-            if !map.contains_key(first.as_str()) {
-                if !create {
+            let (key, is_list) = match first.strip_suffix("[]") {
+                Some(k) => (k, true),
+                None => (first.as_str(), false),
+            };
+            if !map.contains_key(key) {
+                if !create || is_list {
                     return Ok(());
                 }
                 let fresh = if rest.is_empty() {
@@ -160,9 +162,9 @@ pub fn walk<E>(
                 } else {
                     Value::Object(Default::default())
                 };
-                map.insert(first.clone(), fresh);
+                map.insert(key.to_string(), fresh);
             }
-            match map.get_mut(first.as_str()) {
+            match map.get_mut(key) {
                 Some(child) => {
                     if child.is_null() && !rest.is_empty() {
                         if !create {
@@ -244,5 +246,13 @@ mod tests {
         })
         .unwrap();
         assert_eq!(v["metadata"]["labels"]["x"], "y");
+        walk::<()>(
+            &mut v,
+            &split_path("spec/volumeClaimTemplates[]/metadata/labels"),
+            true,
+            &mut |_| Ok(()),
+        )
+        .unwrap();
+        assert!(v["spec"].get("volumeClaimTemplates").is_none());
     }
 }
