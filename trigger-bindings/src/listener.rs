@@ -3,6 +3,7 @@
 use crate::error::Error;
 use crate::event::{Event, uuid_like};
 use crate::interceptors::{Decision, EventView, Interceptor, cel};
+use crate::json;
 use crate::model::{EventListener, Param, Resources, TriggerInterceptor, TriggerSpec};
 use crate::path::{BindingExpr, Node, Root};
 use crate::secrets::{MemorySecretStore, SecretStore};
@@ -533,6 +534,9 @@ fn resolve_params(
         Node::Val(&Value::Null)
     } else {
         match view.parsed_body() {
+            Ok((top, members)) if json::raw_kind(top) == json::RawKind::Object => {
+                Node::Top(top, members)
+            }
             Ok((top, _)) => Node::Raw(top),
             Err(e) => return Err(format!("failed to unmarshal request body: {e}")),
         }

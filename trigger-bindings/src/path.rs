@@ -578,6 +578,8 @@ fn parse_operand(text: &str) -> Result<Operand, String> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Node<'a> {
     Raw(&'a [u8]),
+    /// The body's top-level object with its members already indexed.
+    Top(&'a [u8], &'a [json::Member<'a>]),
     Val(&'a Value),
 }
 
@@ -585,6 +587,11 @@ impl<'a> Node<'a> {
     fn field(&self, name: &str) -> Option<Node<'a>> {
         match self {
             Node::Raw(r) => json::raw_get(r, name).map(Node::Raw),
+            Node::Top(_, members) => members
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| Node::Raw(v)),
             Node::Val(Value::Object(m)) => m.get(name).map(Node::Val),
             Node::Val(_) => None,
         }
@@ -610,6 +617,7 @@ impl<'a> Node<'a> {
                     .collect(),
                 _ => Vec::new(),
             },
+            Node::Top(_, members) => members.iter().map(|(_, v)| Node::Raw(v)).collect(),
             Node::Val(Value::Array(items)) => items.iter().map(Node::Val).collect(),
             Node::Val(Value::Object(m)) => m.values().map(Node::Val).collect(),
             Node::Val(_) => Vec::new(),
@@ -618,7 +626,7 @@ impl<'a> Node<'a> {
 
     fn kind_name(&self) -> &'static str {
         let kind = match self {
-            Node::Raw(r) => json::raw_kind(r),
+            Node::Raw(r) | Node::Top(r, _) => json::raw_kind(r),
             Node::Val(v) => match v {
                 Value::Object(_) => RawKind::Object,
                 Value::Array(_) => RawKind::Array,
@@ -640,6 +648,7 @@ impl<'a> Node<'a> {
 
     fn scalar(&self) -> Scalar<'a> {
         match self {
+            Node::Top(..) => Scalar::Other,
             Node::Raw(r) => match json::raw_kind(r) {
                 RawKind::String => json::raw_str(r).map(Scalar::Str).unwrap_or(Scalar::Other),
                 RawKind::Number => Scalar::Num(
@@ -662,7 +671,7 @@ impl<'a> Node<'a> {
 
     fn marshal(&self, out: &mut String) {
         match self {
-            Node::Raw(r) => json::go_marshal_raw(out, r),
+            Node::Raw(r) | Node::Top(r, _) => json::go_marshal_raw(out, r),
             Node::Val(v) => json::go_marshal_value(out, v),
         }
     }
