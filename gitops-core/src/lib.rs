@@ -1,10 +1,9 @@
 //! # gitops-core
 //!
 //! Flux/Argo-style GitOps reconcile.
-//!
-//! ```
-//! assert_eq!(gitops_core::CRATE, "gitops-core");
-//! ```
 
-/// This crate's name (placeholder until the crate's API lands).
-pub const CRATE: &str = "gitops-core";
+mod error;
+pub mod object;
+pub mod substitute;
+
+pub use error::Error;
