@@ -5,6 +5,8 @@
 mod error;
 pub mod model;
 pub mod object;
+pub mod plan;
+pub mod store;
 pub mod substitute;
 
 pub use error::Error;
