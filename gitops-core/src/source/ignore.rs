@@ -98,26 +98,33 @@ impl IgnoreRules {
             let anchored = pat.contains('/') && !pat.starts_with("**/");
             let pat = pat.trim_start_matches('/');
             let body = glob_to_regex(pat);
-            let re = if anchored { format!("^{body}(?:/.*)?$") } else { format!("^(?:.*/)?{body}(?:/.*)?$") };
+            let re = if anchored { format!("^{body}$") } else { format!("^(?:.*/)?{body}$") };
             let re = Regex::new(&re).map_err(|e| Error::Model { origin: format!("ignore rule {line:?}"), message: e.to_string() })?;
             self.rules.push(Rule { base: base.clone(), negate, dir_only, re });
         }
         Ok(())
     }
 
-    /// Whether the file at `path` (relative, `/`-separated) is ignored.
+    /// Whether the file at `path` (relative, `/`-separated) is ignored: a file under an
+    /// ignored directory is ignored; otherwise the last rule matching the file decides.
     pub fn is_ignored(&self, path: &str) -> bool {
+        let dirs = path.match_indices('/').map(|(i, _)| path.get(..i).unwrap_or(""));
+        for dir in dirs {
+            if self.decide(dir, true) {
+                return true;
+            }
+        }
+        self.decide(path, false)
+    }
+
+    fn decide(&self, path: &str, is_dir: bool) -> bool {
         let mut ignored = false;
         for rule in &self.rules {
+            if rule.dir_only && !is_dir {
+                continue;
+            }
             let Some(rel) = path.strip_prefix(rule.base.as_str()) else { continue };
-            // A dir-only rule must match a directory: some proper prefix of the path.
-            let hit = if rule.dir_only {
-                let mut prefixes = rel.match_indices('/').map(|(i, _)| rel.get(..i).unwrap_or(""));
-                prefixes.any(|p| rule.re.is_match(p))
-            } else {
-                rule.re.is_match(rel)
-            };
-            if hit {
+            if rule.re.is_match(rel) {
                 ignored = !rule.negate;
             }
         }
