@@ -6,6 +6,7 @@ mod error;
 pub mod model;
 pub mod object;
 pub mod plan;
+pub mod reconcile;
 pub mod source;
 pub mod store;
 pub mod substitute;

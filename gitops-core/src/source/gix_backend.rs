@@ -54,6 +54,21 @@ fn git(dir: &Path, args: &[&str], op: &'static str) -> Result<String, Error> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+impl GixBackend {
+    /// The checked-out revision of a work tree or repository at `dir` (`main@sha1:<hex>`,
+    /// or `sha1:<hex>` on a detached HEAD).
+    pub fn head_revision(dir: &Path) -> Result<super::Resolved, Error> {
+        let repo = gix::discover(dir).map_err(|e| err("read", dir.display(), e))?;
+        let commit = repo.head_id().map_err(|e| err("read", dir.display(), e))?.to_string();
+        let name = repo
+            .head_name()
+            .map_err(|e| err("read", dir.display(), e))?
+            .map(|n| n.shorten().to_string())
+            .unwrap_or_default();
+        Ok(super::Resolved { name, commit })
+    }
+}
+
 impl GitBackend for GixBackend {
     fn fetch(&self, url: &str, mirror: &Path) -> Result<Refs, Error> {
         let interrupt = AtomicBool::new(false);
