@@ -3,6 +3,7 @@
 //! Flux/Argo-style GitOps reconcile.
 
 mod error;
+pub mod automation;
 pub mod model;
 pub mod object;
 pub mod plan;
