@@ -44,36 +44,50 @@ fn expr_char(c: char) -> bool {
 
 /// Every variable reference in `s`, left to right. Shell command substitutions such as
 /// `$(ls -l)` are not references (they hold a space).
-pub fn references(s: &str) -> Vec<Reference<'_>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while let Some(off) = s.get(i..).and_then(|rest| rest.find("$(")) {
-        let start = i + off;
-        let body_start = start + 2;
-        let Some(close) = s.get(body_start..).and_then(|rest| rest.find(')')) else {
-            break;
-        };
-        let body_end = body_start + close;
-        let expr = s.get(body_start..body_end).unwrap_or("");
-        if !expr.is_empty() && expr.chars().all(expr_char) {
-            out.push(Reference {
-                start,
-                end: body_end + 1,
-                expr,
-            });
-            i = body_end + 1;
-        } else {
-            i = body_start;
+pub fn references(s: &str) -> References<'_> {
+    References { s, pos: 0 }
+}
+
+/// Iterator over the references of a string; see [`references`].
+#[derive(Debug, Clone)]
+pub struct References<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for References<'a> {
+    type Item = Reference<'a>;
+
+    fn next(&mut self) -> Option<Reference<'a>> {
+        let s = self.s;
+        while let Some(off) = s.get(self.pos..).and_then(|rest| rest.find("$(")) {
+            let start = self.pos + off;
+            let body_start = start + 2;
+            let Some(close) = s.get(body_start..).and_then(|rest| rest.find(')')) else {
+                self.pos = s.len();
+                return None;
+            };
+            let body_end = body_start + close;
+            let expr = s.get(body_start..body_end).unwrap_or("");
+            if !expr.is_empty() && expr.chars().all(expr_char) {
+                self.pos = body_end + 1;
+                return Some(Reference { start, end: body_end + 1, expr });
+            }
+            self.pos = body_start;
         }
+        self.pos = s.len();
+        None
     }
-    out
 }
 
 /// The single reference `s` consists of, if `s` is exactly one `$(...)`.
 pub fn isolated(s: &str) -> Option<Reference<'_>> {
-    let refs = references(s);
-    match refs.as_slice() {
-        [r] if r.start == 0 && r.end == s.len() => Some(*r),
+    if !s.starts_with("$(") || !s.ends_with(')') {
+        return None;
+    }
+    let mut refs = references(s);
+    match (refs.next(), refs.next()) {
+        (Some(r), None) if r.start == 0 && r.end == s.len() => Some(r),
         _ => None,
     }
 }
@@ -208,8 +222,16 @@ pub fn parse(expr: &str) -> Var<'_> {
     if let Some(rest) = expr.strip_prefix("context.") {
         return Var::Context(rest);
     }
-    let parts: Vec<&str> = expr.split('.').collect();
-    match parts.as_slice() {
+    let mut buf = [""; 6];
+    let mut n = 0;
+    for part in expr.split('.') {
+        match buf.get_mut(n) {
+            Some(slot) => *slot = part,
+            None => return Var::Other(expr),
+        }
+        n += 1;
+    }
+    match buf.get(..n).unwrap_or(&[]) {
         ["tasks", "status"] => Var::AggregateStatus,
         ["tasks", task, "status"] => Var::TaskStatus { task },
         ["tasks", task, "reason"] => Var::TaskReason { task },
@@ -398,7 +420,7 @@ mod tests {
             ("$$(params.a)", &["params.a"]),
         ];
         for (s, want) in cases {
-            let got: Vec<&str> = references(s).iter().map(|r| r.expr).collect();
+            let got: Vec<&str> = references(s).map(|r| r.expr).collect();
             assert_eq!(&got, want, "{s}");
         }
     }
