@@ -153,6 +153,7 @@ pub struct Dag {
     prev: Vec<Vec<usize>>,
     next: Vec<Vec<usize>>,
     topo: Vec<usize>,
+    refs: Vec<Vec<(usize, String)>>,
 }
 
 impl Dag {
@@ -213,13 +214,34 @@ impl Dag {
         let topo = petgraph::algo::toposort(&graph, None)
             .map(|order| order.into_iter().map(NodeIndex::index).collect())
             .unwrap_or_else(|_| (0..n).collect());
-        Ok(Dag { graph, names, index, prev, next, topo })
+        Ok(Dag { graph, names, index, prev, next, topo, refs: Vec::new() })
     }
 
     /// Builds the graph of a Pipeline's DAG tasks.
     pub fn from_tasks(tasks: &[PipelineTask]) -> Result<Dag, DagError> {
-        let list: Vec<(&str, Vec<&str>)> = tasks.iter().map(|t| (t.name.as_str(), task_deps_borrowed(t))).collect();
-        Dag::build_borrowed(&list)
+        let refs: Vec<Vec<(&str, &str)>> = tasks.iter().map(result_refs).collect();
+        let list: Vec<(&str, Vec<&str>)> = tasks
+            .iter()
+            .zip(&refs)
+            .map(|(t, r)| {
+                let mut deps: Vec<&str> = r.iter().map(|(task, _)| *task).collect();
+                deps.extend(t.run_after.iter().map(String::as_str));
+                deps.sort_unstable();
+                deps.dedup();
+                (t.name.as_str(), deps)
+            })
+            .collect();
+        let mut dag = Dag::build_borrowed(&list)?;
+        dag.refs = refs
+            .into_iter()
+            .map(|r| r.into_iter().filter_map(|(t, res)| dag.node(t).map(|i| (i, res.to_string()))).collect())
+            .collect();
+        Ok(dag)
+    }
+
+    /// The result references of node `i` (built by [`Dag::from_tasks`]): (task node, result).
+    pub fn result_refs(&self, i: usize) -> &[(usize, String)] {
+        self.refs.get(i).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Number of tasks.

@@ -458,6 +458,8 @@ pub struct PipelineRunState {
     stopping: bool,
     swept: bool,
     retry_ready: Vec<InstanceId>,
+    /// Result references of finally tasks: (referenced task, result name).
+    refs: Vec<Vec<(usize, String)>>,
 }
 
 /// Resolves references for one pipeline task against the run.
@@ -648,7 +650,31 @@ impl PipelineRunState {
             stopping: false,
             swept: false,
             retry_ready: Vec::new(),
-        })
+            refs: Vec::new(),
+        }
+        .with_refs())
+    }
+
+    fn with_refs(mut self) -> Self {
+        let mut refs = Vec::with_capacity(self.spec.finally.len());
+        for pt in &self.spec.finally {
+            refs.push(
+                result_refs(pt)
+                    .into_iter()
+                    .filter_map(|(task, result)| self.index_of(task).map(|i| (i, result.to_string())))
+                    .collect(),
+            );
+        }
+        self.refs = refs;
+        self
+    }
+
+    fn refs_of(&self, i: usize) -> &[(usize, String)] {
+        if i < self.n_dag {
+            self.dag.result_refs(i)
+        } else {
+            self.refs.get(i - self.n_dag).map(Vec::as_slice).unwrap_or(&[])
+        }
     }
 
     /// Records that task `i` may have become done: counts it once, wakes its dependents.
@@ -798,13 +824,13 @@ impl PipelineRunState {
         })
     }
 
-    /// First result reference of `pt` that does not resolve, with the referenced task index.
-    fn missing_result(&self, pt: &PipelineTask) -> Option<(usize, String, String)> {
-        for (task, result) in result_refs(pt) {
-            let Some(i) = self.index_of(task) else { continue };
-            let t = self.tasks.get(i)?;
+    /// First result reference of task `i` that does not resolve: (task index, task, result).
+    fn missing_result(&self, i: usize) -> Option<(usize, String, String)> {
+        for (r, result) in self.refs_of(i) {
+            let t = self.tasks.get(*r)?;
             if !(t.successful() || t.failure()) || !t.results.contains_key(result) {
-                return Some((i, task.to_string(), result.to_string()));
+                let name = self.pipeline_task(*r).map(|p| p.name.clone()).unwrap_or_default();
+                return Some((*r, name, result.clone()));
             }
         }
         None
@@ -827,7 +853,7 @@ impl PipelineRunState {
         if parent_skipped {
             return Some(SkipReason::ParentTasks);
         }
-        if let Some((r, _, _)) = self.missing_result(pt) {
+        if let Some((r, _, _)) = self.missing_result(i) {
             let ref_when_skipped =
                 self.tasks.get(r).and_then(TaskRt::skip) == Some(SkipReason::WhenExpressions);
             if pt.continues_on_error() || ref_when_skipped {
@@ -851,7 +877,7 @@ impl PipelineRunState {
 
     fn finally_skip(&self, i: usize) -> Option<SkipReason> {
         let pt = self.pipeline_task(i)?;
-        if self.missing_result(pt).is_some() {
+        if self.missing_result(i).is_some() {
             return Some(SkipReason::MissingResults);
         }
         let lookup = self.lookup(Some(pt), true);
@@ -874,8 +900,8 @@ impl PipelineRunState {
     }
 
     /// Tekton's check before creating TaskRuns: every referenced result exists.
-    fn result_validation(&self, pt: &PipelineTask) -> Result<(), String> {
-        let Some((r, task, result)) = self.missing_result(pt) else {
+    fn result_validation(&self, i: usize, pt: &PipelineTask) -> Result<(), String> {
+        let Some((r, task, result)) = self.missing_result(i) else {
             return Ok(());
         };
         match self.tasks.get(r) {
@@ -911,7 +937,9 @@ impl PipelineRunState {
             .map(|s| task_spec_substituted(s, &lookup));
         let task_ref = pt.task_ref.as_ref().map(|r| {
             let mut r = r.clone();
-            r.name = substitute(&r.name, &lookup);
+            if r.name.contains("$(") {
+                r.name = substitute(&r.name, &lookup);
+            }
             r
         });
         let combos: Option<Vec<matrix::Combination>> = if pt.is_matrixed() {
@@ -1039,7 +1067,7 @@ impl PipelineRunState {
             if !self.tasks_timed_out {
                 let mut invalid = false;
                 for &i in &ready {
-                    let check = self.pipeline_task(i).map(|pt| self.result_validation(pt));
+                    let check = self.pipeline_task(i).map(|pt| self.result_validation(i, pt));
                     if let Some(Err(msg)) = check {
                         self.set_phase(i, Phase::ValidationFailed(msg));
                         invalid = true;

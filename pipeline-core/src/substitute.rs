@@ -38,8 +38,8 @@ impl Reference<'_> {
     }
 }
 
-fn expr_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '[' | ']' | '*' | '"' | '\'' | '/')
+fn expr_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'[' | b']' | b'*' | b'"' | b'\'' | b'/')
 }
 
 /// Every variable reference in `s`, left to right. Shell command substitutions such as
@@ -59,23 +59,36 @@ impl<'a> Iterator for References<'a> {
     type Item = Reference<'a>;
 
     fn next(&mut self) -> Option<Reference<'a>> {
-        let s = self.s;
-        while let Some(off) = s.get(self.pos..).and_then(|rest| rest.find("$(")) {
-            let start = self.pos + off;
-            let body_start = start + 2;
-            let Some(close) = s.get(body_start..).and_then(|rest| rest.find(')')) else {
-                self.pos = s.len();
-                return None;
+        let b = self.s.as_bytes();
+        let mut i = self.pos;
+        while i + 1 < b.len() {
+            let Some(off) = b.get(i..).and_then(|rest| rest.iter().position(|&c| c == b'$')) else {
+                break;
             };
-            let body_end = body_start + close;
-            let expr = s.get(body_start..body_end).unwrap_or("");
-            if !expr.is_empty() && expr.chars().all(expr_char) {
-                self.pos = body_end + 1;
-                return Some(Reference { start, end: body_end + 1, expr });
+            let start = i + off;
+            if b.get(start + 1) != Some(&b'(') {
+                i = start + 1;
+                continue;
             }
-            self.pos = body_start;
+            let body_start = start + 2;
+            let mut end = body_start;
+            while let Some(&c) = b.get(end) {
+                if c == b')' || !expr_byte(c) {
+                    break;
+                }
+                end += 1;
+            }
+            if b.get(end) == Some(&b')') && end > body_start {
+                self.pos = end + 1;
+                let expr = self.s.get(body_start..end).unwrap_or("");
+                return Some(Reference { start, end: end + 1, expr });
+            }
+            if b.get(end).is_none() && !b.get(body_start..).is_some_and(|r| r.contains(&b')')) {
+                break;
+            }
+            i = body_start;
         }
-        self.pos = s.len();
+        self.pos = b.len();
         None
     }
 }

@@ -164,16 +164,26 @@ fn validate_embedded(errs: &mut Errs<'_>, name: &str, path: &str, spec: &TaskSpe
     }
 }
 
-fn validate_task_list(
+/// `section[i]`, formatted only when an error needs it.
+#[derive(Clone, Copy)]
+struct At<'a>(&'a str, usize);
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}]", self.0, self.1)
+    }
+}
+
+fn validate_task_list<'a>(
     errs: &mut Errs<'_>,
     section: &str,
-    tasks: &[PipelineTask],
-    names: &mut BTreeSet<String>,
+    tasks: &'a [PipelineTask],
+    names: &mut BTreeSet<&'a str>,
     workspaces: &BTreeSet<&str>,
 ) {
     for (i, t) in tasks.iter().enumerate() {
         let n = Some(t.name.as_str());
-        let path = format!("{section}[{i}]");
+        let path = At(section, i);
         if !is_dns1123_label(&t.name) {
             errs.push(
                 n,
@@ -184,7 +194,7 @@ fn validate_task_list(
                 ),
             );
         }
-        if !names.insert(t.name.clone()) {
+        if !names.insert(t.name.as_str()) {
             errs.push(n, format!("{path}.name"), "expected exactly one, got both");
         }
         match (&t.task_ref, &t.task_spec) {
@@ -207,7 +217,7 @@ fn validate_task_list(
                     );
                 }
             }
-            (None, Some(spec)) => validate_embedded(errs, &t.name, &path, spec),
+            (None, Some(spec)) => validate_embedded(errs, &t.name, &path.to_string(), spec),
         }
         if !t.on_error.is_empty() && !t.on_error.starts_with("$(") {
             if t.on_error != "continue" && t.on_error != "stopAndFail" {
@@ -221,7 +231,7 @@ fn validate_task_list(
                 );
             }
             if t.on_error == "continue" && t.retries > 0 {
-                errs.push(n, path.clone(), "PipelineTask OnError cannot be set to \"continue\" when Retries is greater than 0");
+                errs.push(n, path.to_string(), "PipelineTask OnError cannot be set to \"continue\" when Retries is greater than 0");
             }
         }
         let mut bound = BTreeSet::new();
