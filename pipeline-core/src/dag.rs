@@ -190,14 +190,21 @@ impl Dag {
                 p.dedup();
             }
         }
-        find_cycle(&names, &prev)?;
+        let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (to, ps) in prev.iter().enumerate() {
+            for &from in ps {
+                if let Some(nx) = next.get_mut(from) {
+                    nx.push(to);
+                }
+            }
+        }
+        let topo = kahn(&names, &prev, &next)?;
         for &k in &first {
             let Some((name, deps)) = tasks.get(k) else { continue };
             if let Some(missing) = deps.iter().find(|d| !index.contains_key(**d)) {
                 return Err(DagError::UnknownTask { task: (*name).to_string(), missing: (*missing).to_string() });
             }
         }
-        let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
         let edges: usize = prev.iter().map(Vec::len).sum();
         let mut graph = DiGraph::with_capacity(n, edges);
         for _ in 0..n {
@@ -206,14 +213,8 @@ impl Dag {
         for (to, ps) in prev.iter().enumerate() {
             for &from in ps {
                 graph.add_edge(NodeIndex::new(from), NodeIndex::new(to), ());
-                if let Some(nx) = next.get_mut(from) {
-                    nx.push(to);
-                }
             }
         }
-        let topo = petgraph::algo::toposort(&graph, None)
-            .map(|order| order.into_iter().map(NodeIndex::index).collect())
-            .unwrap_or_else(|_| (0..n).collect());
         Ok(Dag { graph, names, index, prev, next, topo, refs: Vec::new() })
     }
 
@@ -363,34 +364,32 @@ impl Dag {
     }
 }
 
-/// Tekton's cycle check: Kahn's walk over the dependencies; what is left is reported by its
-/// alphabetically first task, with its dependencies still unresolved.
-fn find_cycle(names: &[String], prev: &[Vec<usize>]) -> Result<(), DagError> {
+/// Tekton's cycle check, which is also the topological order: Kahn's walk over the
+/// dependencies; what is left is reported by its alphabetically first task, with its
+/// dependencies still unresolved.
+fn kahn(names: &[String], prev: &[Vec<usize>], next: &[Vec<usize>]) -> Result<Vec<usize>, DagError> {
     let n = names.len();
     let mut remaining: Vec<usize> = prev.iter().map(Vec::len).collect();
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (t, ps) in prev.iter().enumerate() {
-        for &p in ps {
-            if let Some(c) = children.get_mut(p) {
-                c.push(t);
-            }
-        }
-    }
-    let mut ready: Vec<usize> = (0..n).filter(|&t| remaining.get(t) == Some(&0)).collect();
-    while let Some(p) = ready.pop() {
-        for &c in children.get(p).map(Vec::as_slice).unwrap_or(&[]) {
+    let mut order: Vec<usize> = (0..n).filter(|&t| remaining.get(t) == Some(&0)).collect();
+    let mut head = 0;
+    while let Some(&p) = order.get(head) {
+        head += 1;
+        for &c in next.get(p).map(Vec::as_slice).unwrap_or(&[]) {
             if let Some(r) = remaining.get_mut(c) {
                 *r = r.saturating_sub(1);
                 if *r == 0 {
-                    ready.push(c);
+                    order.push(c);
                 }
             }
         }
     }
+    if order.len() == n {
+        return Ok(order);
+    }
     let stuck = |t: usize| remaining.get(t).copied().unwrap_or(0) > 0;
     let name = |t: usize| names.get(t).map(String::as_str).unwrap_or("");
     let Some(t) = (0..n).filter(|&t| stuck(t)).min_by_key(|&t| name(t)) else {
-        return Ok(());
+        return Ok(order);
     };
     let mut deps: Vec<String> = prev
         .get(t)

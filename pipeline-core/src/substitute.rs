@@ -237,12 +237,17 @@ pub fn parse(expr: &str) -> Var<'_> {
     }
     let mut buf = [""; 6];
     let mut n = 0;
-    for part in expr.split('.') {
-        match buf.get_mut(n) {
-            Some(slot) => *slot = part,
-            None => return Var::Other(expr),
+    let mut start = 0;
+    let bytes = expr.as_bytes();
+    for end in 0..=bytes.len() {
+        if end == bytes.len() || bytes.get(end) == Some(&b'.') {
+            match buf.get_mut(n) {
+                Some(slot) => *slot = expr.get(start..end).unwrap_or(""),
+                None => return Var::Other(expr),
+            }
+            n += 1;
+            start = end + 1;
         }
-        n += 1;
     }
     match buf.get(..n).unwrap_or(&[]) {
         ["tasks", "status"] => Var::AggregateStatus,
@@ -373,8 +378,7 @@ pub fn resolve_value(value: &ParamValue, lookup: &dyn Lookup) -> ParamValue {
     match value {
         ParamValue::String(s) => {
             if let Some(r) = isolated(s)
-                && let Some(v @ (ParamValue::Array(_) | ParamValue::Object(_))) =
-                    resolve(r.expr, lookup)
+                && let Some(v) = resolve(r.expr, lookup)
             {
                 return v;
             }

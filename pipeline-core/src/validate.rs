@@ -103,15 +103,9 @@ impl ParamIndex {
     }
 }
 
-fn task_params_all(pt: &PipelineTask) -> Vec<&Param> {
-    let mut v: Vec<&Param> = pt.params.iter().collect();
-    if let Some(m) = &pt.matrix {
-        v.extend(m.params.iter());
-        for inc in &m.include {
-            v.extend(inc.params.iter());
-        }
-    }
-    v
+fn task_params_all(pt: &PipelineTask) -> impl Iterator<Item = &Param> {
+    let matrix = pt.matrix.iter().flat_map(|m| m.params.iter().chain(m.include.iter().flat_map(|i| i.params.iter())));
+    pt.params.iter().chain(matrix)
 }
 
 fn exprs_of<'a>(strings: &[&'a str]) -> Vec<&'a str> {
