@@ -191,6 +191,18 @@ struct Analysis {
     block_allowed: bool,
 }
 
+/// Fast path: a string of letters, digits and `-._/` (not `-`, not starting `---` or
+/// `...`) needs no character analysis: it is plain unless it reads back as another type,
+/// and then double-quoted without escapes.
+fn is_simple_word(s: &str) -> bool {
+    !s.is_empty()
+        && s != "-"
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'/'))
+        && !s.starts_with("---")
+        && !s.starts_with("...")
+}
+
 fn is_break(c: char) -> bool {
     matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
@@ -451,9 +463,13 @@ impl Emitter {
                 self.plain_word(&text);
             }
             Value::String(s) => {
-                let s = fold_nel(s);
-                let a = analyze(&s);
-                self.string(&s, a, ctx);
+                if is_simple_word(s) {
+                    self.simple_word(s);
+                } else {
+                    let s = fold_nel(s);
+                    let a = analyze(&s);
+                    self.string(&s, a, ctx);
+                }
             }
             Value::Array(items) if items.is_empty() => self.empty_flow("[", "]"),
             Value::Object(map) if map.is_empty() => self.empty_flow("{", "}"),
@@ -465,6 +481,20 @@ impl Emitter {
     fn empty_flow(&mut self, open: &str, close: &str) {
         self.write_indicator(open, true, true, false);
         self.write_indicator(close, false, false, false);
+    }
+
+    /// A string of [`is_simple_word`] characters: plain unless it would read back as
+    /// another type.
+    fn simple_word(&mut self, s: &str) {
+        if needs_quotes_for_type(s) {
+            self.write_indicator("\"", true, false, false);
+            self.write_str(s);
+            self.write_indicator("\"", false, false, false);
+            self.whitespace = false;
+            self.indention = false;
+        } else {
+            self.plain_word(s);
+        }
     }
 
     /// A plain scalar without spaces or breaks (null, booleans, numbers).

@@ -1,5 +1,6 @@
 //! The reader: parser events to JSON-like values, bounded and located.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::{Map, Number, Value};
@@ -198,6 +199,7 @@ impl Builder<'_> {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
+                let text: Cow<'_, str> = text;
                 self.count_nodes(1)?;
                 if self.in_key_position() {
                     let merge = match tag.as_deref() {
@@ -205,7 +207,7 @@ impl Builder<'_> {
                         Some(t) => is_core(t, "merge"),
                     };
                     if anchor != 0 {
-                        let value = self.scalar(&text, style, tag.as_deref())?;
+                        let value = self.scalar(text.clone(), style, tag.as_deref())?;
                         self.anchors.insert(
                             anchor,
                             Done {
@@ -224,7 +226,7 @@ impl Builder<'_> {
                     };
                     self.set_key(key);
                 } else {
-                    let value = self.scalar(&text, style, tag.as_deref())?;
+                    let value = self.scalar(text, style, tag.as_deref())?;
                     self.finish(
                         Done {
                             value,
@@ -477,18 +479,18 @@ impl Builder<'_> {
     /// The value of a scalar in value position.
     fn scalar(
         &self,
-        text: &str,
+        text: Cow<'_, str>,
         style: ScalarStyle,
         tag: Option<&Tag>,
     ) -> Result<Value, YamlError> {
         let core = tag.and_then(core_name);
         let plain = style == ScalarStyle::Plain;
         let resolved = match core.as_deref() {
-            Some("str") => return Ok(Value::String(text.to_string())),
-            Some("binary") => return Ok(Value::String(text.to_string())),
+            Some("str") => return Ok(Value::String(text.into_owned())),
+            Some("binary") => return Ok(Value::String(text.into_owned())),
             Some("null") => return Ok(Value::Null),
             Some(want @ ("bool" | "int" | "float" | "timestamp")) => {
-                let r = resolve(text, Schema::Read);
+                let r = resolve(&text, Schema::Read);
                 let ok = matches!(
                     (want, &r),
                     ("bool", Resolved::Bool(_))
@@ -514,11 +516,11 @@ impl Builder<'_> {
                     (_, r) => r,
                 }
             }
-            _ if !plain => return Ok(Value::String(text.to_string())),
+            _ if !plain => return Ok(Value::String(text.into_owned())),
             _ if tag.is_some_and(|t| t.handle() == "!" && t.suffix().is_empty()) => {
-                return Ok(Value::String(text.to_string()));
+                return Ok(Value::String(text.into_owned()));
             }
-            _ => resolve(text, Schema::Read),
+            _ => resolve(&text, Schema::Read),
         };
         Ok(match resolved {
             Resolved::Null => Value::Null,
@@ -534,9 +536,9 @@ impl Builder<'_> {
             }
             Resolved::Timestamp(t) => match self.options.timestamps {
                 Timestamps::Rfc3339 => Value::String(t.to_rfc3339()),
-                Timestamps::AsWritten => Value::String(text.to_string()),
+                Timestamps::AsWritten => Value::String(text.into_owned()),
             },
-            Resolved::Merge | Resolved::Str => Value::String(text.to_string()),
+            Resolved::Merge | Resolved::Str => Value::String(text.into_owned()),
         })
     }
 }
