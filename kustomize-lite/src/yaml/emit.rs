@@ -458,9 +458,14 @@ impl Emitter {
             Value::Null => self.plain_word("null"),
             Value::Bool(b) => self.plain_word(if *b { "true" } else { "false" }),
             Value::Number(n) => {
-                let mut text = String::new();
-                number_text(n, &mut text);
-                self.plain_word(&text);
+                if !self.whitespace {
+                    self.put(' ');
+                }
+                let start = self.out.len();
+                number_text(n, &mut self.out);
+                self.column += self.out.len() - start;
+                self.whitespace = false;
+                self.indention = false;
             }
             Value::String(s) => {
                 if is_simple_word(s) {
@@ -555,6 +560,18 @@ impl Emitter {
 
     fn entry(&mut self, key: &str, value: &Value) {
         self.write_indent();
+        if key.len() <= MAX_SIMPLE_KEY && is_simple_word(key) {
+            self.simple_word(key);
+            self.write_indicator(":", false, false, false);
+            self.node(
+                value,
+                Ctx {
+                    mapping: true,
+                    simple_key: false,
+                },
+            );
+            return;
+        }
         let key = fold_nel(key);
         let a = analyze(&key);
         if !a.multiline && key.len() <= MAX_SIMPLE_KEY {

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 use serde_saphyr::granit_parser::{
     ErrorKind, Event, Options, Parser, ScalarStyle, ScanError, Span, Tag,
@@ -422,23 +423,25 @@ impl Builder<'_> {
                 *height = (*height).max(done.height);
                 match key.take() {
                     Some(Key::Name(name, key_line)) => {
-                        if map.contains_key(&name) {
-                            let first = map
-                                .keys()
-                                .position(|k| *k == name)
-                                .and_then(|i| key_lines.get(i))
-                                .copied()
-                                .unwrap_or(key_line);
-                            (
-                                YamlErrorKind::DuplicateKey,
-                                format!("mapping key {name:?} already defined at line {first}"),
-                                key_line,
-                            )
-                        } else {
-                            map.insert(name, done.value);
-                            key_lines.push(key_line);
-                            return Ok(());
-                        }
+                        let name = match map.entry(name) {
+                            Entry::Vacant(slot) => {
+                                slot.insert(done.value);
+                                key_lines.push(key_line);
+                                return Ok(());
+                            }
+                            Entry::Occupied(slot) => slot.key().clone(),
+                        };
+                        let first = map
+                            .keys()
+                            .position(|k| *k == name)
+                            .and_then(|i| key_lines.get(i))
+                            .copied()
+                            .unwrap_or(key_line);
+                        (
+                            YamlErrorKind::DuplicateKey,
+                            format!("mapping key {name:?} already defined at line {first}"),
+                            key_line,
+                        )
                     }
                     Some(Key::Drop) => return Ok(()),
                     Some(Key::Merge) => match done.value {
