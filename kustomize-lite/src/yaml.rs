@@ -226,6 +226,30 @@ mod tests {
     }
 
     #[test]
+    fn tagged_scalars_table() {
+        let cases: &[(&str, Value)] = &[
+            ("!!str 0777", json!("0777")),
+            ("!!int \"12\"", json!(12)),
+            ("!!float 3", json!(3.0)),
+            ("!!bool TRUE", json!(true)),
+            ("!!null x", json!(null)),
+            ("!!binary aGVsbG8=", json!("hello")),
+            ("!!binary |\n  aGVs\n  bG8=", json!("hello")),
+            ("! 12", json!(12)),
+            ("!custom 12", json!("12")),
+            ("'<<'", json!("<<")),
+        ];
+        for (text, want) in cases {
+            let docs = parse_stream(&format!("v: {text}\n"), "tags.yaml").unwrap();
+            assert_eq!(&docs[0]["v"], want, "{text}");
+        }
+        let docs = parse_stream("x: 1\n'<<': {y: 2}\n", "drop.yaml").unwrap();
+        assert_eq!(docs[0], json!({"x": 1}));
+        let e = parse_stream("v: !!binary '%%'\n", "bad.yaml").unwrap_err();
+        assert_eq!((e.kind, e.line), (YamlErrorKind::Syntax, 1));
+    }
+
+    #[test]
     fn documents_and_errors_are_located() {
         let docs = parse_stream("---\n---\na: 1\n--- null\n---\n- x\n", "s.yaml").unwrap();
         assert_eq!(docs, vec![json!({"a": 1}), json!(["x"])]);

@@ -490,7 +490,17 @@ impl Builder<'_> {
         let plain = style == ScalarStyle::Plain;
         let resolved = match core.as_deref() {
             Some("str") => return Ok(Value::String(text.into_owned())),
-            Some("binary") => return Ok(Value::String(text.into_owned())),
+            Some("binary") => {
+                use base64::Engine as _;
+                let compact: String = text.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+                return match base64::engine::general_purpose::STANDARD.decode(compact) {
+                    Ok(bytes) => Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+                    Err(e) => Err(self.error(
+                        YamlErrorKind::Syntax,
+                        format!("cannot decode !!binary value: {e}"),
+                    )),
+                };
+            }
             Some("null") => return Ok(Value::Null),
             Some(want @ ("bool" | "int" | "float" | "timestamp")) => {
                 let r = resolve(&text, Schema::Read);
@@ -520,7 +530,8 @@ impl Builder<'_> {
                 }
             }
             _ if !plain => return Ok(Value::String(text.into_owned())),
-            _ if tag.is_some_and(|t| t.handle() == "!" && t.suffix().is_empty()) => {
+            // A custom tag (`!Ref x`) leaves the text a string; the non-specific `!` does not.
+            None if tag.is_some_and(|t| !is_non_specific(t)) => {
                 return Ok(Value::String(text.into_owned()));
             }
             _ => resolve(&text, Schema::Read),
@@ -550,6 +561,11 @@ impl Builder<'_> {
 fn core_name(tag: &Tag) -> Option<String> {
     tag.suffix_in_namespace(CORE_TAG_PREFIX)
         .map(|s| s.into_owned())
+}
+
+/// The non-specific tag `!`.
+fn is_non_specific(tag: &Tag) -> bool {
+    matches!(tag.parts(), ("", "!") | ("!", ""))
 }
 
 fn is_core(tag: &Tag, name: &str) -> bool {
