@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 use serde_saphyr::granit_parser::{
-    ErrorKind, Event, Options, Parser, ScalarStyle, ScanError, Span, Tag,
+    ErrorKind, Event, Options, Parser, ScalarStyle, ScanError, Span, StructureStyle, Tag,
 };
 
 use super::resolve::{Resolved, Schema, resolve};
@@ -60,6 +60,8 @@ struct Builder<'a> {
     docs: Vec<Value>,
     nodes: usize,
     alias_nodes: usize,
+    /// Open flow collections (`[...]`, `{...}`).
+    flow_depth: usize,
     /// Where the event being handled starts (1-based line and column).
     line: usize,
     column: usize,
@@ -100,6 +102,7 @@ pub(super) fn parse(
         docs: Vec::new(),
         nodes: 0,
         alias_nodes: 0,
+        flow_depth: 0,
         line: 1,
         column: 1,
     };
@@ -238,7 +241,8 @@ impl Builder<'_> {
                     )?;
                 }
             }
-            Event::SequenceStart(_, anchor, _) => {
+            Event::SequenceStart(style, anchor, _) => {
+                self.enter(style);
                 self.reject_collection_key()?;
                 self.count_nodes(1)?;
                 self.check_depth(1)?;
@@ -249,7 +253,8 @@ impl Builder<'_> {
                     height: 0,
                 });
             }
-            Event::MappingStart(_, anchor, _) => {
+            Event::MappingStart(style, anchor, _) => {
+                self.enter(style);
                 self.reject_collection_key()?;
                 self.count_nodes(1)?;
                 self.check_depth(1)?;
@@ -263,7 +268,7 @@ impl Builder<'_> {
                     height: 0,
                 });
             }
-            Event::SequenceEnd => match self.stack.pop() {
+            Event::SequenceEnd => match self.leave() {
                 Some(Frame::Seq {
                     items,
                     anchor,
@@ -281,7 +286,7 @@ impl Builder<'_> {
                     return Err(self.error(YamlErrorKind::Syntax, "unbalanced sequence end".into()));
                 }
             },
-            Event::MappingEnd => match self.stack.pop() {
+            Event::MappingEnd => match self.leave() {
                 Some(Frame::Map {
                     mut map,
                     merges,
@@ -316,6 +321,19 @@ impl Builder<'_> {
             _ => {}
         }
         Ok(())
+    }
+
+    fn enter(&mut self, style: StructureStyle) {
+        if style == StructureStyle::Flow {
+            self.flow_depth += 1;
+        }
+    }
+
+    /// Closes the innermost collection (flow collections hold only flow collections, so
+    /// inside one, every end closes a flow collection).
+    fn leave(&mut self) -> Option<Frame> {
+        self.flow_depth = self.flow_depth.saturating_sub(1);
+        self.stack.pop()
     }
 
     fn reject_collection_key(&self) -> Result<(), YamlError> {
@@ -530,6 +548,11 @@ impl Builder<'_> {
                 }
             }
             _ if !plain => return Ok(Value::String(text.into_owned())),
+            // kustomize reads an omitted value inside `{...}` or `[...]` (`{f: }`) as "",
+            // where an omitted block value (`f:`) is null.
+            None if tag.is_none() && text.is_empty() && self.flow_depth > 0 => {
+                return Ok(Value::String(String::new()));
+            }
             // A custom tag (`!Ref x`) leaves the text a string; the non-specific `!` does not.
             None if tag.is_some_and(|t| !is_non_specific(t)) => {
                 return Ok(Value::String(text.into_owned()));
