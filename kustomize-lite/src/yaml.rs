@@ -238,6 +238,17 @@ mod tests {
             ("! 12", json!(12)),
             ("!custom 12", json!("12")),
             ("'<<'", json!("<<")),
+            (">-\n  x\n   indented\n  y", json!("x\n\n indented\ny")),
+            (
+                ">\n  folded\n  line\n\n  para\n",
+                json!("folded line\npara\n"),
+            ),
+            (">2-\n   lead\n  x\n   more", json!(" lead\nx\n more")),
+            ("{f: }", json!({"f": ""})),
+            ("{f: ~}", json!({"f": null})),
+            ("[f: ]", json!([{"f": ""}])),
+            ("", json!(null)),
+            ("~", json!(null)),
         ];
         for (text, want) in cases {
             let docs = parse_stream(&format!("v: {text}\n"), "tags.yaml").unwrap();

@@ -184,11 +184,12 @@ struct Emitter {
 
 /// What a scalar's characters allow.
 #[derive(Clone, Copy)]
-struct Analysis {
+pub(super) struct Analysis {
     multiline: bool,
     block_plain_allowed: bool,
     single_quoted_allowed: bool,
-    block_allowed: bool,
+    /// A `|` or `>` block can hold the text.
+    pub(super) block_allowed: bool,
 }
 
 /// Fast path: a string of letters, digits and `-._/` (not `-`, not starting `---` or
@@ -203,7 +204,7 @@ fn is_simple_word(s: &str) -> bool {
         && !s.starts_with("...")
 }
 
-fn is_break(c: char) -> bool {
+pub(super) fn is_break(c: char) -> bool {
     matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
@@ -220,7 +221,7 @@ fn is_printable(c: char) -> bool {
 
 /// Port of the writer's scalar analysis (block context only: flow collections written here
 /// are always empty).
-fn analyze(value: &str) -> Analysis {
+pub(super) fn analyze(value: &str) -> Analysis {
     if value.is_empty() {
         return Analysis {
             multiline: false,

@@ -62,6 +62,8 @@ struct Builder<'a> {
     alias_nodes: usize,
     /// Open flow collections (`[...]`, `{...}`).
     flow_depth: usize,
+    /// The event being handled covers no text (an omitted value).
+    empty_span: bool,
     /// Where the event being handled starts (1-based line and column).
     line: usize,
     column: usize,
@@ -103,6 +105,7 @@ pub(super) fn parse(
         nodes: 0,
         alias_nodes: 0,
         flow_depth: 0,
+        empty_span: false,
         line: 1,
         column: 1,
     };
@@ -116,6 +119,7 @@ pub(super) fn parse(
 
 impl Builder<'_> {
     fn at(&mut self, span: &Span) {
+        self.empty_span = span.start.index() == span.end.index();
         self.line = span.start.line();
         self.column = span.start.col() + 1;
     }
@@ -547,10 +551,13 @@ impl Builder<'_> {
                     (_, r) => r,
                 }
             }
+            None if style == ScalarStyle::Folded && tag.is_none() => {
+                return Ok(Value::String(refold(text)));
+            }
             _ if !plain => return Ok(Value::String(text.into_owned())),
             // kustomize reads an omitted value inside `{...}` or `[...]` (`{f: }`) as "",
             // where an omitted block value (`f:`) is null.
-            None if tag.is_none() && text.is_empty() && self.flow_depth > 0 => {
+            None if tag.is_none() && self.empty_span && self.flow_depth > 0 => {
                 return Ok(Value::String(String::new()));
             }
             // A custom tag (`!Ref x`) leaves the text a string; the non-specific `!` does not.
@@ -578,6 +585,68 @@ impl Builder<'_> {
             Resolved::Merge | Resolved::Str => Value::String(text.into_owned()),
         })
     }
+}
+
+/// The text of a `>` block scalar as kustomize ends up with it.
+///
+/// kustomize writes every object back out as YAML, keeping each scalar's style, and reads
+/// that again before printing. Its writer puts an extra line break after a folded line
+/// whenever the text does not start with a blank, so a line followed by a more-indented
+/// line gains an empty line in between (`x\n  y` becomes `x\n\n  y`). This replays that
+/// write and read.
+fn refold(text: Cow<'_, str>) -> String {
+    folded_round_trip(&text).unwrap_or_else(|| text.into_owned())
+}
+
+fn folded_round_trip(value: &str) -> Option<String> {
+    use super::emit::{analyze, is_break};
+    if !value.contains('\n')
+        || !analyze(value).block_allowed
+        || value.contains(['\u{2028}', '\u{2029}'])
+    {
+        // Single lines fold to themselves; other texts are written double-quoted.
+        return None;
+    }
+    let first_after_breaks = value.chars().find(|c| !is_break(*c));
+    let extra_breaks = !matches!(first_after_breaks, None | Some(' ' | '\t' | '\0'));
+    let mut out = String::with_capacity(value.len() * 2 + 16);
+    out.push_str("v: >");
+    if value.starts_with(' ') || value.chars().next().is_some_and(is_break) {
+        out.push('2');
+    }
+    let mut rev = value.chars().rev();
+    match (rev.next(), rev.next()) {
+        (Some(last), _) if !is_break(last) => out.push('-'),
+        (Some(_), None) => out.push('+'),
+        (Some(_), Some(prev)) if is_break(prev) => out.push('+'),
+        _ => {}
+    }
+    out.push('\n');
+    let mut breaks = true;
+    let mut leading_spaces = true;
+    for c in value.chars() {
+        if c == '\n' {
+            if !breaks && !leading_spaces && extra_breaks {
+                out.push('\n');
+            }
+            out.push('\n');
+            breaks = true;
+        } else {
+            if breaks {
+                out.push_str("  ");
+                leading_spaces = c == ' ' || c == '\t';
+            }
+            out.push(c);
+            breaks = false;
+        }
+    }
+    let mut parser = Parser::new_from_str(&out);
+    while let Some(Ok((event, _))) = parser.next_event() {
+        if let Event::Scalar(text, ScalarStyle::Folded, _, _) = event {
+            return Some(text.into_owned());
+        }
+    }
+    None
 }
 
 /// The core-schema name of a tag (`str`, `int`, `merge` ...), if it is one.
