@@ -308,6 +308,10 @@ mod tests {
         assert_eq!(e.kind, YamlErrorKind::DuplicateKey);
         assert_eq!(e.line, 3);
         assert!(e.message.contains("already defined at line 1"), "{e}");
+        let e =
+            parse_stream("a:\n  x: 1\n  b:\n    y: 2\n    z: 3\n  x: 3\n", "dup.yaml").unwrap_err();
+        assert_eq!((e.kind, e.line), (YamlErrorKind::DuplicateKey, 6));
+        assert!(e.message.contains("\"x\" already defined at line 2"), "{e}");
 
         let e = parse_stream("x: 1\ny: .inf\n", "inf.yaml").unwrap_err();
         assert_eq!(

@@ -40,8 +40,8 @@ enum Frame {
     },
     Map {
         map: Map<String, Value>,
-        /// Line of each explicit key, in insertion order (for duplicate-key messages).
-        key_lines: Vec<usize>,
+        /// Where this mapping's key lines start in [`Builder::key_lines`].
+        lines_start: usize,
         key: Option<Key>,
         merges: Vec<Map<String, Value>>,
         anchor: usize,
@@ -60,6 +60,9 @@ struct Builder<'a> {
     docs: Vec<Value>,
     nodes: usize,
     alias_nodes: usize,
+    /// Line of each explicit key of the open mappings, innermost last (for duplicate-key
+    /// messages); one buffer for all, so a mapping costs no allocation of its own.
+    key_lines: Vec<usize>,
     /// Open flow collections (`[...]`, `{...}`).
     flow_depth: usize,
     /// The event being handled covers no text (an omitted value).
@@ -106,6 +109,7 @@ pub(super) fn parse(
         alias_nodes: 0,
         flow_depth: 0,
         empty_span: false,
+        key_lines: Vec::new(),
         line: 1,
         column: 1,
     };
@@ -264,7 +268,7 @@ impl Builder<'_> {
                 self.check_depth(1)?;
                 self.stack.push(Frame::Map {
                     map: Map::new(),
-                    key_lines: Vec::new(),
+                    lines_start: self.key_lines.len(),
                     key: None,
                     merges: Vec::new(),
                     anchor,
@@ -297,8 +301,10 @@ impl Builder<'_> {
                     anchor,
                     nodes,
                     height,
+                    lines_start,
                     ..
                 }) => {
+                    self.key_lines.truncate(lines_start);
                     for merged in merges {
                         for (k, v) in merged {
                             if !map.contains_key(&k) {
@@ -434,7 +440,7 @@ impl Builder<'_> {
             }
             Some(Frame::Map {
                 map,
-                key_lines,
+                lines_start,
                 key,
                 merges,
                 nodes,
@@ -448,7 +454,7 @@ impl Builder<'_> {
                         let name = match map.entry(name) {
                             Entry::Vacant(slot) => {
                                 slot.insert(done.value);
-                                key_lines.push(key_line);
+                                self.key_lines.push(key_line);
                                 return Ok(());
                             }
                             Entry::Occupied(slot) => slot.key().clone(),
@@ -456,7 +462,7 @@ impl Builder<'_> {
                         let first = map
                             .keys()
                             .position(|k| *k == name)
-                            .and_then(|i| key_lines.get(i))
+                            .and_then(|i| self.key_lines.get(*lines_start + i))
                             .copied()
                             .unwrap_or(key_line);
                         (
