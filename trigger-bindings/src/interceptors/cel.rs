@@ -141,17 +141,15 @@ fn collect_body_fields(e: &IdedExpr, out: &mut Option<Vec<String>>) {
             }
         }
         Expr::Call(c) => {
-            if c.func_name == "_[_]" {
-                if let ([target, key], None) = (c.args.as_slice(), &c.target) {
-                    if matches!(&target.expr, Expr::Ident(n) if n == "body") {
-                        if let Expr::Literal(LiteralValue::String(k)) = &key.expr {
-                            if let Some(v) = out.as_mut() {
-                                v.push(k.inner().to_string());
-                            }
-                            return;
-                        }
-                    }
+            if let ([target, key], None, "_[_]") =
+                (c.args.as_slice(), &c.target, c.func_name.as_str())
+                && matches!(&target.expr, Expr::Ident(n) if n == "body")
+                && let Expr::Literal(LiteralValue::String(k)) = &key.expr
+            {
+                if let Some(v) = out.as_mut() {
+                    v.push(k.inner().to_string());
                 }
+                return;
             }
             if let Some(t) = &c.target {
                 collect_body_fields(t, out);

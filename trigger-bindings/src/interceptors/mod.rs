@@ -55,6 +55,9 @@ pub(crate) enum Interceptor {
     Invalid(String),
 }
 
+/// A validated body: the raw top-level value and, for an object, its members.
+type ParsedBody<'a> = (&'a [u8], Vec<Member<'a>>);
+
 /// A read-only view of the event shared by all triggers.
 pub(crate) struct EventView<'a> {
     pub headers: &'a Headers,
@@ -62,7 +65,7 @@ pub(crate) struct EventView<'a> {
     pub body_bytes: &'a [u8],
     pub url: &'a str,
     pub max_depth: usize,
-    parsed: OnceCell<Result<(&'a [u8], Vec<Member<'a>>), String>>,
+    parsed: OnceCell<Result<ParsedBody<'a>, String>>,
 }
 
 impl<'a> EventView<'a> {
