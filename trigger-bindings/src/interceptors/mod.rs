@@ -229,6 +229,12 @@ impl Interceptor {
                 secret,
                 event_types,
             } => {
+                if view.headers.get("Content-Type") == Some("application/x-www-form-urlencoded") {
+                    return Decision::Stop(
+                        "form parameter encoding not supported, please change the hook to send JSON payloads"
+                            .into(),
+                    );
+                }
                 let event = view.headers.get("X-Github-Event").unwrap_or_default();
                 if let Some(stop) = check_event_type(event, event_types.as_deref()) {
                     return stop;
