@@ -36,6 +36,14 @@ fn run(
     }
 }
 
+/// (case, interceptor, headers, expected outcome or reason substring)
+type Row<'a> = (
+    &'a str,
+    TriggerInterceptor,
+    Vec<(&'a str, &'a str)>,
+    Result<(), &'a str>,
+);
+
 #[test]
 fn interceptor_table() {
     let sha256 = github_signature(b"tok", b"{}");
@@ -43,12 +51,7 @@ fn interceptor_table() {
     let gitlab = |extra: Vec<(String, serde_json::Value)>| {
         TriggerInterceptor::new("gitlab", [secret_ref()].into_iter().chain(extra))
     };
-    let rows: Vec<(
-        &str,
-        TriggerInterceptor,
-        Vec<(&str, &str)>,
-        Result<(), &str>,
-    )> = vec![
+    let rows: Vec<Row<'_>> = vec![
         (
             "gitlab ok",
             gitlab(vec![]),
