@@ -19,6 +19,42 @@ fn err<T>(offset: usize, message: &'static str) -> Res<T> {
     Err(JsonError { offset, message })
 }
 
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Whether some byte of `w` equals `b` (exact as an existence test).
+#[inline]
+fn has_byte(w: u64, b: u8) -> bool {
+    let x = w ^ (LO * u64::from(b));
+    (x.wrapping_sub(LO) & !x & HI) != 0
+}
+
+/// The index of the first `"` or `\\` (and, with `controls`, byte below 0x20) in `s`,
+/// eight bytes at a time.
+#[inline]
+fn find_string_end(s: &[u8], controls: bool) -> Option<usize> {
+    let special = |c: u8| c == b'"' || c == b'\\' || (controls && c < 0x20);
+    let mut chunks = s.chunks_exact(8);
+    let mut base = 0;
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let ctrl = controls && (w.wrapping_sub(LO * 0x20) & !w & HI) != 0;
+        if (ctrl || has_byte(w, b'"') || has_byte(w, b'\\'))
+            && let Some(i) = chunk.iter().position(|&c| special(c))
+        {
+            return Some(base + i);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| special(c))
+        .map(|i| base + i)
+}
+
 /// A validating scanner over UTF-8 JSON bytes.
 struct Scanner<'a> {
     b: &'a [u8],
@@ -309,7 +345,7 @@ fn skip_string(b: &[u8], mut i: usize) -> usize {
     i += 1;
     loop {
         let rest = b.get(i..).unwrap_or_default();
-        match rest.iter().position(|&c| c == b'"' || c == b'\\') {
+        match find_string_end(rest, false) {
             Some(n) => i += n,
             None => return b.len(),
         }
@@ -648,6 +684,30 @@ mod tests {
         ];
         for (input, ok) in table {
             assert_eq!(validate(input.as_bytes(), 128).is_ok(), *ok, "{input}");
+        }
+    }
+
+    #[test]
+    fn word_scan_matches_bytewise_scan() {
+        let alphabet = [b'a', b'"', b'\\', 0x1f, 0x20, 0x7f, 0x80, 0xff, b' ', 0x00];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..40 {
+            for _ in 0..200 {
+                let s: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        alphabet[(seed % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                for controls in [false, true] {
+                    let naive = s
+                        .iter()
+                        .position(|&c| c == b'"' || c == b'\\' || (controls && c < 0x20));
+                    assert_eq!(find_string_end(&s, controls), naive, "{s:?} {controls}");
+                }
+            }
         }
     }
 

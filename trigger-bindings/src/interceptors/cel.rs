@@ -40,8 +40,7 @@ pub(crate) struct Compiled {
     /// `None`: the whole body; otherwise the top-level fields read.
     body_fields: Option<Vec<String>>,
     uses_body: bool,
-    /// Static cost, as a function of the iteration bound: `base + per_iter * n + ...`,
-    /// kept as the expression tree's shape (see [`cost`]).
+    /// The Tekton functions the expression calls (registered per evaluation).
     functions: Vec<&'static str>,
 }
 
