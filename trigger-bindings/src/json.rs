@@ -68,6 +68,13 @@ impl<'a> Scanner<'a> {
     }
 
     fn ws(&mut self) {
+        // Indentation runs eight spaces at a time.
+        while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
+            if chunk != b"        " {
+                break;
+            }
+            self.pos += 8;
+        }
         while let Some(c) = self.peek() {
             if matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
                 self.pos += 1;

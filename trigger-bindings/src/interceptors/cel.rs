@@ -272,7 +272,7 @@ pub(crate) struct Inputs {
 impl Inputs {
     pub(crate) fn new(view: &EventView<'_>) -> Inputs {
         let mut h: HashMap<Key, CelValue> = HashMap::new();
-        for (k, vals) in &view.canonical_headers {
+        for (k, vals) in view.canonical_headers() {
             let list: Vec<CelValue> = vals
                 .iter()
                 .map(|v| CelValue::String(Arc::new(v.clone())))

@@ -61,7 +61,7 @@ type ParsedBody<'a> = (&'a [u8], Vec<Member<'a>>);
 /// A read-only view of the event shared by all triggers.
 pub(crate) struct EventView<'a> {
     pub headers: &'a Headers,
-    pub canonical_headers: Vec<(String, Vec<String>)>,
+    canonical: OnceCell<Vec<(String, Vec<String>)>>,
     pub body_bytes: &'a [u8],
     pub url: &'a str,
     pub max_depth: usize,
@@ -77,12 +77,17 @@ impl<'a> EventView<'a> {
     ) -> EventView<'a> {
         EventView {
             headers,
-            canonical_headers: headers.canonical(),
+            canonical: OnceCell::new(),
             body_bytes: body,
             url,
             max_depth,
             parsed: OnceCell::new(),
         }
+    }
+
+    /// Header names in Go's canonical form with their values, names sorted.
+    pub(crate) fn canonical_headers(&self) -> &[(String, Vec<String>)] {
+        self.canonical.get_or_init(|| self.headers.canonical())
     }
 
     /// The validated body: its raw top-level value and, for an object, its members.
