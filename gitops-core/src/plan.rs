@@ -190,31 +190,44 @@ fn order_key(id: &ResId) -> (u8, &str, &str, &str, &str) {
 /// Fields of `desired` that `live` does not hold with the same value.
 pub fn diff(desired: &Value, live: &Value) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    diff_into(desired, Some(live), &mut String::new(), &mut out);
+    diff_into(desired, Some(live), &mut Vec::new(), &mut out);
     out
 }
 
-fn escape_pointer(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+fn escape_pointer(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.contains(['~', '/']) {
+        std::borrow::Cow::Owned(key.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(key)
+    }
 }
 
-fn diff_into(desired: &Value, live: Option<&Value>, path: &mut String, out: &mut Vec<FieldChange>) {
+fn diff_into<'a>(
+    desired: &'a Value,
+    live: Option<&Value>,
+    path: &mut Vec<&'a str>,
+    out: &mut Vec<FieldChange>,
+) {
     match (desired, live) {
         (Value::Object(d), Some(Value::Object(l))) => {
             for (k, dv) in d {
-                let len = path.len();
-                path.push('/');
-                path.push_str(&escape_pointer(k));
+                path.push(k);
                 diff_into(dv, l.get(k), path, out);
-                path.truncate(len);
+                path.pop();
             }
         }
         (d, l) if l == Some(d) => {}
-        (d, l) => out.push(FieldChange {
-            path: path.clone(),
-            live: l.cloned(),
-            desired: d.clone(),
-        }),
+        (d, l) => {
+            let pointer: String = path
+                .iter()
+                .map(|k| format!("/{}", escape_pointer(k)))
+                .collect();
+            out.push(FieldChange {
+                path: pointer,
+                live: l.cloned(),
+                desired: d.clone(),
+            });
+        }
     }
 }
 
@@ -256,9 +269,9 @@ pub fn plan(
             desired: Some(obj.clone()),
         });
     }
-    entries.sort_by(|a, b| order_key(&a.id).cmp(&order_key(&b.id)));
+    entries.sort_by_cached_key(|e| (kind_rank(&e.id.kind), e.id.clone()));
     let mut stale: Vec<&ResId> = previous.iter().filter(|id| !seen.contains(*id)).collect();
-    stale.sort_by(|a, b| order_key(b).cmp(&order_key(a)));
+    stale.sort_by_cached_key(|id| std::cmp::Reverse((kind_rank(&id.kind), (*id).clone())));
     for id in stale {
         let Some(l) = live.get(id) else { continue };
         let keep = !opts.prune
