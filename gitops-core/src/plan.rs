@@ -177,16 +177,6 @@ pub fn kind_rank(kind: &str) -> u8 {
     }
 }
 
-fn order_key(id: &ResId) -> (u8, &str, &str, &str, &str) {
-    (
-        kind_rank(&id.kind),
-        &id.kind,
-        &id.group,
-        &id.namespace,
-        &id.name,
-    )
-}
-
 /// Fields of `desired` that `live` does not hold with the same value.
 pub fn diff(desired: &Value, live: &Value) -> Vec<FieldChange> {
     let mut out = Vec::new();
