@@ -184,14 +184,27 @@ struct Emitter {
 
 /// What a scalar's characters allow.
 #[derive(Clone, Copy)]
-struct Analysis {
+pub(super) struct Analysis {
     multiline: bool,
     block_plain_allowed: bool,
     single_quoted_allowed: bool,
-    block_allowed: bool,
+    /// A `|` or `>` block can hold the text.
+    pub(super) block_allowed: bool,
 }
 
-fn is_break(c: char) -> bool {
+/// Fast path: a string of letters, digits and `-._/` (not `-`, not starting `---` or
+/// `...`) needs no character analysis: it is plain unless it reads back as another type,
+/// and then double-quoted without escapes.
+fn is_simple_word(s: &str) -> bool {
+    !s.is_empty()
+        && s != "-"
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'/'))
+        && !s.starts_with("---")
+        && !s.starts_with("...")
+}
+
+pub(super) fn is_break(c: char) -> bool {
     matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
@@ -208,7 +221,7 @@ fn is_printable(c: char) -> bool {
 
 /// Port of the writer's scalar analysis (block context only: flow collections written here
 /// are always empty).
-fn analyze(value: &str) -> Analysis {
+pub(super) fn analyze(value: &str) -> Analysis {
     if value.is_empty() {
         return Analysis {
             multiline: false,
@@ -446,14 +459,23 @@ impl Emitter {
             Value::Null => self.plain_word("null"),
             Value::Bool(b) => self.plain_word(if *b { "true" } else { "false" }),
             Value::Number(n) => {
-                let mut text = String::new();
-                number_text(n, &mut text);
-                self.plain_word(&text);
+                if !self.whitespace {
+                    self.put(' ');
+                }
+                let start = self.out.len();
+                number_text(n, &mut self.out);
+                self.column += self.out.len() - start;
+                self.whitespace = false;
+                self.indention = false;
             }
             Value::String(s) => {
-                let s = fold_nel(s);
-                let a = analyze(&s);
-                self.string(&s, a, ctx);
+                if is_simple_word(s) {
+                    self.simple_word(s);
+                } else {
+                    let s = fold_nel(s);
+                    let a = analyze(&s);
+                    self.string(&s, a, ctx);
+                }
             }
             Value::Array(items) if items.is_empty() => self.empty_flow("[", "]"),
             Value::Object(map) if map.is_empty() => self.empty_flow("{", "}"),
@@ -465,6 +487,20 @@ impl Emitter {
     fn empty_flow(&mut self, open: &str, close: &str) {
         self.write_indicator(open, true, true, false);
         self.write_indicator(close, false, false, false);
+    }
+
+    /// A string of [`is_simple_word`] characters: plain unless it would read back as
+    /// another type.
+    fn simple_word(&mut self, s: &str) {
+        if needs_quotes_for_type(s) {
+            self.write_indicator("\"", true, false, false);
+            self.write_str(s);
+            self.write_indicator("\"", false, false, false);
+            self.whitespace = false;
+            self.indention = false;
+        } else {
+            self.plain_word(s);
+        }
     }
 
     /// A plain scalar without spaces or breaks (null, booleans, numbers).
@@ -511,8 +547,7 @@ impl Emitter {
         let sorted = self.options.key_order == KeyOrder::Kustomize
             && !is_sorted(map.keys().map(String::as_str));
         if sorted {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| compare_keys(a.0, b.0));
+            let entries = sort_entries(map.iter().collect());
             for (k, v) in entries {
                 self.entry(k, v);
             }
@@ -526,6 +561,18 @@ impl Emitter {
 
     fn entry(&mut self, key: &str, value: &Value) {
         self.write_indent();
+        if key.len() <= MAX_SIMPLE_KEY && is_simple_word(key) {
+            self.simple_word(key);
+            self.write_indicator(":", false, false, false);
+            self.node(
+                value,
+                Ctx {
+                    mapping: true,
+                    simple_key: false,
+                },
+            );
+            return;
+        }
         let key = fold_nel(key);
         let a = analyze(&key);
         if !a.multiline && key.len() <= MAX_SIMPLE_KEY {
@@ -789,6 +836,51 @@ impl Emitter {
     }
 }
 
+/// Sorts mapping entries by [`compare_keys`].
+///
+/// That comparison is not transitive for every key set (`0777 < 0o17 < 1_000 < 0777`);
+/// kustomize then prints such keys in an order that varies from run to run. This sort never
+/// relies on transitivity (insertion sort for short lists, as kustomize's writer does up to
+/// 12 keys, merge sort above), so it cannot fail, and it is deterministic.
+fn sort_entries<'a>(entries: Vec<(&'a String, &'a Value)>) -> Vec<(&'a String, &'a Value)> {
+    let less =
+        |a: &(&String, &Value), b: &(&String, &Value)| compare_keys(a.0, b.0) == Ordering::Less;
+    merge_sort(entries, &less)
+}
+
+fn merge_sort<T>(mut items: Vec<T>, less: &impl Fn(&T, &T) -> bool) -> Vec<T> {
+    if items.len() <= 12 {
+        for i in 1..items.len() {
+            let mut j = i;
+            while j > 0 {
+                match (items.get(j), items.get(j - 1)) {
+                    (Some(a), Some(b)) if less(a, b) => items.swap(j, j - 1),
+                    _ => break,
+                }
+                j -= 1;
+            }
+        }
+        return items;
+    }
+    let right = items.split_off(items.len() / 2);
+    let left = merge_sort(items, less);
+    let right = merge_sort(right, less);
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let mut l = left.into_iter().peekable();
+    let mut r = right.into_iter().peekable();
+    loop {
+        let take_right = match (l.peek(), r.peek()) {
+            (Some(a), Some(b)) => less(b, a),
+            (Some(_), None) => false,
+            (None, Some(_)) => true,
+            (None, None) => break,
+        };
+        let next = if take_right { r.next() } else { l.next() };
+        out.extend(next);
+    }
+    out
+}
+
 fn is_sorted<'a>(mut keys: impl Iterator<Item = &'a str>) -> bool {
     let Some(mut prev) = keys.next() else {
         return true;
@@ -812,6 +904,23 @@ fn is_sorted<'a>(mut keys: impl Iterator<Item = &'a str>) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn sorting_never_fails_on_intransitive_keys() {
+        let mut m = serde_json::Map::new();
+        for k in ["0777", "0o17", "1_000", "1e3", "a", "9", "10", "x"]
+            .iter()
+            .cycle()
+            .take(8)
+        {
+            m.insert((*k).to_string(), Value::Null);
+        }
+        for i in 0..40 {
+            m.insert(format!("{}{i}", ["0", "0o", "1_", "k"][i % 4]), Value::Null);
+        }
+        let a = emit_stream(&[Value::Object(m.clone())], EmitOptions::default());
+        assert_eq!(a, emit_stream(&[Value::Object(m)], EmitOptions::default()));
+    }
 
     #[test]
     fn key_order_table() {

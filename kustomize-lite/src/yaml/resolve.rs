@@ -509,11 +509,6 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<Timestamp> {
 // ---------------------------------------------------------------------------------------
 // Numbers on output.
 
-/// 2^63 as a float.
-const TWO_63: f64 = 9_223_372_036_854_775_808.0;
-/// 2^64 as a float.
-const TWO_64: f64 = 18_446_744_073_709_551_616.0;
-
 /// Writes a number as `kustomize build` prints it: integers in decimal; a float goes out as
 /// Go's JSON encoding would write it and is read back, so an integral float below 1e21
 /// becomes an integer (`1.0` -> `1`, `1e3` -> `1000`), and any other float is printed in Go's
@@ -530,18 +525,41 @@ pub(crate) fn number_text(n: &serde_json::Number, out: &mut String) {
     }
     let f = n.as_f64().unwrap_or(0.0);
     if f.fract() == 0.0 && f.abs() < 1e21 {
-        // Go's JSON text has no '.' or exponent here; it reads back as an integer when it
-        // fits 64 bits.
-        if (-TWO_63..TWO_63).contains(&f) {
-            let _ = write!(out, "{}", f as i64);
+        // Go's JSON text is the shortest digits padded with zeros (2^63 is
+        // "9223372036854776000"); it reads back as an integer when it fits 64 bits.
+        let (digits, exp) = shortest_digits(f);
+        let mut text = String::with_capacity(24);
+        if f < 0.0 {
+            text.push('-');
+        }
+        text.push_str(&digits);
+        let zeros = usize::try_from(exp + 1)
+            .unwrap_or(0)
+            .saturating_sub(digits.len());
+        text.extend(std::iter::repeat_n('0', zeros));
+        if let Ok(i) = text.parse::<i64>() {
+            let _ = write!(out, "{i}");
             return;
         }
-        if (0.0..TWO_64).contains(&f) {
-            let _ = write!(out, "{}", f as u64);
+        if let Ok(u) = text.parse::<u64>() {
+            let _ = write!(out, "{u}");
             return;
         }
     }
     go_format_g(f, out);
+}
+
+/// Shortest round-trip decimal digits of `|f|` and the decimal exponent of the first digit.
+fn shortest_digits(f: f64) -> (String, i32) {
+    if f == 0.0 {
+        return ("0".to_string(), 0);
+    }
+    let sci = format!("{:e}", f.abs());
+    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    (
+        mant.chars().filter(char::is_ascii_digit).collect(),
+        exp.parse().unwrap_or(0),
+    )
 }
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)` for a finite `f`.
@@ -550,11 +568,7 @@ fn go_format_g(f: f64, out: &mut String) {
         out.push_str(if f.is_sign_negative() { "-0" } else { "0" });
         return;
     }
-    // Shortest round-trip digits and decimal exponent from Rust's `{:e}`.
-    let sci = format!("{:e}", f.abs());
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
-    let exp: i32 = exp.parse().unwrap_or(0);
+    let (digits, exp) = shortest_digits(f);
     let nd = i32::try_from(digits.len()).unwrap_or(i32::MAX);
     if f < 0.0 {
         out.push('-');
@@ -736,6 +750,9 @@ mod tests {
         assert_eq!(t("20201-01-01"), None);
     }
 
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    const TWO_64: f64 = 18_446_744_073_709_551_616.0;
+
     #[test]
     fn number_formatting() {
         let f = |x: f64| {
@@ -754,7 +771,7 @@ mod tests {
         assert_eq!(f(1234567.5), "1.2345675e+06");
         assert_eq!(f(1e20), "1e+20");
         assert_eq!(f(1e21), "1e+21");
-        assert_eq!(f(TWO_63), "9223372036854775808");
+        assert_eq!(f(TWO_63), "9223372036854776000");
         assert_eq!(f(TWO_64), "1.8446744073709552e+19");
         assert_eq!(f(1.234_567_890_123_456_8e29), "1.2345678901234568e+29");
         assert_eq!(f(-2.5e-7), "-2.5e-07");
