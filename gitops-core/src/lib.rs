@@ -13,6 +13,9 @@
 //! - [`plan`]: desired + live + previous inventory -> create / update (field diff) /
 //!   unchanged / prune, in apply order. Pure.
 //! - [`store`]: [`store::ClusterStore`] with in-memory and directory implementations.
+//! - [`render`]: a Kustomization's `path` built with kustomize-lite as Flux builds it
+//!   (generated kustomization for plain directories, `targetNamespace`, `patches`, `images`,
+//!   `components`).
 //! - [`reconcile`]: Kustomizations in `dependsOn` order, health checks, Flux conditions.
 //! - [`automation`]: setters -> templated commit -> push.
 //!
@@ -44,6 +47,7 @@ pub mod model;
 pub mod object;
 pub mod plan;
 pub mod reconcile;
+pub mod render;
 pub mod source;
 pub mod store;
 pub mod substitute;

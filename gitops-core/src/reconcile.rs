@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -31,112 +31,7 @@ pub struct Source {
     pub revision: String,
 }
 
-/// Renders a directory of a source into objects.
-pub trait Renderer {
-    /// The objects of `dir` (a kustomization, or plain manifests).
-    fn render(&self, dir: &Path) -> Result<Vec<Value>, String>;
-}
-
-/// The built-in renderer: every `*.yaml`/`*.yml` file under the directory (sorted), as
-/// Flux's generated kustomization does; a `kustomization.yaml` contributes its `resources`
-/// (files and directories) and `namespace`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DirRenderer;
-
-const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-fn read_yaml(path: &Path) -> Result<Vec<Value>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    kustomize_lite::yaml::parse_stream(&text, &path.display().to_string())
-        .map_err(|e| e.to_string())
-}
-
-impl DirRenderer {
-    fn render_depth(&self, dir: &Path, depth: usize) -> Result<Vec<Value>, String> {
-        if depth > 32 {
-            return Err(format!(
-                "{}: resources nested deeper than 32",
-                dir.display()
-            ));
-        }
-        if let Some(k) = KUSTOMIZATION_FILES
-            .iter()
-            .map(|f| dir.join(f))
-            .find(|p| p.is_file())
-        {
-            let doc = read_yaml(&k)?.into_iter().next().unwrap_or(Value::Null);
-            let mut out = Vec::new();
-            for field in doc.as_object().into_iter().flat_map(|m| m.keys()) {
-                if !matches!(
-                    field.as_str(),
-                    "apiVersion" | "kind" | "resources" | "namespace" | "metadata"
-                ) {
-                    return Err(format!(
-                        "{}: field {field:?} needs the kustomize-lite renderer",
-                        k.display()
-                    ));
-                }
-            }
-            for r in doc
-                .get("resources")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let rel = r
-                    .as_str()
-                    .ok_or_else(|| format!("{}: resources entries must be strings", k.display()))?;
-                let p = dir.join(rel);
-                if p.is_dir() {
-                    out.extend(self.render_depth(&p, depth + 1)?);
-                } else {
-                    out.extend(read_yaml(&p)?);
-                }
-            }
-            if let Some(ns) = doc.get("namespace").and_then(Value::as_str) {
-                out.iter_mut().for_each(|o| set_namespace(o, ns));
-            }
-            return Ok(out);
-        }
-        let mut files = Vec::new();
-        collect_yaml(dir, &mut files).map_err(|e| format!("{}: {e}", dir.display()))?;
-        files.sort();
-        let mut out = Vec::new();
-        for f in files {
-            out.extend(
-                read_yaml(&f)?
-                    .into_iter()
-                    .filter(|o| o.get("kind").is_some()),
-            );
-        }
-        Ok(out)
-    }
-}
-
-fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if hidden {
-            continue;
-        }
-        if path.is_dir() {
-            collect_yaml(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-impl Renderer for DirRenderer {
-    fn render(&self, dir: &Path) -> Result<Vec<Value>, String> {
-        self.render_depth(dir, 0)
-    }
-}
+pub use crate::render::{BuildOverrides, DirRenderer, Renderer};
 
 /// An object's health.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -385,21 +280,19 @@ pub fn render(
         path: k.spec.path.clone(),
         message,
     };
-    let rel = k.spec.path.trim_start_matches("./").trim_start_matches('/');
+    let rel = k.spec.path.trim_start_matches('/');
     if rel.split('/').any(|s| s == "..") {
         return Err(build_err("path leaves the source".into()));
     }
-    if !k.spec.patches.is_empty() || !k.spec.images.is_empty() || !k.spec.components.is_empty() {
-        return Err(build_err(
-            "spec.patches, spec.images and spec.components need the kustomize-lite renderer".into(),
-        ));
-    }
-    let dir = if rel.is_empty() {
-        source.root.clone()
-    } else {
-        source.root.join(rel)
+    let overrides = BuildOverrides {
+        target_namespace: k.spec.target_namespace.clone().filter(|ns| !ns.is_empty()),
+        patches: k.spec.patches.clone(),
+        images: k.spec.images.clone(),
+        components: k.spec.components.clone(),
     };
-    let objs = renderer.render(&dir).map_err(build_err)?;
+    let objs = renderer
+        .render_source(&source.root, rel, &overrides)
+        .map_err(build_err)?;
     let vars = load_vars(k, store).map_err(build_err)?;
     let mut objs = if k.spec.post_build.is_some() {
         substitute_all(
@@ -414,9 +307,6 @@ pub fn render(
         objs
     };
     for o in &mut objs {
-        if let Some(ns) = &k.spec.target_namespace {
-            set_namespace(o, ns);
-        }
         set_meta_entry(
             o,
             "labels",

@@ -135,6 +135,11 @@ impl IgnoreRules {
         self.decide(path, false)
     }
 
+    /// Whether the directory at `path` is ignored (by a rule for it or for a parent).
+    pub fn is_ignored_dir(&self, path: &str) -> bool {
+        self.is_ignored(path) || self.decide(path, true)
+    }
+
     fn decide(&self, path: &str, is_dir: bool) -> bool {
         let mut ignored = false;
         for rule in &self.rules {
