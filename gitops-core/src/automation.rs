@@ -16,12 +16,14 @@
 //! assert_eq!(msg, "nginx:1.0 -> nginx:1.1\n");
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use image_policy::{ImageRef, Policy, Report, TreeOptions, update_tree_with};
 use serde_json::json;
 
 use crate::Error;
-use crate::model::ImageUpdateAutomation;
+use crate::model::{ImagePolicy, ImageUpdateAutomation};
 use crate::source::{GitBackend, Signature};
 
 /// One value a setter changed.
@@ -123,6 +125,16 @@ pub fn translate_go_template(tpl: &str, automation: &str) -> Result<String, Erro
     Ok(out)
 }
 
+fn is_go_template(tpl: &str) -> bool {
+    let go_words = [
+        "range", ".", "print", "if", "end", "template", "with", "define", "block", "-",
+    ];
+    tpl.match_indices("{{").any(|(i, _)| {
+        let action = tpl.get(i + 2..).unwrap_or("").trim_start();
+        go_words.iter().any(|w| action.starts_with(w))
+    })
+}
+
 /// Renders the commit message (Go-template syntax is recognised by `{{range`, `{{.`,
 /// `{{print`, `{{if` or `{{end`; other text is handlebars).
 pub fn render_message(
@@ -131,29 +143,52 @@ pub fn render_message(
     changes: &[Change],
 ) -> Result<String, Error> {
     let tpl = template.unwrap_or(DEFAULT_TEMPLATE);
-    let go_words = [
-        "range", ".", "print", "if", "end", "template", "with", "define", "block", "-",
-    ];
-    let is_go = tpl.match_indices("{{").any(|(i, _)| {
-        let action = tpl.get(i + 2..).unwrap_or("").trim_start();
-        go_words.iter().any(|w| action.starts_with(w))
-    });
-    let hbs = if is_go {
+    let hbs = if is_go_template(tpl) {
         translate_go_template(tpl, automation)?
     } else {
         tpl.to_string()
     };
+    let changed: Vec<image_policy::Change> = changes
+        .iter()
+        .map(|c| image_policy::Change {
+            file: c.file.clone(),
+            line: 0,
+            object: image_policy::ObjectIdentifier::default(),
+            setter: c.setter.clone(),
+            old_value: c.old_value.clone(),
+            new_value: c.new_value.clone(),
+        })
+        .collect();
+    let report = Report::from_changes(changed, Vec::new());
+    render_with(&hbs, automation, &report)
+}
+
+/// Renders the commit message from image-policy's [`Report`] (what
+/// [`image_policy::update_tree`] returns): the template sees `Changed.Changes`,
+/// `Changed.FileChanges` (file -> objects -> changes) and `Changed.Objects`, as in Flux.
+pub fn render_message_report(
+    template: Option<&str>,
+    automation: &str,
+    report: &Report,
+) -> Result<String, Error> {
+    let tpl = template.unwrap_or(DEFAULT_TEMPLATE);
+    let hbs = if is_go_template(tpl) {
+        translate_go_template(tpl, automation)?
+    } else {
+        tpl.to_string()
+    };
+    render_with(&hbs, automation, report)
+}
+
+fn render_with(hbs: &str, automation: &str, report: &Report) -> Result<String, Error> {
     let mut reg = handlebars::Handlebars::new();
     reg.register_escape_fn(handlebars::no_escape);
     reg.set_strict_mode(false);
     let data = json!({
         "AutomationObject": automation,
-        "Changed": {
-            "Changes": changes.iter().map(|c| json!({"OldValue": c.old_value, "NewValue": c.new_value, "File": c.file, "Setter": c.setter})).collect::<Vec<_>>(),
-            "FileChanges": changes.iter().map(|c| c.file.clone()).collect::<std::collections::BTreeSet<_>>(),
-        },
+        "Changed": report,
     });
-    reg.render_template(&hbs, &data)
+    reg.render_template(hbs, &data)
         .map_err(|e| Error::Template {
             automation: automation.into(),
             message: e.to_string(),
@@ -209,11 +244,91 @@ pub fn run_automation(
     }
     let commit_spec = &automation.spec.git.commit;
     let message = render_message(commit_spec.message_template.as_deref(), &key, &changes)?;
+    commit_and_push(automation, url, branch, workdir, backend, &message, changes)
+}
+
+/// The setter key of a policy, as markers name it: `namespace:name`.
+pub fn setter_key(policy: &ImagePolicy) -> String {
+    format!(
+        "{}:{}",
+        policy.metadata.namespace.as_deref().unwrap_or("default"),
+        policy.metadata.name
+    )
+}
+
+/// The image a policy chooses among `tags` of `repository` (image-policy's [`Policy`]).
+pub fn latest_image(
+    policy: &ImagePolicy,
+    repository: &ImageRef,
+    tags: &[String],
+) -> Result<Option<ImageRef>, Error> {
+    let err = |e: image_policy::Error| Error::Image {
+        origin: format!("ImagePolicy/{}", setter_key(policy).replacen(':', "/", 1)),
+        message: e.to_string(),
+    };
+    Policy::from_image_policy(policy)
+        .map_err(err)?
+        .select_image(repository, tags)
+        .map_err(err)
+}
+
+/// Runs one `ImageUpdateAutomation` with image-policy's setters: checks out `branch` of
+/// `url` into `workdir`, rewrites the `$imagepolicy` markers under `update.path` to the
+/// images of `policies` (`namespace:name` -> image, see [`latest_image`]), commits with
+/// the templated message (rendered from the [`Report`], see [`render_message_report`])
+/// and pushes as [`run_automation`] does.
+pub fn run_automation_with_policies(
+    automation: &ImageUpdateAutomation,
+    url: &str,
+    branch: &str,
+    workdir: &Path,
+    backend: &dyn GitBackend,
+    policies: &BTreeMap<String, ImageRef>,
+) -> Result<AutomationOutcome, Error> {
+    let key = automation.metadata.key();
+    backend.checkout(url, branch, workdir)?;
+    let rel = automation.spec.update.path.trim_start_matches('/');
+    let options = TreeOptions {
+        update_path: (!rel.is_empty()).then(|| rel.into()),
+        dry_run: false,
+    };
+    let report = update_tree_with(workdir, policies, &options).map_err(|e| Error::Image {
+        origin: key.clone(),
+        message: e.to_string(),
+    })?;
+    if report.changes.is_empty() {
+        return Ok(AutomationOutcome::NoChange);
+    }
+    let commit_spec = &automation.spec.git.commit;
+    let message = render_message_report(commit_spec.message_template.as_deref(), &key, &report)?;
+    let changes = report
+        .changes
+        .into_iter()
+        .map(|c| Change {
+            file: c.file,
+            old_value: c.old_value,
+            new_value: c.new_value,
+            setter: c.setter,
+        })
+        .collect();
+    commit_and_push(automation, url, branch, workdir, backend, &message, changes)
+}
+
+fn commit_and_push(
+    automation: &ImageUpdateAutomation,
+    url: &str,
+    branch: &str,
+    workdir: &Path,
+    backend: &dyn GitBackend,
+    message: &str,
+    changes: Vec<Change>,
+) -> Result<AutomationOutcome, Error> {
+    let commit_spec = &automation.spec.git.commit;
     let author = Signature {
         name: commit_spec.author.name.clone(),
         email: commit_spec.author.email.clone(),
     };
-    let Some(commit) = backend.commit_all(workdir, &message, &author)? else {
+    let Some(commit) = backend.commit_all(workdir, message, &author)? else {
         return Ok(AutomationOutcome::NoChange);
     };
     let push = automation.spec.git.push.clone().unwrap_or_default();

@@ -290,3 +290,67 @@ fn failed_push_keeps_the_local_commit_and_reports_it() {
         "remote untouched"
     );
 }
+
+const POLICY: &str = r#"
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImagePolicy
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  imageRepositoryRef: {name: web}
+  policy:
+    semver: {range: ">=1.0.0 <2"}
+"#;
+
+#[test]
+fn automation_with_image_policy_setters() {
+    use gitops_core::automation::{latest_image, run_automation_with_policies, setter_key};
+    let tmp = tempfile::tempdir().unwrap();
+    let (_work, bare) = fixture(tmp.path());
+    let Object::ImagePolicy(policy) = parse_objects(POLICY, "policy.yaml").unwrap().remove(0)
+    else {
+        panic!()
+    };
+    let repo = image_policy::ImageRef::parse("nginx").unwrap();
+    let tags: Vec<String> = ["1.0", "1.2.0", "1.10.1", "2.0.0", "latest"]
+        .map(String::from)
+        .to_vec();
+    let image = latest_image(&policy, &repo, &tags).unwrap().unwrap();
+    assert_eq!(image.to_string(), "nginx:1.10.1");
+    let policies = std::collections::BTreeMap::from([(setter_key(&policy), image)]);
+    let mut a = automation();
+    a.spec.git.commit.message_template = Some(
+        "{{#each Changed.FileChanges}}{{@key}}:{{#each this}} {{Kind}}{{#each Changes}} {{OldValue}} -> {{NewValue}}{{/each}}{{/each}}\n{{/each}}"
+            .into(),
+    );
+    let out = run_automation_with_policies(
+        &a,
+        &url(&bare),
+        "main",
+        &tmp.path().join("wt"),
+        &GixBackend,
+        &policies,
+    )
+    .unwrap();
+    let AutomationOutcome::Pushed { changes, .. } = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(changes[0].file, "deploy/app.yaml");
+    assert_eq!(changes[0].new_value, "nginx:1.10.1");
+    assert_eq!(
+        git(&bare, &["log", "-1", "--format=%B", "main"]),
+        "deploy/app.yaml:  nginx:1.0 -> nginx:1.10.1",
+        "the file is no Kubernetes object, so its Kind is empty"
+    );
+    let again = run_automation_with_policies(
+        &a,
+        &url(&bare),
+        "main",
+        &tmp.path().join("wt2"),
+        &GixBackend,
+        &policies,
+    )
+    .unwrap();
+    assert_eq!(again, AutomationOutcome::NoChange);
+}

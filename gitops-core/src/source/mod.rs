@@ -142,21 +142,24 @@ pub fn resolve_ref(
         });
     }
     if let Some(range) = r.semver.as_deref().filter(|s| !s.is_empty()) {
-        let req = semver_req(range).map_err(|message| Error::Git {
-            op: "resolve",
-            repo: repo.into(),
-            message,
-        })?;
+        let constraint =
+            image_policy::semver_range::Constraint::parse(range).map_err(|e| Error::Git {
+                op: "resolve",
+                repo: repo.into(),
+                message: format!("invalid semver range {range:?}: {e}"),
+            })?;
         let best = refs
             .iter()
             .filter_map(|(k, c)| k.strip_prefix("refs/tags/").map(|t| (t, c)))
             .filter_map(|(t, c)| {
-                semver::Version::parse(t.strip_prefix('v').unwrap_or(t))
+                image_policy::semver_range::parse_tag_version(t)
                     .ok()
                     .map(|v| (v, t, c))
             })
-            .filter(|(v, _, _)| req.iter().any(|r| r.matches(v)))
-            .max_by(|a, b| a.0.cmp(&b.0));
+            .filter(|(v, _, _)| constraint.matches(v))
+            .max_by(|a, b| {
+                image_policy::semver_range::compare(&a.0, &b.0).then_with(|| a.1.cmp(b.1))
+            });
         return match best {
             Some((_, tag, commit)) => Ok(Resolved {
                 name: tag.to_string(),
@@ -196,29 +199,6 @@ pub fn resolve_ref(
         name: branch.to_string(),
         commit,
     })
-}
-
-/// A Masterminds-style range (`>=1.0 <2.0`, `1.2.x || ^2`, `v` prefixes) as alternatives of
-/// `semver` requirements.
-fn semver_req(range: &str) -> Result<Vec<semver::VersionReq>, String> {
-    range
-        .split("||")
-        .map(|alt| {
-            let parts: Vec<String> = alt
-                .split([' ', ','])
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let op_len = p
-                        .find(|c: char| c.is_ascii_digit() || c == 'v' || c == '*' || c == 'x')
-                        .unwrap_or(0);
-                    let (op, ver) = p.split_at(op_len);
-                    format!("{op}{}", ver.strip_prefix('v').unwrap_or(ver))
-                })
-                .collect();
-            semver::VersionReq::parse(&parts.join(", "))
-                .map_err(|e| format!("invalid semver range {range:?}: {e}"))
-        })
-        .collect()
 }
 
 #[cfg(test)]
