@@ -97,17 +97,26 @@ pub struct Plan {
 impl Plan {
     /// The desired inventory (every object applied).
     pub fn inventory(&self) -> BTreeSet<ResId> {
-        self.entries.iter().filter(|e| e.desired.is_some()).map(|e| e.id.clone()).collect()
+        self.entries
+            .iter()
+            .filter(|e| e.desired.is_some())
+            .map(|e| e.id.clone())
+            .collect()
     }
 
     /// Whether the plan changes nothing.
     pub fn is_noop(&self) -> bool {
-        self.entries.iter().all(|e| matches!(e.action, Action::Unchanged | Action::Orphan))
+        self.entries
+            .iter()
+            .all(|e| matches!(e.action, Action::Unchanged | Action::Orphan))
     }
 
     /// Entries with the given verb.
     pub fn count(&self, verb: &str) -> usize {
-        self.entries.iter().filter(|e| e.action.verb() == verb).count()
+        self.entries
+            .iter()
+            .filter(|e| e.action.verb() == verb)
+            .count()
     }
 }
 
@@ -168,34 +177,47 @@ pub fn kind_rank(kind: &str) -> u8 {
     }
 }
 
-fn order_key(id: &ResId) -> (u8, &str, &str, &str, &str) {
-    (kind_rank(&id.kind), &id.kind, &id.group, &id.namespace, &id.name)
-}
-
 /// Fields of `desired` that `live` does not hold with the same value.
 pub fn diff(desired: &Value, live: &Value) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    diff_into(desired, Some(live), &mut String::new(), &mut out);
+    diff_into(desired, Some(live), &mut Vec::new(), &mut out);
     out
 }
 
-fn escape_pointer(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+fn escape_pointer(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.contains(['~', '/']) {
+        std::borrow::Cow::Owned(key.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(key)
+    }
 }
 
-fn diff_into(desired: &Value, live: Option<&Value>, path: &mut String, out: &mut Vec<FieldChange>) {
+fn diff_into<'a>(
+    desired: &'a Value,
+    live: Option<&Value>,
+    path: &mut Vec<&'a str>,
+    out: &mut Vec<FieldChange>,
+) {
     match (desired, live) {
         (Value::Object(d), Some(Value::Object(l))) => {
             for (k, dv) in d {
-                let len = path.len();
-                path.push('/');
-                path.push_str(&escape_pointer(k));
+                path.push(k);
                 diff_into(dv, l.get(k), path, out);
-                path.truncate(len);
+                path.pop();
             }
         }
         (d, l) if l == Some(d) => {}
-        (d, l) => out.push(FieldChange { path: path.clone(), live: l.cloned(), desired: d.clone() }),
+        (d, l) => {
+            let pointer: String = path
+                .iter()
+                .map(|k| format!("/{}", escape_pointer(k)))
+                .collect();
+            out.push(FieldChange {
+                path: pointer,
+                live: l.cloned(),
+                desired: d.clone(),
+            });
+        }
     }
 }
 
@@ -224,14 +246,22 @@ pub fn plan(
             None => Action::Create,
             Some(l) => {
                 let changes = diff(obj, l);
-                if changes.is_empty() { Action::Unchanged } else { Action::Update(changes) }
+                if changes.is_empty() {
+                    Action::Unchanged
+                } else {
+                    Action::Update(changes)
+                }
             }
         };
-        entries.push(PlanEntry { id, action, desired: Some(obj.clone()) });
+        entries.push(PlanEntry {
+            id,
+            action,
+            desired: Some(obj.clone()),
+        });
     }
-    entries.sort_by(|a, b| order_key(&a.id).cmp(&order_key(&b.id)));
+    entries.sort_by_cached_key(|e| (kind_rank(&e.id.kind), e.id.clone()));
     let mut stale: Vec<&ResId> = previous.iter().filter(|id| !seen.contains(*id)).collect();
-    stale.sort_by(|a, b| order_key(b).cmp(&order_key(a)));
+    stale.sort_by_cached_key(|id| std::cmp::Reverse((kind_rank(&id.kind), (*id).clone())));
     for id in stale {
         let Some(l) = live.get(id) else { continue };
         let keep = !opts.prune
@@ -239,16 +269,27 @@ pub fn plan(
                 .and_then(|a| a.get(PRUNE_KEY))
                 .and_then(Value::as_str)
                 == Some("disabled")
-            || l.pointer("/metadata/labels").and_then(|a| a.get(PRUNE_KEY)).and_then(Value::as_str)
+            || l.pointer("/metadata/labels")
+                .and_then(|a| a.get(PRUNE_KEY))
+                .and_then(Value::as_str)
                 == Some("disabled");
         let action = if keep { Action::Orphan } else { Action::Prune };
-        entries.push(PlanEntry { id: id.clone(), action, desired: None });
+        entries.push(PlanEntry {
+            id: id.clone(),
+            action,
+            desired: None,
+        });
     }
     Ok(Plan { entries })
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -274,9 +315,17 @@ mod tests {
         for o in [&gone, &kept, &outside] {
             live.insert(ResId::of(o).unwrap(), o.clone());
         }
-        let previous: BTreeSet<_> = [&gone, &kept, &cm("same", "1")].iter().map(|o| ResId::of(o).unwrap()).collect();
-        let p = plan(&[cm("same", "1"), cm("changed", "new"), cm("fresh", "1"), ns], &live, &previous, PlanOptions::default())
-            .unwrap();
+        let previous: BTreeSet<_> = [&gone, &kept, &cm("same", "1")]
+            .iter()
+            .map(|o| ResId::of(o).unwrap())
+            .collect();
+        let p = plan(
+            &[cm("same", "1"), cm("changed", "new"), cm("fresh", "1"), ns],
+            &live,
+            &previous,
+            PlanOptions::default(),
+        )
+        .unwrap();
         let lines: Vec<String> = p.entries.iter().map(ToString::to_string).collect();
         assert_eq!(
             lines,
@@ -289,14 +338,24 @@ mod tests {
                 "ConfigMap/n/gone pruned",
             ]
         );
-        let Action::Update(ch) = &p.entries[1].action else { panic!() };
+        let Action::Update(ch) = &p.entries[1].action else {
+            panic!()
+        };
         assert_eq!(ch[0].path, "/data/k");
-        assert!(!lines.iter().any(|l| l.contains("outside")), "never prunes outside the inventory");
+        assert!(
+            !lines.iter().any(|l| l.contains("outside")),
+            "never prunes outside the inventory"
+        );
     }
 
     #[test]
     fn duplicate_is_an_error() {
-        let err = plan(&[cm("a", "1"), cm("a", "2")], &BTreeMap::new(), &BTreeSet::new(), PlanOptions::default());
+        let err = plan(
+            &[cm("a", "1"), cm("a", "2")],
+            &BTreeMap::new(),
+            &BTreeSet::new(),
+            PlanOptions::default(),
+        );
         assert!(err.unwrap_err().to_string().contains("ConfigMap/n/a"));
     }
 

@@ -35,7 +35,10 @@ pub trait ClusterStore {
     fn set_inventory(&mut self, owner: &str, ids: &BTreeSet<ResId>) -> Result<(), Error>;
 
     /// The live objects among `ids`.
-    fn get_many(&self, ids: &mut dyn Iterator<Item = &ResId>) -> Result<BTreeMap<ResId, Value>, Error> {
+    fn get_many(
+        &self,
+        ids: &mut dyn Iterator<Item = &ResId>,
+    ) -> Result<BTreeMap<ResId, Value>, Error> {
         let mut out = BTreeMap::new();
         for id in ids {
             if let Some(v) = self.get(id)? {
