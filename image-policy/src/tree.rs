@@ -101,7 +101,8 @@ pub fn is_manifest_file(name: &str) -> bool {
 
 /// Rewrites the marked fields of every manifest under `dir` (see [`is_manifest_file`];
 /// `.git` directories and symbolic links are skipped) and reports the changes. Nothing is
-/// written unless every file parses; each changed file is replaced atomically.
+/// written unless every file parses; each changed file (and only those) is replaced
+/// atomically, several at a time on a few scoped threads.
 ///
 /// ```
 /// use std::collections::BTreeMap;
