@@ -622,7 +622,9 @@ impl PipelineRunState {
         }
         let total = spec.tasks.len() + spec.finally.len();
         let undone_parents: Vec<usize> = (0..spec.tasks.len()).map(|i| dag.prev(i).len()).collect();
-        let frontier: Vec<usize> = (0..spec.tasks.len()).filter(|&i| dag.prev(i).is_empty()).collect();
+        let frontier: Vec<usize> = (0..spec.tasks.len())
+            .filter(|&i| dag.prev(i).is_empty())
+            .collect();
         let tasks = vec![
             TaskRt {
                 phase: Phase::Pending,
@@ -661,7 +663,9 @@ impl PipelineRunState {
             refs.push(
                 result_refs(pt)
                     .into_iter()
-                    .filter_map(|(task, result)| self.index_of(task).map(|i| (i, result.to_string())))
+                    .filter_map(|(task, result)| {
+                        self.index_of(task).map(|i| (i, result.to_string()))
+                    })
                     .collect(),
             );
         }
@@ -673,7 +677,10 @@ impl PipelineRunState {
         if i < self.n_dag {
             self.dag.result_refs(i)
         } else {
-            self.refs.get(i - self.n_dag).map(Vec::as_slice).unwrap_or(&[])
+            self.refs
+                .get(i - self.n_dag)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
         }
     }
 
@@ -691,11 +698,17 @@ impl PipelineRunState {
             return;
         }
         self.dag_undone = self.dag_undone.saturating_sub(1);
-        if bad && !self.pipeline_task(i).is_some_and(PipelineTask::continues_on_error) {
+        if bad
+            && !self
+                .pipeline_task(i)
+                .is_some_and(PipelineTask::continues_on_error)
+        {
             self.stopping = true;
         }
         for k in 0..self.dag.next(i).len() {
-            let Some(&n) = self.dag.next(i).get(k) else { continue };
+            let Some(&n) = self.dag.next(i).get(k) else {
+                continue;
+            };
             if let Some(c) = self.undone_parents.get_mut(n) {
                 *c = c.saturating_sub(1);
                 if *c == 0 {
@@ -829,7 +842,10 @@ impl PipelineRunState {
         for (r, result) in self.refs_of(i) {
             let t = self.tasks.get(*r)?;
             if !(t.successful() || t.failure()) || !t.results.contains_key(result) {
-                let name = self.pipeline_task(*r).map(|p| p.name.clone()).unwrap_or_default();
+                let name = self
+                    .pipeline_task(*r)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default();
                 return Some((*r, name, result.clone()));
             }
         }
@@ -1016,7 +1032,10 @@ impl PipelineRunState {
             return out;
         }
         for id in std::mem::take(&mut self.retry_ready) {
-            if let Some(inst) = self.tasks.get_mut(id.task()).and_then(|t| t.insts.get_mut(id.index()))
+            if let Some(inst) = self
+                .tasks
+                .get_mut(id.task())
+                .and_then(|t| t.insts.get_mut(id.index()))
                 && inst.phase == InstPhase::RetryReady
             {
                 inst.phase = InstPhase::Running;
@@ -1067,7 +1086,9 @@ impl PipelineRunState {
             if !self.tasks_timed_out {
                 let mut invalid = false;
                 for &i in &ready {
-                    let check = self.pipeline_task(i).map(|pt| self.result_validation(i, pt));
+                    let check = self
+                        .pipeline_task(i)
+                        .map(|pt| self.result_validation(i, pt));
                     if let Some(Err(msg)) = check {
                         self.set_phase(i, Phase::ValidationFailed(msg));
                         invalid = true;
@@ -1153,12 +1174,13 @@ impl PipelineRunState {
         if !t.insts.iter().all(Inst::done) {
             return;
         }
-        let matrixed = t
-            .insts
-            .first()
-            .is_some_and(|inst| inst.matrixed);
+        let matrixed = t.insts.first().is_some_and(|inst| inst.matrixed);
         if !matrixed {
-            t.results = t.insts.first_mut().map(|inst| std::mem::take(&mut inst.results)).unwrap_or_default();
+            t.results = t
+                .insts
+                .first_mut()
+                .map(|inst| std::mem::take(&mut inst.results))
+                .unwrap_or_default();
             return;
         }
         let mut agg: BTreeMap<String, Vec<String>> = BTreeMap::new();
