@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, Criterion};
 use gitops_toolkit::pipeline::simulate::{SimOutcome, Simulation, simulate};
 use gitops_toolkit::pipeline::{
-    Param, ParamValue, PipelineRunState, PipelineSpec, PipelineTask, RunContext, TaskRef, model::WhenExpression,
+    Param, ParamValue, PipelineRunState, PipelineSpec, PipelineTask, RunContext, TaskRef,
+    model::WhenExpression,
 };
 
 const TASKS: usize = 10_000;
@@ -42,14 +43,21 @@ fn layered(seed: u64) -> (PipelineSpec, Vec<(String, String)>) {
         let name = format!("t{i}");
         let mut task = PipelineTask {
             name: name.clone(),
-            task_ref: Some(TaskRef { name: "step".into(), ..TaskRef::default() }),
+            task_ref: Some(TaskRef {
+                name: "step".into(),
+                ..TaskRef::default()
+            }),
             ..PipelineTask::default()
         };
         if layer > 0 {
             let mut deps: Vec<usize> = Vec::new();
             while deps.len() < EDGES_PER_TASK {
                 // Mostly the previous layer, sometimes further back.
-                let back = if rng.below(4) == 0 { 1 + rng.below(layer) } else { 1 };
+                let back = if rng.below(4) == 0 {
+                    1 + rng.below(layer)
+                } else {
+                    1
+                };
                 let d = (layer - back) * per_layer + rng.below(per_layer);
                 if !deps.contains(&d) {
                     deps.push(d);
@@ -91,10 +99,11 @@ fn layered(seed: u64) -> (PipelineSpec, Vec<(String, String)>) {
 
 /// Validation + DAG build + a full simulated run (every task succeeds with one result).
 fn full_run(spec: PipelineSpec) -> Simulation {
-    let state = PipelineRunState::from_spec(spec, RunContext::named("bench", "bench")).unwrap_or_else(|e| {
-        eprintln!("invalid bench pipeline: {e}");
-        std::process::exit(1)
-    });
+    let state = PipelineRunState::from_spec(spec, RunContext::named("bench", "bench"))
+        .unwrap_or_else(|e| {
+            eprintln!("invalid bench pipeline: {e}");
+            std::process::exit(1)
+        });
     let out = BTreeMap::from([("out".to_string(), ParamValue::String("v".into()))]);
     simulate(state, None, |_| Some(SimOutcome::Succeeded(out.clone())))
 }
@@ -145,11 +154,18 @@ fn main() {
             t.as_secs_f64() * 1e3,
             ours.as_secs_f64() / t.as_secs_f64()
         ),
-        None => println!("pipeline/10k: one run {:.1} ms; tsort not available", ours.as_secs_f64() * 1e3),
+        None => println!(
+            "pipeline/10k: one run {:.1} ms; tsort not available",
+            ours.as_secs_f64() * 1e3
+        ),
     }
     let mut c = Criterion::default().sample_size(10).configure_from_args();
     c.bench_function("pipeline/10k_tasks_validate_dag_simulate", |b| {
-        b.iter_batched(|| spec.clone(), |s| full_run(black_box(s)), BatchSize::LargeInput)
+        b.iter_batched(
+            || spec.clone(),
+            |s| full_run(black_box(s)),
+            BatchSize::LargeInput,
+        )
     });
     c.final_summary();
 }

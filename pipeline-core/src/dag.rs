@@ -121,7 +121,10 @@ fn task_deps_borrowed(pt: &PipelineTask) -> Vec<&str> {
 
 /// A task's dependencies: result references plus `runAfter`, sorted and deduplicated.
 pub fn task_deps(pt: &PipelineTask) -> Vec<String> {
-    task_deps_borrowed(pt).into_iter().map(str::to_string).collect()
+    task_deps_borrowed(pt)
+        .into_iter()
+        .map(str::to_string)
+        .collect()
 }
 
 /// FNV-1a, a fast hasher for the short task names used as map keys here.
@@ -133,7 +136,11 @@ impl Hasher for Fnv {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for b in bytes {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -183,7 +190,9 @@ impl Dag {
         // Known dependencies per node (unknown ones are reported after the cycle check).
         let mut prev: Vec<Vec<usize>> = vec![Vec::new(); n];
         for (node, &k) in first.iter().enumerate() {
-            let Some((_, deps)) = tasks.get(k) else { continue };
+            let Some((_, deps)) = tasks.get(k) else {
+                continue;
+            };
             if let Some(p) = prev.get_mut(node) {
                 p.extend(deps.iter().filter_map(|d| index.get(*d).copied()));
                 p.sort_unstable();
@@ -200,9 +209,14 @@ impl Dag {
         }
         let topo = kahn(&names, &prev, &next)?;
         for &k in &first {
-            let Some((name, deps)) = tasks.get(k) else { continue };
+            let Some((name, deps)) = tasks.get(k) else {
+                continue;
+            };
             if let Some(missing) = deps.iter().find(|d| !index.contains_key(**d)) {
-                return Err(DagError::UnknownTask { task: (*name).to_string(), missing: (*missing).to_string() });
+                return Err(DagError::UnknownTask {
+                    task: (*name).to_string(),
+                    missing: (*missing).to_string(),
+                });
             }
         }
         let edges: usize = prev.iter().map(Vec::len).sum();
@@ -215,7 +229,15 @@ impl Dag {
                 graph.add_edge(NodeIndex::new(from), NodeIndex::new(to), ());
             }
         }
-        Ok(Dag { graph, names, index, prev, next, topo, refs: Vec::new() })
+        Ok(Dag {
+            graph,
+            names,
+            index,
+            prev,
+            next,
+            topo,
+            refs: Vec::new(),
+        })
     }
 
     /// Builds the graph of a Pipeline's DAG tasks.
@@ -235,7 +257,11 @@ impl Dag {
         let mut dag = Dag::build_borrowed(&list)?;
         dag.refs = refs
             .into_iter()
-            .map(|r| r.into_iter().filter_map(|(t, res)| dag.node(t).map(|i| (i, res.to_string()))).collect())
+            .map(|r| {
+                r.into_iter()
+                    .filter_map(|(t, res)| dag.node(t).map(|i| (i, res.to_string())))
+                    .collect()
+            })
             .collect();
         Ok(dag)
     }
@@ -367,7 +393,11 @@ impl Dag {
 /// Tekton's cycle check, which is also the topological order: Kahn's walk over the
 /// dependencies; what is left is reported by its alphabetically first task, with its
 /// dependencies still unresolved.
-fn kahn(names: &[String], prev: &[Vec<usize>], next: &[Vec<usize>]) -> Result<Vec<usize>, DagError> {
+fn kahn(
+    names: &[String],
+    prev: &[Vec<usize>],
+    next: &[Vec<usize>],
+) -> Result<Vec<usize>, DagError> {
     let n = names.len();
     let mut remaining: Vec<usize> = prev.iter().map(Vec::len).collect();
     let mut order: Vec<usize> = (0..n).filter(|&t| remaining.get(t) == Some(&0)).collect();
@@ -393,10 +423,18 @@ fn kahn(names: &[String], prev: &[Vec<usize>], next: &[Vec<usize>]) -> Result<Ve
     };
     let mut deps: Vec<String> = prev
         .get(t)
-        .map(|ps| ps.iter().filter(|&&d| stuck(d)).map(|&d| name(d).to_string()).collect())
+        .map(|ps| {
+            ps.iter()
+                .filter(|&&d| stuck(d))
+                .map(|&d| name(d).to_string())
+                .collect()
+        })
         .unwrap_or_default();
     deps.sort();
-    Err(DagError::Cycle { task: name(t).to_string(), deps })
+    Err(DagError::Cycle {
+        task: name(t).to_string(),
+        deps,
+    })
 }
 
 #[cfg(test)]

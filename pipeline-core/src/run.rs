@@ -622,7 +622,9 @@ impl PipelineRunState {
         }
         let total = spec.tasks.len() + spec.finally.len();
         let undone_parents: Vec<usize> = (0..spec.tasks.len()).map(|i| dag.prev(i).len()).collect();
-        let frontier: Vec<usize> = (0..spec.tasks.len()).filter(|&i| dag.prev(i).is_empty()).collect();
+        let frontier: Vec<usize> = (0..spec.tasks.len())
+            .filter(|&i| dag.prev(i).is_empty())
+            .collect();
         let tasks = vec![
             TaskRt {
                 phase: Phase::Pending,
@@ -661,7 +663,9 @@ impl PipelineRunState {
             refs.push(
                 result_refs(pt)
                     .into_iter()
-                    .filter_map(|(task, result)| self.index_of(task).map(|i| (i, result.to_string())))
+                    .filter_map(|(task, result)| {
+                        self.index_of(task).map(|i| (i, result.to_string()))
+                    })
                     .collect(),
             );
         }
@@ -673,7 +677,10 @@ impl PipelineRunState {
         if i < self.n_dag {
             self.dag.result_refs(i)
         } else {
-            self.refs.get(i - self.n_dag).map(Vec::as_slice).unwrap_or(&[])
+            self.refs
+                .get(i - self.n_dag)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
         }
     }
 
@@ -691,11 +698,17 @@ impl PipelineRunState {
             return;
         }
         self.dag_undone = self.dag_undone.saturating_sub(1);
-        if bad && !self.pipeline_task(i).is_some_and(PipelineTask::continues_on_error) {
+        if bad
+            && !self
+                .pipeline_task(i)
+                .is_some_and(PipelineTask::continues_on_error)
+        {
             self.stopping = true;
         }
         for k in 0..self.dag.next(i).len() {
-            let Some(&n) = self.dag.next(i).get(k) else { continue };
+            let Some(&n) = self.dag.next(i).get(k) else {
+                continue;
+            };
             if let Some(c) = self.undone_parents.get_mut(n) {
                 *c = c.saturating_sub(1);
                 if *c == 0 {
@@ -829,7 +842,10 @@ impl PipelineRunState {
         for (r, result) in self.refs_of(i) {
             let t = self.tasks.get(*r)?;
             if !(t.successful() || t.failure()) || !t.results.contains_key(result) {
-                let name = self.pipeline_task(*r).map(|p| p.name.clone()).unwrap_or_default();
+                let name = self
+                    .pipeline_task(*r)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default();
                 return Some((*r, name, result.clone()));
             }
         }
@@ -1016,7 +1032,10 @@ impl PipelineRunState {
             return out;
         }
         for id in std::mem::take(&mut self.retry_ready) {
-            if let Some(inst) = self.tasks.get_mut(id.task()).and_then(|t| t.insts.get_mut(id.index()))
+            if let Some(inst) = self
+                .tasks
+                .get_mut(id.task())
+                .and_then(|t| t.insts.get_mut(id.index()))
                 && inst.phase == InstPhase::RetryReady
             {
                 inst.phase = InstPhase::Running;
@@ -1067,7 +1086,9 @@ impl PipelineRunState {
             if !self.tasks_timed_out {
                 let mut invalid = false;
                 for &i in &ready {
-                    let check = self.pipeline_task(i).map(|pt| self.result_validation(i, pt));
+                    let check = self
+                        .pipeline_task(i)
+                        .map(|pt| self.result_validation(i, pt));
                     if let Some(Err(msg)) = check {
                         self.set_phase(i, Phase::ValidationFailed(msg));
                         invalid = true;
@@ -1153,12 +1174,13 @@ impl PipelineRunState {
         if !t.insts.iter().all(Inst::done) {
             return;
         }
-        let matrixed = t
-            .insts
-            .first()
-            .is_some_and(|inst| inst.matrixed);
+        let matrixed = t.insts.first().is_some_and(|inst| inst.matrixed);
         if !matrixed {
-            t.results = t.insts.first_mut().map(|inst| std::mem::take(&mut inst.results)).unwrap_or_default();
+            t.results = t
+                .insts
+                .first_mut()
+                .map(|inst| std::mem::take(&mut inst.results))
+                .unwrap_or_default();
             return;
         }
         let mut agg: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -1492,5 +1514,186 @@ impl PipelineRunState {
             out.insert(r.name.clone(), v);
         }
         out
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    fn spec(json: &str) -> PipelineSpec {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn state(json: &str) -> PipelineRunState {
+        PipelineRunState::new(&spec(json), RunContext::named("r", "p")).unwrap()
+    }
+
+    #[test]
+    fn retries_come_back_with_a_higher_attempt() {
+        let mut run = state(r#"{"tasks":[{"name":"a","taskRef":{"name":"t"},"retries":2}]}"#);
+        let first = run.next();
+        run.failed(first[0].id).unwrap();
+        let second = run.next();
+        assert_eq!(second[0].attempt, 1);
+        run.timed_out(second[0].id).unwrap();
+        let third = run.next();
+        assert_eq!(third[0].attempt, 2);
+        run.succeeded(third[0].id, BTreeMap::new()).unwrap();
+        assert!(run.next().is_empty() && run.is_done());
+        assert_eq!(run.condition().reason, "Succeeded");
+        assert_eq!(run.task_status("a").unwrap().attempts, 3);
+    }
+
+    #[test]
+    fn on_error_continue_does_not_stop_the_run() {
+        let mut run = state(
+            r#"{"tasks":[{"name":"a","taskRef":{"name":"t"},"onError":"continue"},{"name":"b","taskRef":{"name":"t"},"runAfter":["a"]}]}"#,
+        );
+        let a = run.next();
+        run.failed(a[0].id).unwrap();
+        let b = run.next();
+        assert_eq!(b[0].pipeline_task, "b");
+        run.succeeded(b[0].id, BTreeMap::new()).unwrap();
+        let c = run.condition();
+        assert_eq!(
+            (c.status, c.reason.as_str()),
+            (ConditionStatus::True, "Succeeded")
+        );
+        assert_eq!(
+            c.message,
+            "Tasks Completed: 2 (Failed: 1 (Ignored: 1), Cancelled 0), Skipped: 0"
+        );
+    }
+
+    #[test]
+    fn a_missing_result_of_a_succeeded_task_fails_validation() {
+        let mut run = state(
+            r#"{"tasks":[{"name":"a","taskRef":{"name":"t"}},{"name":"b","taskRef":{"name":"t"},"params":[{"name":"p","value":"$(tasks.a.results.r)"}]}]}"#,
+        );
+        let a = run.next();
+        run.succeeded(a[0].id, BTreeMap::new()).unwrap();
+        assert!(run.next().is_empty());
+        let c = run.condition();
+        assert_eq!(c.reason, "PipelineValidationFailed");
+        assert!(
+            c.message.contains("did not emit the result \"r\""),
+            "{}",
+            c.message
+        );
+    }
+
+    #[test]
+    fn when_skips_stay_scoped_to_the_task() {
+        let mut run = state(
+            r#"{"tasks":[{"name":"a","taskRef":{"name":"t"},"when":[{"input":"x","operator":"in","values":["y"]}]},{"name":"b","taskRef":{"name":"t"},"runAfter":["a"]},{"name":"c","taskRef":{"name":"t"},"params":[{"name":"p","value":"$(tasks.a.results.r)"}]}]}"#,
+        );
+        let ready = run.next();
+        assert_eq!(ready.len(), 1);
+        assert_eq!(ready[0].pipeline_task, "b");
+        assert_eq!(
+            run.task_status("c").unwrap().skip_reason,
+            Some(SkipReason::MissingResults)
+        );
+    }
+
+    #[test]
+    fn cancellation_and_timeouts() {
+        let two = r#"{"tasks":[{"name":"a","taskRef":{"name":"t"}},{"name":"b","taskRef":{"name":"t"},"runAfter":["a"]}],"finally":[{"name":"f","taskRef":{"name":"t"}}]}"#;
+        // Cancelled: running instances are stopped, nothing else runs.
+        let mut run = state(two);
+        let a = run.next();
+        assert_eq!(run.cancel(SpecStatus::Cancelled), vec![a[0].id]);
+        assert!(run.next().is_empty() && run.is_done());
+        assert_eq!(run.condition().reason, "Cancelled");
+        assert_eq!(run.task_status("b").unwrap().state, TaskState::NotRun);
+        // CancelledRunFinally: finally still runs.
+        let mut run = state(two);
+        run.next();
+        run.cancel(SpecStatus::CancelledRunFinally);
+        let f = run.next();
+        assert_eq!(f[0].pipeline_task, "f");
+        // The cancelled instance counts as a failure, and Tekton checks "stopping" first.
+        assert_eq!(
+            run.task_status("b").unwrap().skip_reason,
+            Some(SkipReason::Stopping)
+        );
+        run.succeeded(f[0].id, BTreeMap::new()).unwrap();
+        assert_eq!(run.condition().reason, "Cancelled");
+        // Pipeline timeout.
+        let mut run = state(two);
+        run.next();
+        run.timeout(RunTimeout::Pipeline);
+        assert!(run.is_done());
+        assert_eq!(run.condition().reason, "PipelineRunTimeout");
+        // Tasks timeout: finally runs, then the run times out.
+        let mut run = state(two);
+        run.next();
+        run.timeout(RunTimeout::Tasks);
+        let f = run.next();
+        assert_eq!(f[0].pipeline_task, "f");
+        assert_eq!(run.condition().reason, "PipelineRunTimeoutRunningFinally");
+        run.succeeded(f[0].id, BTreeMap::new()).unwrap();
+        assert_eq!(run.condition().reason, "PipelineRunTimeout");
+    }
+
+    #[test]
+    fn matrix_results_are_aggregated() {
+        let mut run = state(
+            r#"{"tasks":[{"name":"m","taskRef":{"name":"t"},"matrix":{"params":[{"name":"x","value":["1","2"]}]}},{"name":"n","taskRef":{"name":"t"},"params":[{"name":"all","value":"$(tasks.m.results.r[*])"}]}]}"#,
+        );
+        for inst in run.next() {
+            let v = inst
+                .params
+                .iter()
+                .find(|p| p.name == "x")
+                .unwrap()
+                .value
+                .to_string();
+            run.succeeded(
+                inst.id,
+                BTreeMap::from([("r".to_string(), ParamValue::String(format!("v{v}")))]),
+            )
+            .unwrap();
+        }
+        let n = run.next();
+        assert_eq!(
+            n[0].params[0].value,
+            ParamValue::Array(vec!["v1".into(), "v2".into()])
+        );
+    }
+
+    #[test]
+    fn run_parameters_are_checked() {
+        let s = spec(
+            r#"{"params":[{"name":"x"},{"name":"y","type":"array"}],"tasks":[{"name":"a","taskRef":{"name":"t"}}]}"#,
+        );
+        let err = PipelineRunState::new(&s, RunContext::named("r", "p")).unwrap_err();
+        assert!(
+            matches!(&err, Error::RunRejected { reason, .. } if reason == "ParameterMissing"),
+            "{err}"
+        );
+        let mut ctx = RunContext::named("r", "p");
+        ctx.params = vec![
+            Param {
+                name: "x".into(),
+                value: ParamValue::String("1".into()),
+            },
+            Param {
+                name: "y".into(),
+                value: ParamValue::String("1".into()),
+            },
+        ];
+        let err = PipelineRunState::new(&s, ctx).unwrap_err();
+        assert!(
+            matches!(&err, Error::RunRejected { reason, .. } if reason == "ParameterTypeMismatch"),
+            "{err}"
+        );
     }
 }

@@ -39,7 +39,11 @@ impl Reference<'_> {
 }
 
 fn expr_byte(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'[' | b']' | b'*' | b'"' | b'\'' | b'/')
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            b'_' | b'.' | b'-' | b'[' | b']' | b'*' | b'"' | b'\'' | b'/'
+        )
 }
 
 /// Every variable reference in `s`, left to right. Shell command substitutions such as
@@ -62,7 +66,10 @@ impl<'a> Iterator for References<'a> {
         let b = self.s.as_bytes();
         let mut i = self.pos;
         while i + 1 < b.len() {
-            let Some(off) = b.get(i..).and_then(|rest| rest.iter().position(|&c| c == b'$')) else {
+            let Some(off) = b
+                .get(i..)
+                .and_then(|rest| rest.iter().position(|&c| c == b'$'))
+            else {
                 break;
             };
             let start = i + off;
@@ -81,7 +88,11 @@ impl<'a> Iterator for References<'a> {
             if b.get(end) == Some(&b')') && end > body_start {
                 self.pos = end + 1;
                 let expr = self.s.get(body_start..end).unwrap_or("");
-                return Some(Reference { start, end: end + 1, expr });
+                return Some(Reference {
+                    start,
+                    end: end + 1,
+                    expr,
+                });
             }
             if b.get(end).is_none() && !b.get(body_start..).is_some_and(|r| r.contains(&b')')) {
                 break;

@@ -104,7 +104,11 @@ impl ParamIndex {
 }
 
 fn task_params_all(pt: &PipelineTask) -> impl Iterator<Item = &Param> {
-    let matrix = pt.matrix.iter().flat_map(|m| m.params.iter().chain(m.include.iter().flat_map(|i| i.params.iter())));
+    let matrix = pt.matrix.iter().flat_map(|m| {
+        m.params
+            .iter()
+            .chain(m.include.iter().flat_map(|i| i.params.iter()))
+    });
     pt.params.iter().chain(matrix)
 }
 
@@ -253,9 +257,11 @@ fn validate_task_list<'a>(
                 );
             }
         }
-        let mut seen = BTreeSet::new();
-        for p in &t.params {
-            if !seen.insert(p.name.as_str()) {
+        for (k, p) in t.params.iter().enumerate() {
+            if t.params
+                .get(..k)
+                .is_some_and(|before| before.iter().any(|q| q.name == p.name))
+            {
                 errs.push(
                     n,
                     format!("{path}.params[{}].name", p.name),
