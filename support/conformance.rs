@@ -10,7 +10,13 @@
 //! - Every case runs; failures print the case id and a diff; the area prints
 //!   `AREA: N passed, M failed` (plus expected failures) and fails if any case failed
 //!   that is not in the area's expected-to-fail list, or if a listed case now passes.
-#![allow(dead_code, clippy::panic, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -122,20 +128,30 @@ pub fn run_area<C>(
         println!("--- {area}/{id} FAILED\n{msg}\n");
     }
     for id in &xpassed {
-        println!("--- {area}/{id} passes but is listed as expected to fail: remove it from the list");
+        println!(
+            "--- {area}/{id} passes but is listed as expected to fail: remove it from the list"
+        );
     }
     println!(
         "{area}: {} passed, {} failed{}",
         passed + xpassed.len(),
         failed.len(),
-        if xfailed > 0 { format!(" ({xfailed} more expected to fail)") } else { String::new() }
+        if xfailed > 0 {
+            format!(" ({xfailed} more expected to fail)")
+        } else {
+            String::new()
+        }
     );
     assert!(
         failed.is_empty() && xpassed.is_empty(),
         "{area}: {} case(s) failed, {} listed case(s) now pass: {:?}",
         failed.len(),
         xpassed.len(),
-        failed.iter().map(|(id, _)| id.as_str()).chain(xpassed.iter().map(String::as_str)).collect::<Vec<_>>()
+        failed
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .chain(xpassed.iter().map(String::as_str))
+            .collect::<Vec<_>>()
     );
 }
 
@@ -151,7 +167,11 @@ pub fn diff(expected: &str, actual: &str) -> Outcome {
     let mut lcs = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            lcs[i][j] = if e[i] == a[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+            lcs[i][j] = if e[i] == a[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
         }
     }
     let mut out = String::from("--- expected\n+++ actual\n");
@@ -173,7 +193,11 @@ pub fn diff(expected: &str, actual: &str) -> Outcome {
 }
 
 fn show(line: &str) -> String {
-    if line.ends_with('\n') { line.to_string() } else { format!("{line}\\ (no newline at end)\n") }
+    if line.ends_with('\n') {
+        line.to_string()
+    } else {
+        format!("{line}\\ (no newline at end)\n")
+    }
 }
 
 #[cfg(test)]
