@@ -1,2 +1,128 @@
-//! Placeholder until the crate lands.
-fn main() {}
+//! gitops-core as a command-line tool.
+//!
+//! ```text
+//! gitops substitute [--strict] [--var K=V]... FILE
+//! gitops reconcile REPO_DIR --store STORE_DIR
+//! ```
+//!
+//! `substitute` prints FILE's objects with Flux post-build variables substituted (defaults
+//! apply); in strict mode a missing variable is an error (exit 1). `reconcile` renders every
+//! Flux `Kustomization` found in REPO_DIR into a directory store and prints one line per
+//! object (`created`, `configured`, `unchanged`, `pruned`) and each Kustomization's Ready
+//! condition; a second run prints only `unchanged`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use gitops_toolkit::gitops::model::{Object, parse_objects};
+use gitops_toolkit::gitops::reconcile::{DirRenderer, ReconcileOptions, Source, StatusHealth, reconcile_all};
+use gitops_toolkit::gitops::store::DirStore;
+use gitops_toolkit::gitops::substitute::{SubstituteOptions, Vars, substitute_all};
+
+const USAGE: &str = "usage: gitops substitute [--strict] [--var K=V]... FILE\n       gitops reconcile REPO_DIR --store STORE_DIR";
+
+fn substitute(args: &[String]) -> Result<String, String> {
+    let mut strict = false;
+    let mut vars = Vars::new();
+    let mut file = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--strict" => strict = true,
+            "--var" => {
+                let kv = it.next().ok_or("--var needs K=V")?;
+                let (k, v) = kv.split_once('=').ok_or_else(|| format!("--var {kv:?}: expected K=V"))?;
+                vars.insert(k.to_string(), v.to_string());
+            }
+            f if file.is_none() && !f.starts_with("--") => file = Some(f.to_string()),
+            other => return Err(format!("unexpected argument {other:?}\n{USAGE}")),
+        }
+    }
+    let file = file.ok_or(USAGE)?;
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
+    let objs = kustomize_yaml_parse(&text, &file)?;
+    let out = substitute_all(&objs, &vars, SubstituteOptions { strict, always: true }).map_err(|e| format!("{file}: {e}"))?;
+    Ok(gitops_toolkit::kustomize::yaml::emit_stream(&out))
+}
+
+fn kustomize_yaml_parse(text: &str, origin: &str) -> Result<Vec<serde_json::Value>, String> {
+    gitops_toolkit::kustomize::yaml::parse_stream(text, origin).map_err(|e| e.to_string())
+}
+
+fn find_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
+            continue;
+        }
+        if path.is_dir() {
+            find_yaml(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(feature = "git")]
+fn revision(dir: &Path) -> String {
+    gitops_toolkit::gitops::source::GixBackend::head_revision(dir).map_or_else(|_| "directory".to_string(), |r| r.revision())
+}
+
+#[cfg(not(feature = "git"))]
+fn revision(_dir: &Path) -> String {
+    "directory".to_string()
+}
+
+fn reconcile(args: &[String]) -> Result<String, String> {
+    let (repo, store_dir) = match args {
+        [repo, flag, store] if flag == "--store" => (PathBuf::from(repo), PathBuf::from(store)),
+        _ => return Err(USAGE.to_string()),
+    };
+    let mut files = Vec::new();
+    find_yaml(&repo, &mut files)?;
+    files.sort();
+    let mut ks = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+        // Files that are not manifests (values, configs) are not Kustomizations: skip them.
+        let Ok(objs) = parse_objects(&text, &f.display().to_string()) else { continue };
+        ks.extend(objs.into_iter().filter_map(|o| match o {
+            Object::Kustomization(k) => Some(k),
+            _ => None,
+        }));
+    }
+    if ks.is_empty() {
+        return Err(format!("{}: no Flux Kustomization found", repo.display()));
+    }
+    let source = Source { root: repo.clone(), revision: revision(&repo) };
+    let mut store = DirStore::open(&store_dir).map_err(|e| e.to_string())?;
+    let results =
+        reconcile_all(&ks, &source, &DirRenderer, &mut store, &StatusHealth, ReconcileOptions::default());
+    let mut out = String::new();
+    for r in &results {
+        out.push_str(&r.to_string());
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.split_first() {
+        Some((cmd, rest)) if cmd == "substitute" => substitute(rest),
+        Some((cmd, rest)) if cmd == "reconcile" => reconcile(rest),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

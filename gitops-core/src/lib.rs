@@ -1,10 +1,15 @@
 //! # gitops-core
 //!
 //! Flux/Argo-style GitOps reconcile.
-//!
-//! ```
-//! assert_eq!(gitops_core::CRATE, "gitops-core");
-//! ```
 
-/// This crate's name (placeholder until the crate's API lands).
-pub const CRATE: &str = "gitops-core";
+mod error;
+pub mod automation;
+pub mod model;
+pub mod object;
+pub mod plan;
+pub mod reconcile;
+pub mod source;
+pub mod store;
+pub mod substitute;
+
+pub use error::Error;

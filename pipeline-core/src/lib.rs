@@ -1,10 +1,72 @@
 //! # pipeline-core
 //!
-//! Tekton Pipelines semantics as a pure state machine.
+//! Tekton Pipelines semantics as a pure state machine, plus a thread-pool runner.
+//!
+//! - [`model`]: `Pipeline`, `Task`, `PipelineRun` (`tekton.dev/v1` and `v1beta1` YAML, as is),
+//!   multi-document loading with [`load`].
+//! - [`validate`]: Tekton's validation rules and messages, every error naming pipeline, task
+//!   and field.
+//! - [`substitute`]: `$(params.x)`, `$(params.x[*])`, `$(tasks.t.results.r)`,
+//!   `$(context.pipelineRun.name)`, ... implemented once.
+//! - [`dag`]: the task graph (petgraph), cycles, candidates, levels.
+//! - [`run`]: [`PipelineRunState`], the run state machine: `when` skips, failures and
+//!   stopping, retries, timeouts and cancellation as events, matrix fan-out, `finally`,
+//!   `$(tasks.status)`, and the final condition, as Tekton computes them. No clock, no I/O.
+//! - [`runner`]: a [`TaskExecutor`] trait, a bounded-parallelism runner on std threads, and
+//!   [`LocalExecutor`], which runs step scripts with `sh` in a work directory.
+//!
+//! What it does not do: talk to Kubernetes, pull images, or evaluate CEL `when` expressions.
 //!
 //! ```
-//! assert_eq!(pipeline_core::CRATE, "pipeline-core");
+//! use pipeline_core::{load, PipelineRunState, RunContext};
+//! use pipeline_core::simulate::{simulate, SimOutcome};
+//!
+//! let yaml = r#"
+//! apiVersion: tekton.dev/v1
+//! kind: Pipeline
+//! metadata: {name: build}
+//! spec:
+//!   params: [{name: branch, type: string, default: main}]
+//!   tasks:
+//!   - {name: clone, taskRef: {name: git-clone}}
+//!   - name: test
+//!     runAfter: [clone]
+//!     taskRef: {name: run-tests}
+//!   - name: deploy
+//!     runAfter: [test]
+//!     taskRef: {name: deploy}
+//!     when: [{input: $(params.branch), operator: in, values: [release]}]
+//! "#;
+//! let resources = load("pipeline.yaml", yaml).unwrap();
+//! let pipeline = &resources.pipelines[0];
+//! let run = PipelineRunState::new(&pipeline.spec, RunContext::named("build-1", "build")).unwrap();
+//! let sim = simulate(run, None, |_| Some(SimOutcome::succeeded()));
+//! let deploy = sim.state.task_status("deploy").unwrap();
+//! assert_eq!(deploy.reason, "When Expressions evaluated to false");
+//! assert_eq!(sim.state.condition().reason, "Completed");
 //! ```
 
-/// This crate's name (placeholder until the crate's API lands).
-pub const CRATE: &str = "pipeline-core";
+pub mod dag;
+pub mod error;
+pub mod matrix;
+pub mod model;
+pub mod run;
+pub mod runner;
+pub mod simulate;
+pub mod substitute;
+pub mod validate;
+pub mod when;
+
+pub use error::{Error, FieldError, FieldErrors};
+pub use model::{
+    Matrix, Param, ParamSpec, ParamType, ParamValue, Pipeline, PipelineRun, PipelineRunSpec,
+    PipelineSpec, PipelineTask, Resources, Task, TaskRef, TaskSpec, load,
+};
+pub use run::{
+    Condition, ConditionStatus, InstanceId, PipelineRunState, RunContext, RunTimeout, SkipReason,
+    SpecStatus, TaskInstance, TaskState, TaskStatus,
+};
+pub use runner::{
+    ExecOutcome, LocalExecutor, LogSink, PipelineRunOutcome, Runner, TaskCatalogue, TaskExecution,
+    TaskExecutor, TaskJob, TaskOutcome,
+};

@@ -1,10 +1,87 @@
 //! # trigger-bindings
 //!
-//! Tekton Triggers EventListener semantics as a library.
+//! Tekton Triggers' EventListener as a library: an event (headers + raw body bytes) goes
+//! through every trigger of a listener; each trigger runs its interceptors in order
+//! (GitHub, GitLab, Bitbucket signature and event checks, CEL filters and overlays), binds
+//! params from the body, headers and extensions (`$(body.head_commit.id)`,
+//! `$(header.X-GitHub-Event)`, `$(extensions.short_sha)`), and renders its TriggerTemplate
+//! (`$(tt.params.x)`) into resources to create, usually a `PipelineRun`.
+//!
+//! It does no I/O: the host's HTTP server hands in the request, a [`SecretStore`] hands in
+//! webhook secrets, and the host creates the returned resources. Every failure is a
+//! per-trigger rejection with a reason; nothing panics on any input. Bodies are bounded in
+//! size (10 MiB) and nesting (128), CEL in estimated cost ([`Limits`]). Secrets never
+//! appear in errors or `Debug` output.
+//!
+//! YAML from Tekton's documentation (`triggers.tekton.dev/v1beta1`, and `v1alpha1` as
+//! written) parses unchanged.
 //!
 //! ```
-//! assert_eq!(trigger_bindings::CRATE, "trigger-bindings");
+//! use trigger_bindings::{Event, Headers, Listener, MemorySecretStore, github_signature};
+//!
+//! let yaml = r#"
+//! apiVersion: triggers.tekton.dev/v1beta1
+//! kind: EventListener
+//! metadata: {name: ci}
+//! spec:
+//!   triggers:
+//!     - name: push
+//!       interceptors:
+//!         - ref: {name: github}
+//!           params:
+//!             - {name: secretRef, value: {secretName: webhook, secretKey: token}}
+//!             - {name: eventTypes, value: [push]}
+//!         - ref: {name: cel}
+//!           params:
+//!             - {name: filter, value: "body.ref.startsWith('refs/heads/')"}
+//!             - name: overlays
+//!               value: [{key: short, expression: "body.after.truncate(7)"}]
+//!       bindings:
+//!         - {name: revision, value: $(body.after)}
+//!         - {name: short, value: $(extensions.short)}
+//!       template:
+//!         spec:
+//!           params: [{name: revision}, {name: short}]
+//!           resourcetemplates:
+//!             - apiVersion: tekton.dev/v1
+//!               kind: PipelineRun
+//!               metadata: {generateName: build-$(tt.params.short)-}
+//!               spec:
+//!                 pipelineRef: {name: build}
+//!                 params: [{name: revision, value: $(tt.params.revision)}]
+//! "#;
+//! let body = br#"{"ref":"refs/heads/main","after":"0123456789abcdef"}"#;
+//! let headers = Headers::new()
+//!     .with("X-GitHub-Event", "push")
+//!     .with("X-Hub-Signature-256", github_signature(b"s3cret", body));
+//!
+//! let listener = Listener::from_yaml("ci.yaml", yaml, MemorySecretStore::new().with("webhook", "token", "s3cret"))?;
+//! let response = listener.process(&Event::new(headers, body.to_vec()));
+//! let run = response.resources().next().expect("the push trigger fired");
+//! assert_eq!(run["metadata"]["generateName"], "build-0123456-");
+//! assert_eq!(run["spec"]["params"][0]["value"], "0123456789abcdef");
+//! # Ok::<(), trigger_bindings::Error>(())
 //! ```
 
-/// This crate's name (placeholder until the crate's API lands).
-pub const CRATE: &str = "trigger-bindings";
+mod error;
+mod event;
+mod interceptors;
+mod json;
+mod listener;
+mod model;
+mod path;
+mod secrets;
+mod template;
+
+pub use error::Error;
+pub use event::{Event, Headers};
+pub use interceptors::github_signature;
+pub use listener::{Limits, Listener, Outcome, Response, TriggerPlan, TriggerResult};
+pub use model::{
+    EventListener, EventListenerSpec, InterceptorParam, InterceptorRef, LabelSelector, ObjectMeta,
+    Param, ParamSpec, Resources, Trigger, TriggerBinding, TriggerBindingSpec, TriggerInterceptor,
+    TriggerSpec, TriggerSpecBinding, TriggerSpecTemplate, TriggerTemplate, TriggerTemplateSpec,
+};
+pub use path::{BindingExpr, Path, canonical_header_key};
+pub use secrets::{MemorySecretStore, Secret, SecretStore};
+pub use template::{OLD_ESCAPE_ANNOTATION, Template};

@@ -1,0 +1,99 @@
+//! The crate's error type.
+
+use crate::substitute::SubstReason;
+
+/// Everything that can go wrong in gitops-core; each variant says where.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A `${...}` expression could not be evaluated.
+    #[error("{object}: variable substitution failed: {reason}")]
+    Substitute {
+        /// The object (`kind/namespace/name`) or `<text>`.
+        object: String,
+        /// Why.
+        reason: SubstReason,
+    },
+    /// A substitution variable has a name the grammar cannot reference.
+    #[error("'{name}' var name is invalid, must match '^[_[:alpha:]][_[:alpha:][:digit:]]*$'")]
+    InvalidVarName {
+        /// The variable.
+        name: String,
+    },
+    /// YAML that does not parse (or not into what was expected).
+    #[error("{origin}: {message}")]
+    Yaml {
+        /// File, document or object.
+        origin: String,
+        /// What went wrong, with line and column where known.
+        message: String,
+    },
+    /// An object that does not fit its model (missing or mistyped field).
+    #[error("{origin}: {message}")]
+    Model {
+        /// File, document or object.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Rendering a Kustomization's path failed.
+    #[error("kustomization {kustomization}: build of {path:?} failed: {message}")]
+    Build {
+        /// `namespace/name` of the Kustomization.
+        kustomization: String,
+        /// The path in the source.
+        path: String,
+        /// The renderer's message.
+        message: String,
+    },
+    /// A cluster store operation failed.
+    #[error("store: {op} {object}: {message}")]
+    Store {
+        /// `get`, `apply`, `delete`, `list`, `inventory`.
+        op: &'static str,
+        /// The object or inventory.
+        object: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// File-system I/O.
+    #[error("{path}: {message}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        message: String,
+    },
+    /// A git operation failed.
+    #[error("git {op} {repo}: {message}")]
+    Git {
+        /// `clone`, `fetch`, `resolve`, `read`, `commit`, `push`.
+        op: &'static str,
+        /// URL or path of the repository.
+        repo: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A commit message template that does not parse or render.
+    #[error("automation {automation}: message template: {message}")]
+    Template {
+        /// `namespace/name` of the ImageUpdateAutomation.
+        automation: String,
+        /// What went wrong (unsupported Go-template construct, render error).
+        message: String,
+    },
+    /// An image policy, setter or automation step failed.
+    #[error("{origin}: {message}")]
+    Image {
+        /// Policy, file or automation.
+        origin: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: impl std::fmt::Display, e: impl std::fmt::Display) -> Self {
+        Error::Io { path: path.to_string(), message: e.to_string() }
+    }
+}

@@ -1,0 +1,313 @@
+//! The reconcile plan: desired objects + live objects + the previous inventory -> actions.
+//!
+//! Pure: the caller supplies the live objects (usually from a [`ClusterStore`]) and applies
+//! the plan. A desired object is compared field by field against the live one (fields the
+//! live object has and the desired one does not, such as `status` or `metadata.uid`, are the
+//! cluster's and do not count); any difference is drift and yields an update. Objects of the
+//! previous inventory that are no longer desired are pruned (when pruning is on), unless
+//! annotated `kustomize.toolkit.fluxcd.io/prune: disabled`. Entries come in apply order
+//! (CustomResourceDefinitions and Namespaces first, webhooks last); prunes in reverse.
+//!
+//! [`ClusterStore`]: crate::store::ClusterStore
+//!
+//! ```
+//! use std::collections::{BTreeMap, BTreeSet};
+//! use gitops_core::plan::{plan, Action, PlanOptions};
+//! let cm = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+//!     "metadata": {"name": "a", "namespace": "x"}, "data": {"k": "v"}});
+//! let p = plan(&[cm], &BTreeMap::new(), &BTreeSet::new(), PlanOptions::default()).unwrap();
+//! assert_eq!(p.entries[0].action, Action::Create);
+//! assert_eq!(p.entries[0].to_string(), "ConfigMap/x/a created");
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::Error;
+use crate::object::ResId;
+
+/// Annotation that keeps an object in the cluster when it leaves the source.
+pub const PRUNE_KEY: &str = "kustomize.toolkit.fluxcd.io/prune";
+
+/// One changed field of an update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldChange {
+    /// JSON pointer of the field (`/spec/replicas`).
+    pub path: String,
+    /// The live value (`None`: absent).
+    pub live: Option<Value>,
+    /// The desired value.
+    pub desired: Value,
+}
+
+/// What happens to one object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Not live: created.
+    Create,
+    /// Live but different: updated (the fields that differ).
+    Update(Vec<FieldChange>),
+    /// Live and equal.
+    Unchanged,
+    /// In the previous inventory, no longer desired: deleted.
+    Prune,
+    /// Would be pruned but is annotated `prune: disabled` (or pruning is off): left alone.
+    Orphan,
+}
+
+impl Action {
+    /// The word Flux prints for the action.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Action::Create => "created",
+            Action::Update(_) => "configured",
+            Action::Unchanged => "unchanged",
+            Action::Prune => "pruned",
+            Action::Orphan => "skipped",
+        }
+    }
+}
+
+/// One plan entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanEntry {
+    /// The object.
+    pub id: ResId,
+    /// What happens to it.
+    pub action: Action,
+    /// The desired object (absent for prune and orphan entries).
+    pub desired: Option<Value>,
+}
+
+impl fmt::Display for PlanEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.id, self.action.verb())
+    }
+}
+
+/// A reconcile plan, in apply order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    /// Entries: creates, updates and unchanged in apply order, then prunes in reverse order.
+    pub entries: Vec<PlanEntry>,
+}
+
+impl Plan {
+    /// The desired inventory (every object applied).
+    pub fn inventory(&self) -> BTreeSet<ResId> {
+        self.entries.iter().filter(|e| e.desired.is_some()).map(|e| e.id.clone()).collect()
+    }
+
+    /// Whether the plan changes nothing.
+    pub fn is_noop(&self) -> bool {
+        self.entries.iter().all(|e| matches!(e.action, Action::Unchanged | Action::Orphan))
+    }
+
+    /// Entries with the given verb.
+    pub fn count(&self, verb: &str) -> usize {
+        self.entries.iter().filter(|e| e.action.verb() == verb).count()
+    }
+}
+
+/// Options of [`plan`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Prune objects of the previous inventory that left the source.
+    pub prune: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions { prune: true }
+    }
+}
+
+/// Apply rank of a kind: lower first.
+pub fn kind_rank(kind: &str) -> u8 {
+    const ORDER: &[&str] = &[
+        "CustomResourceDefinition",
+        "Namespace",
+        "ResourceQuota",
+        "StorageClass",
+        "LimitRange",
+        "PodSecurityPolicy",
+        "PodDisruptionBudget",
+        "ServiceAccount",
+        "Secret",
+        "ConfigMap",
+        "PersistentVolume",
+        "PersistentVolumeClaim",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Role",
+        "RoleBinding",
+        "Service",
+        "DaemonSet",
+        "Pod",
+        "ReplicationController",
+        "ReplicaSet",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "StatefulSet",
+        "Job",
+        "CronJob",
+        "IngressClass",
+        "Ingress",
+        "APIService",
+    ];
+    match kind {
+        "MutatingWebhookConfiguration" => 254,
+        "ValidatingWebhookConfiguration" => 255,
+        _ => ORDER
+            .iter()
+            .position(|k| *k == kind)
+            .and_then(|p| u8::try_from(p).ok())
+            .unwrap_or(200),
+    }
+}
+
+fn order_key(id: &ResId) -> (u8, &str, &str, &str, &str) {
+    (kind_rank(&id.kind), &id.kind, &id.group, &id.namespace, &id.name)
+}
+
+/// Fields of `desired` that `live` does not hold with the same value.
+pub fn diff(desired: &Value, live: &Value) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    diff_into(desired, Some(live), &mut String::new(), &mut out);
+    out
+}
+
+fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn diff_into(desired: &Value, live: Option<&Value>, path: &mut String, out: &mut Vec<FieldChange>) {
+    match (desired, live) {
+        (Value::Object(d), Some(Value::Object(l))) => {
+            for (k, dv) in d {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&escape_pointer(k));
+                diff_into(dv, l.get(k), path, out);
+                path.truncate(len);
+            }
+        }
+        (d, l) if l == Some(d) => {}
+        (d, l) => out.push(FieldChange { path: path.clone(), live: l.cloned(), desired: d.clone() }),
+    }
+}
+
+/// Computes the plan (see the module docs).
+///
+/// `live` holds the current objects by identity (only those of interest need be present);
+/// `previous` is the inventory of the last successful reconcile. Two desired objects with the
+/// same identity are an error naming it.
+pub fn plan(
+    desired: &[Value],
+    live: &BTreeMap<ResId, Value>,
+    previous: &BTreeSet<ResId>,
+    opts: PlanOptions,
+) -> Result<Plan, Error> {
+    let mut seen = BTreeSet::new();
+    let mut entries = Vec::with_capacity(desired.len());
+    for obj in desired {
+        let id = ResId::of(obj)?;
+        if !seen.insert(id.clone()) {
+            return Err(Error::Model {
+                origin: id.to_string(),
+                message: "the source renders this object twice".into(),
+            });
+        }
+        let action = match live.get(&id) {
+            None => Action::Create,
+            Some(l) => {
+                let changes = diff(obj, l);
+                if changes.is_empty() { Action::Unchanged } else { Action::Update(changes) }
+            }
+        };
+        entries.push(PlanEntry { id, action, desired: Some(obj.clone()) });
+    }
+    entries.sort_by(|a, b| order_key(&a.id).cmp(&order_key(&b.id)));
+    let mut stale: Vec<&ResId> = previous.iter().filter(|id| !seen.contains(*id)).collect();
+    stale.sort_by(|a, b| order_key(b).cmp(&order_key(a)));
+    for id in stale {
+        let Some(l) = live.get(id) else { continue };
+        let keep = !opts.prune
+            || l.pointer("/metadata/annotations")
+                .and_then(|a| a.get(PRUNE_KEY))
+                .and_then(Value::as_str)
+                == Some("disabled")
+            || l.pointer("/metadata/labels").and_then(|a| a.get(PRUNE_KEY)).and_then(Value::as_str)
+                == Some("disabled");
+        let action = if keep { Action::Orphan } else { Action::Prune };
+        entries.push(PlanEntry { id: id.clone(), action, desired: None });
+    }
+    Ok(Plan { entries })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cm(name: &str, v: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "n"}, "data": {"k": v}})
+    }
+
+    #[test]
+    fn actions_table() {
+        let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}});
+        let mut live = BTreeMap::new();
+        let mut l = cm("same", "1");
+        l["status"] = json!({"x": 1});
+        l["metadata"]["uid"] = json!("u");
+        live.insert(ResId::of(&l).unwrap(), l);
+        let changed = cm("changed", "old");
+        live.insert(ResId::of(&changed).unwrap(), changed);
+        let gone = cm("gone", "1");
+        let mut kept = cm("kept", "1");
+        kept["metadata"]["annotations"] = json!({PRUNE_KEY: "disabled"});
+        let outside = cm("outside", "1");
+        for o in [&gone, &kept, &outside] {
+            live.insert(ResId::of(o).unwrap(), o.clone());
+        }
+        let previous: BTreeSet<_> = [&gone, &kept, &cm("same", "1")].iter().map(|o| ResId::of(o).unwrap()).collect();
+        let p = plan(&[cm("same", "1"), cm("changed", "new"), cm("fresh", "1"), ns], &live, &previous, PlanOptions::default())
+            .unwrap();
+        let lines: Vec<String> = p.entries.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "Namespace/n created",
+                "ConfigMap/n/changed configured",
+                "ConfigMap/n/fresh created",
+                "ConfigMap/n/same unchanged",
+                "ConfigMap/n/kept skipped",
+                "ConfigMap/n/gone pruned",
+            ]
+        );
+        let Action::Update(ch) = &p.entries[1].action else { panic!() };
+        assert_eq!(ch[0].path, "/data/k");
+        assert!(!lines.iter().any(|l| l.contains("outside")), "never prunes outside the inventory");
+    }
+
+    #[test]
+    fn duplicate_is_an_error() {
+        let err = plan(&[cm("a", "1"), cm("a", "2")], &BTreeMap::new(), &BTreeSet::new(), PlanOptions::default());
+        assert!(err.unwrap_err().to_string().contains("ConfigMap/n/a"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plan_of_live_state_is_noop(values in proptest::collection::vec("[a-z]{1,5}", 0..20)) {
+            let desired: Vec<Value> = values.iter().enumerate().map(|(i, v)| cm(&format!("c{i}"), v)).collect();
+            let live = desired.iter().map(|o| (ResId::of(o).unwrap(), o.clone())).collect();
+            let prev = desired.iter().map(|o| ResId::of(o).unwrap()).collect();
+            let p = plan(&desired, &live, &prev, PlanOptions::default()).unwrap();
+            proptest::prop_assert!(p.is_noop());
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Cluster stores: where reconciled objects live.
+//!
+//! [`ClusterStore`] is the host's cluster (a Kubernetes API client, a database, files).
+//! Two implementations come with the crate: [`MemoryStore`] (tests, the embedded default) and
+//! [`DirStore`] (one YAML file per object, written atomically; the "rendered manifests"
+//! pattern, and easy to inspect).
+
+mod dir;
+mod memory;
+
+pub use dir::DirStore;
+pub use memory::MemoryStore;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::Error;
+use crate::object::ResId;
+
+/// A cluster: objects by identity plus one inventory per owner (a Kustomization or
+/// Application, keyed `Kind/namespace/name`).
+pub trait ClusterStore {
+    /// The object with this identity, if present.
+    fn get(&self, id: &ResId) -> Result<Option<Value>, Error>;
+    /// Every identity held, sorted.
+    fn list(&self) -> Result<Vec<ResId>, Error>;
+    /// Creates or replaces an object.
+    fn apply(&mut self, obj: &Value) -> Result<(), Error>;
+    /// Deletes an object; `false` when it was absent.
+    fn delete(&mut self, id: &ResId) -> Result<bool, Error>;
+    /// The inventory recorded for `owner` (`None`: never reconciled).
+    fn inventory(&self, owner: &str) -> Result<Option<BTreeSet<ResId>>, Error>;
+    /// Records the inventory of `owner`.
+    fn set_inventory(&mut self, owner: &str, ids: &BTreeSet<ResId>) -> Result<(), Error>;
+
+    /// The live objects among `ids`.
+    fn get_many(&self, ids: &mut dyn Iterator<Item = &ResId>) -> Result<BTreeMap<ResId, Value>, Error> {
+        let mut out = BTreeMap::new();
+        for id in ids {
+            if let Some(v) = self.get(id)? {
+                out.insert(id.clone(), v);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,76 @@
+//! Patches: strategic merge and JSON 6902, and the target selectors that pick the objects
+//! they apply to.
+
+pub mod selector;
+pub mod smp;
+
+use crate::resid::Gvk;
+use crate::resource::Resource;
+use serde_json::Value;
+
+/// A patch's content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PatchBody {
+    /// JSON 6902 operations.
+    Json(json_patch::Patch),
+    /// Strategic merge patches (one per YAML document).
+    Smp(Vec<Value>),
+}
+
+/// Reads a patch: a single YAML/JSON list is JSON 6902, maps are strategic merge patches.
+pub fn parse(text: &str, origin: &str) -> Result<PatchBody, String> {
+    let docs = crate::yaml::parse_stream(text, origin).map_err(|e| e.to_string())?;
+    let docs: Vec<Value> = docs.into_iter().filter(|d| !d.is_null()).collect();
+    if let [Value::Array(_)] = docs.as_slice() {
+        let ops = docs.into_iter().next().unwrap_or(Value::Null);
+        let patch: json_patch::Patch =
+            serde_json::from_value(ops).map_err(|e| format!("invalid JSON 6902 patch: {e}"))?;
+        return Ok(PatchBody::Json(patch));
+    }
+    if let Some(bad) = docs.iter().position(|d| !d.is_object()) {
+        return Err(format!(
+            "document {bad} is neither a map (strategic merge) nor a list (JSON 6902)"
+        ));
+    }
+    Ok(PatchBody::Smp(docs))
+}
+
+/// Applies JSON 6902 operations to an object.
+pub fn apply_json(r: &mut Resource, patch: &json_patch::Patch) -> Result<(), String> {
+    r.store_previous_id();
+    json_patch::patch(&mut r.obj, patch).map_err(|e| e.to_string())
+}
+
+/// Applies a strategic merge patch; returns `false` when the patch deleted the object.
+/// Name, namespace and kind stay unless the options allow a change.
+pub fn apply_smp(r: &mut Resource, patch: &Value, allow_name: bool, allow_kind: bool) -> bool {
+    let (name, ns, kind) = (
+        r.name().to_string(),
+        r.namespace().to_string(),
+        r.gvk().kind,
+    );
+    let api_version = r.obj.get("apiVersion").cloned();
+    if allow_name || allow_kind {
+        r.store_previous_id();
+    }
+    let Some(pm) = patch.as_object() else {
+        return true;
+    };
+    let gvk: Gvk = r.gvk();
+    let schema = smp::Schema::for_kind(&gvk.group, &gvk.version, &gvk.kind);
+    let obj = crate::resource::as_map(&mut r.obj);
+    if smp::merge_map(obj, pm, schema) == smp::Outcome::Delete {
+        return false;
+    }
+    if !allow_kind {
+        r.set_kind(&kind);
+        if let (Some(v), Some(m)) = (api_version, r.obj.as_object_mut()) {
+            m.insert("apiVersion".into(), v);
+        }
+    }
+    if !allow_name {
+        r.set_name(&name);
+    }
+    r.set_namespace(&ns);
+    true
+}

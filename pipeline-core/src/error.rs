@@ -1,0 +1,153 @@
+//! The crate's error type.
+
+use std::fmt;
+
+/// Where a validation problem is: the pipeline, the pipeline task (if any) and the field path
+/// (Tekton's own paths, such as `tasks[1].runAfter`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Pipeline name (empty for an unnamed inline spec).
+    pub pipeline: String,
+    /// Pipeline task name, when the problem belongs to one.
+    pub task: Option<String>,
+    /// Field path inside the spec, e.g. `tasks[0].params[p].value`.
+    pub path: String,
+    /// What is wrong, in Tekton's words.
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.pipeline.is_empty() {
+            f.write_str("pipeline spec")?;
+        } else {
+            write!(f, "pipeline {:?}", self.pipeline)?;
+        }
+        if let Some(task) = &self.task {
+            write!(f, ": task {task:?}")?;
+        }
+        if self.path.is_empty() {
+            write!(f, ": {}", self.message)
+        } else {
+            write!(f, ": {}: {}", self.message, self.path)
+        }
+    }
+}
+
+/// A list of validation problems, one per line when displayed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every error of this crate. Each variant says where.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The YAML stream is not valid YAML.
+    #[error("{file}: invalid YAML: {message}")]
+    Yaml {
+        /// Input name.
+        file: String,
+        /// Parser message (with line and column).
+        message: String,
+    },
+    /// The input is larger than the limit.
+    #[error("{file}: input larger than {limit} bytes")]
+    TooLarge {
+        /// Input name.
+        file: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A document nests deeper than the limit.
+    #[error("{file}: document {document}: nesting deeper than {limit}")]
+    TooDeep {
+        /// Input name.
+        file: String,
+        /// Document index (0-based).
+        document: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A document is not a Tekton object this crate reads, or has wrongly typed fields.
+    #[error("{file}: document {document} ({kind} {name:?}): {message}")]
+    Document {
+        /// Input name.
+        file: String,
+        /// Document index (0-based).
+        document: usize,
+        /// The document's `kind`.
+        kind: String,
+        /// The document's `metadata.name`.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The Pipeline failed validation.
+    #[error("{0}")]
+    Invalid(FieldErrors),
+    /// A PipelineRun cannot start (reason is Tekton's condition reason, such as
+    /// `ParameterMissing` or `ParameterTypeMismatch`).
+    #[error("pipelinerun {run:?}: {reason}: {message}")]
+    RunRejected {
+        /// PipelineRun name.
+        run: String,
+        /// Tekton's condition reason.
+        reason: String,
+        /// Details.
+        message: String,
+    },
+    /// A `taskRef` or `pipelineRef` names nothing in the catalogue.
+    #[error("pipeline {pipeline:?}: task {task:?}: {kind} {name:?} not found")]
+    NotFound {
+        /// Pipeline name.
+        pipeline: String,
+        /// Pipeline task name.
+        task: String,
+        /// `Task` or `Pipeline`.
+        kind: &'static str,
+        /// The referenced name.
+        name: String,
+    },
+    /// An event named an instance the run does not know.
+    #[error("pipelinerun {run:?}: no task instance {instance}")]
+    UnknownInstance {
+        /// PipelineRun name.
+        run: String,
+        /// The instance.
+        instance: String,
+    },
+    /// The list of done tasks given to a scheduling question is impossible.
+    #[error(
+        "invalid list of done tasks; some tasks were indicated completed without ancestors being done: {0:?}"
+    )]
+    InvalidDoneTasks(Vec<String>),
+    /// An I/O error of the local executor or runner.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, with the path.
+        context: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The validation problems, if this is a validation error.
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Error::Invalid(errs) => &errs.0,
+            _ => &[],
+        }
+    }
+}

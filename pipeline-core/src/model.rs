@@ -1,0 +1,720 @@
+//! The Tekton object model (`tekton.dev/v1` and `v1beta1`), as serde types that accept
+//! upstream YAML unchanged, plus multi-document loading.
+//!
+//! Only the fields this crate acts on are typed; other fields are accepted and ignored.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::Error;
+
+/// Largest YAML stream [`load`] accepts, in bytes.
+pub const MAX_INPUT_BYTES: usize = 8 * 1024 * 1024;
+/// Deepest JSON/YAML nesting [`load`] accepts.
+pub const MAX_DEPTH: usize = 64;
+
+/// A parameter value: Tekton's `string`, `array` or `object`.
+///
+/// YAML scalars of any kind (numbers, booleans) become strings, as Tekton does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamValue {
+    /// A string value.
+    String(String),
+    /// An array of strings.
+    Array(Vec<String>),
+    /// An object whose values are strings (keys sorted).
+    Object(BTreeMap<String, String>),
+}
+
+impl ParamValue {
+    /// The value's Tekton type.
+    pub fn param_type(&self) -> ParamType {
+        match self {
+            ParamValue::String(_) => ParamType::String,
+            ParamValue::Array(_) => ParamType::Array,
+            ParamValue::Object(_) => ParamType::Object,
+        }
+    }
+
+    /// The string, if this is a string value.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            ParamValue::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Every string inside the value (the string, the elements, or the object's values).
+    pub fn strings(&self) -> Vec<&str> {
+        match self {
+            ParamValue::String(s) => vec![s.as_str()],
+            ParamValue::Array(a) => a.iter().map(String::as_str).collect(),
+            ParamValue::Object(o) => o.values().map(String::as_str).collect(),
+        }
+    }
+
+    /// The value as JSON (`"s"`, `["a"]` or `{"k": "v"}`).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            ParamValue::String(s) => serde_json::Value::String(s.clone()),
+            ParamValue::Array(a) => {
+                serde_json::Value::Array(a.iter().cloned().map(serde_json::Value::String).collect())
+            }
+            ParamValue::Object(o) => serde_json::Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Converts a JSON value the way Tekton reads YAML parameter values.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, String> {
+        use serde_json::Value as J;
+        fn scalar(v: &J) -> Result<String, String> {
+            match v {
+                J::String(s) => Ok(s.clone()),
+                J::Number(n) => Ok(n.to_string()),
+                J::Bool(b) => Ok(b.to_string()),
+                J::Null => Ok(String::new()),
+                J::Array(_) | J::Object(_) => {
+                    Err("nested arrays and objects are not allowed in parameter values".into())
+                }
+            }
+        }
+        match value {
+            J::Array(items) => items
+                .iter()
+                .map(scalar)
+                .collect::<Result<_, _>>()
+                .map(ParamValue::Array),
+            J::Object(map) => map
+                .iter()
+                .map(|(k, v)| scalar(v).map(|v| (k.clone(), v)))
+                .collect::<Result<_, _>>()
+                .map(ParamValue::Object),
+            other => scalar(other).map(ParamValue::String),
+        }
+    }
+}
+
+impl Default for ParamValue {
+    fn default() -> Self {
+        ParamValue::String(String::new())
+    }
+}
+
+impl fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamValue::String(s) => f.write_str(s),
+            other => f.write_str(&other.to_json().to_string()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ParamValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        ParamValue::from_json(&v).map_err(D::Error::custom)
+    }
+}
+
+impl Serialize for ParamValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
+    }
+}
+
+/// A parameter type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamType {
+    /// `string` (the default).
+    #[default]
+    String,
+    /// `array`.
+    Array,
+    /// `object`.
+    Object,
+}
+
+impl fmt::Display for ParamType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ParamType::String => "string",
+            ParamType::Array => "array",
+            ParamType::Object => "object",
+        })
+    }
+}
+
+/// A declared parameter (`spec.params[]` of a Pipeline or Task).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ParamSpec {
+    /// Name.
+    pub name: String,
+    /// Declared type; `None` means string, or the default's type.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub param_type: Option<ParamType>,
+    /// Description.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Object keys (for `object` parameters).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub properties: BTreeMap<String, serde_json::Value>,
+    /// Default value; a parameter without one is required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<ParamValue>,
+    /// Allowed values.
+    #[serde(rename = "enum", skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<String>,
+}
+
+impl ParamSpec {
+    /// The effective type: declared, else the default's, else string.
+    pub fn effective_type(&self) -> ParamType {
+        self.param_type
+            .or_else(|| self.default.as_ref().map(ParamValue::param_type))
+            .or_else(|| (!self.properties.is_empty()).then_some(ParamType::Object))
+            .unwrap_or_default()
+    }
+}
+
+/// A parameter binding (`name` + `value`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Param {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: ParamValue,
+}
+
+/// `metadata` of an object.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ObjectMeta {
+    /// Name.
+    pub name: String,
+    /// Namespace.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    /// UID.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub uid: String,
+    /// `generateName` (used when `name` is empty).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub generate_name: String,
+    /// Labels.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// An environment variable of a step.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EnvVar {
+    /// Name.
+    pub name: String,
+    /// Literal value (`valueFrom` is not supported by the local executor).
+    pub value: String,
+}
+
+/// A step of a Task.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Step {
+    /// Name.
+    pub name: String,
+    /// Container image (recorded, not pulled by the local executor).
+    pub image: String,
+    /// Script body (run with `sh` unless it starts with `#!`).
+    pub script: String,
+    /// Entrypoint.
+    pub command: Vec<String>,
+    /// Arguments.
+    pub args: Vec<String>,
+    /// Working directory.
+    pub working_dir: String,
+    /// Environment.
+    pub env: Vec<EnvVar>,
+    /// `continue` lets the Task go on after this step fails.
+    pub on_error: String,
+}
+
+/// A declared Task result.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TaskResult {
+    /// Name.
+    pub name: String,
+    /// `string` (default), `array` or `object`.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub result_type: Option<ParamType>,
+    /// Description.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+/// A workspace a Task declares.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WorkspaceDeclaration {
+    /// Name.
+    pub name: String,
+    /// Mount path (informational for the local executor).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub mount_path: String,
+    /// Optional workspace.
+    pub optional: bool,
+    /// Read only.
+    pub read_only: bool,
+}
+
+/// A Task spec (also the body of an embedded `taskSpec`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TaskSpec {
+    /// `apiVersion` (only for embedded custom tasks).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+    /// `kind` (only for embedded custom tasks).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    /// Description.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Parameters.
+    pub params: Vec<ParamSpec>,
+    /// Results.
+    pub results: Vec<TaskResult>,
+    /// Steps.
+    pub steps: Vec<Step>,
+    /// Workspaces.
+    pub workspaces: Vec<WorkspaceDeclaration>,
+}
+
+/// A `taskRef`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TaskRef {
+    /// Name of the Task in the catalogue.
+    pub name: String,
+    /// `Task` (default) or a custom kind.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    /// `apiVersion` (custom tasks).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+    /// Remote resolver name (`git`, `bundles`, ...), resolved by the host's catalogue.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub resolver: String,
+    /// Resolver parameters.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<Param>,
+}
+
+/// A `when` expression.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WhenExpression {
+    /// Input.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub input: String,
+    /// `in` or `notin`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub operator: String,
+    /// Values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    /// CEL expression (needs a feature flag upstream; rejected here).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cel: String,
+}
+
+/// A named explicit combination of a matrix.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct IncludeParams {
+    /// Name.
+    pub name: String,
+    /// String parameters of the combination.
+    pub params: Vec<Param>,
+}
+
+/// A `matrix`: fan a task out over combinations of array parameters.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Matrix {
+    /// Array parameters whose product is fanned out.
+    pub params: Vec<Param>,
+    /// Explicit combinations.
+    pub include: Vec<IncludeParams>,
+}
+
+/// A workspace binding of a pipeline task.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WorkspacePipelineTaskBinding {
+    /// The Task's workspace name.
+    pub name: String,
+    /// The Pipeline's workspace name (defaults to `name`).
+    pub workspace: String,
+    /// Sub path.
+    pub sub_path: String,
+}
+
+/// A task of a Pipeline (`spec.tasks[]` or `spec.finally[]`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PipelineTask {
+    /// Name (a DNS label, unique in the Pipeline).
+    pub name: String,
+    /// Display name.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub display_name: String,
+    /// Reference to a Task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_ref: Option<TaskRef>,
+    /// Embedded Task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_spec: Option<TaskSpec>,
+    /// Ordering dependencies.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub run_after: Vec<String>,
+    /// Parameters passed to the Task.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<Param>,
+    /// Guards.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<WhenExpression>,
+    /// Fan-out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<Matrix>,
+    /// Retries after a failure.
+    pub retries: u32,
+    /// Timeout (a Go duration such as `1h30m`), enforced by the host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Workspace bindings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workspaces: Vec<WorkspacePipelineTaskBinding>,
+    /// `continue` or `stopAndFail`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub on_error: String,
+}
+
+impl PipelineTask {
+    /// True when the task has a matrix with parameters or includes.
+    pub fn is_matrixed(&self) -> bool {
+        self.matrix
+            .as_ref()
+            .is_some_and(|m| !m.params.is_empty() || !m.include.is_empty())
+    }
+
+    /// True when `onError: continue`.
+    pub fn continues_on_error(&self) -> bool {
+        self.on_error == "continue"
+    }
+}
+
+/// A workspace a Pipeline declares.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PipelineWorkspaceDeclaration {
+    /// Name.
+    pub name: String,
+    /// Description.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Optional.
+    pub optional: bool,
+}
+
+/// A Pipeline result.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PipelineResult {
+    /// Name.
+    pub name: String,
+    /// Type.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub result_type: Option<ParamType>,
+    /// Description.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Value (task result references).
+    pub value: ParamValue,
+}
+
+/// A Pipeline spec.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PipelineSpec {
+    /// Description.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Parameters.
+    pub params: Vec<ParamSpec>,
+    /// Workspaces.
+    pub workspaces: Vec<PipelineWorkspaceDeclaration>,
+    /// DAG tasks.
+    pub tasks: Vec<PipelineTask>,
+    /// Tasks run after the DAG ends.
+    pub finally: Vec<PipelineTask>,
+    /// Results.
+    pub results: Vec<PipelineResult>,
+}
+
+/// A `pipelineRef`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PipelineRef {
+    /// Name of the Pipeline.
+    pub name: String,
+}
+
+/// A workspace binding of a PipelineRun.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct WorkspaceBinding {
+    /// Name.
+    pub name: String,
+    /// Sub path.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub sub_path: String,
+}
+
+/// `spec.timeouts` of a PipelineRun (Go durations).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TimeoutFields {
+    /// Whole run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<String>,
+    /// DAG tasks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<String>,
+    /// Finally tasks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finally: Option<String>,
+}
+
+/// A PipelineRun spec.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PipelineRunSpec {
+    /// Reference to a Pipeline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline_ref: Option<PipelineRef>,
+    /// Embedded Pipeline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline_spec: Option<PipelineSpec>,
+    /// Parameters.
+    pub params: Vec<Param>,
+    /// Workspace bindings.
+    pub workspaces: Vec<WorkspaceBinding>,
+    /// Timeouts (v1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<TimeoutFields>,
+    /// Timeout (v1beta1, deprecated): the whole run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// `Cancelled`, `CancelledRunFinally`, `StoppedRunFinally` or `PipelineRunPending`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub status: String,
+}
+
+/// A typed Kubernetes object (`apiVersion`, `kind`, `metadata`, `spec`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Object<S> {
+    /// `tekton.dev/v1` or `tekton.dev/v1beta1`.
+    pub api_version: String,
+    /// Kind.
+    pub kind: String,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: S,
+}
+
+/// A `Pipeline`.
+pub type Pipeline = Object<PipelineSpec>;
+/// A `Task`.
+pub type Task = Object<TaskSpec>;
+/// A `PipelineRun`.
+pub type PipelineRun = Object<PipelineRunSpec>;
+
+/// The Tekton objects of a multi-document YAML stream, in document order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resources {
+    /// Pipelines.
+    pub pipelines: Vec<Pipeline>,
+    /// Tasks (and ClusterTasks).
+    pub tasks: Vec<Task>,
+    /// PipelineRuns.
+    pub pipeline_runs: Vec<PipelineRun>,
+}
+
+impl Resources {
+    /// The Task named `name`.
+    pub fn task(&self, name: &str) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.metadata.name == name)
+    }
+
+    /// The Pipeline named `name`.
+    pub fn pipeline(&self, name: &str) -> Option<&Pipeline> {
+        self.pipelines.iter().find(|p| p.metadata.name == name)
+    }
+}
+
+fn depth(v: &serde_json::Value) -> usize {
+    match v {
+        serde_json::Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+        serde_json::Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Parses a multi-document YAML stream of Tekton objects (`Pipeline`, `Task`, `ClusterTask`,
+/// `PipelineRun`, in `tekton.dev/v1` or `v1beta1`). Other kinds are rejected.
+///
+/// `file` names the input in errors.
+pub fn load(file: &str, text: &str) -> Result<Resources, Error> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(Error::TooLarge {
+            file: file.to_string(),
+            limit: MAX_INPUT_BYTES,
+        });
+    }
+    let docs: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(text).map_err(|e| Error::Yaml {
+            file: file.to_string(),
+            message: e.to_string(),
+        })?;
+    let mut out = Resources::default();
+    for (index, doc) in docs.into_iter().enumerate() {
+        if doc.is_null() {
+            continue;
+        }
+        if depth(&doc) > MAX_DEPTH {
+            return Err(Error::TooDeep {
+                file: file.to_string(),
+                document: index,
+                limit: MAX_DEPTH,
+            });
+        }
+        let kind = doc
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .unwrap_or("")
+            .to_string();
+        let api = doc
+            .get("apiVersion")
+            .and_then(|k| k.as_str())
+            .unwrap_or("")
+            .to_string();
+        let name = doc
+            .pointer("/metadata/name")
+            .and_then(|k| k.as_str())
+            .unwrap_or("")
+            .to_string();
+        let bad = |message: String| Error::Document {
+            file: file.to_string(),
+            document: index,
+            kind: kind.clone(),
+            name: name.clone(),
+            message,
+        };
+        if !api.starts_with("tekton.dev/") {
+            return Err(bad(format!(
+                "unsupported apiVersion {api:?} (want tekton.dev/v1 or tekton.dev/v1beta1)"
+            )));
+        }
+        match kind.as_str() {
+            "Pipeline" => out
+                .pipelines
+                .push(serde_json::from_value(doc).map_err(|e| bad(e.to_string()))?),
+            "Task" | "ClusterTask" => out
+                .tasks
+                .push(serde_json::from_value(doc).map_err(|e| bad(e.to_string()))?),
+            "PipelineRun" => out
+                .pipeline_runs
+                .push(serde_json::from_value(doc).map_err(|e| bad(e.to_string()))?),
+            _ => {
+                return Err(bad(
+                    "unsupported kind (want Pipeline, Task or PipelineRun)".into()
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn param_values_read_like_tekton() {
+        let cases = [
+            ("\"a\"", ParamValue::String("a".into())),
+            ("3", ParamValue::String("3".into())),
+            ("true", ParamValue::String("true".into())),
+            (
+                "[\"a\", 1]",
+                ParamValue::Array(vec!["a".into(), "1".into()]),
+            ),
+            (
+                "{\"k\": \"v\"}",
+                ParamValue::Object([("k".to_string(), "v".to_string())].into()),
+            ),
+        ];
+        for (json, want) in cases {
+            let got: ParamValue = serde_json::from_str(json).unwrap();
+            assert_eq!(got, want, "{json}");
+        }
+        assert!(serde_json::from_str::<ParamValue>("[[1]]").is_err());
+    }
+
+    #[test]
+    fn loads_a_multi_document_stream() {
+        let yaml = "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  steps:\n  - name: s\n    image: alpine\n    script: echo hi\n---\napiVersion: tekton.dev/v1beta1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n  - name: a\n    taskRef: {name: t}\n---\napiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {name: r}\nspec:\n  pipelineRef: {name: p}\n  params:\n  - name: x\n    value: [a, b]\n";
+        let r = load("f.yaml", yaml).unwrap();
+        assert_eq!(r.tasks[0].spec.steps[0].script, "echo hi");
+        assert_eq!(
+            r.pipelines[0].spec.tasks[0].task_ref.as_ref().unwrap().name,
+            "t"
+        );
+        assert_eq!(
+            r.pipeline_runs[0].spec.params[0].value,
+            ParamValue::Array(vec!["a".into(), "b".into()])
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_kinds_with_location() {
+        let err = load(
+            "f.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("f.yaml") && msg.contains("document 0") && msg.contains("ConfigMap"),
+            "{msg}"
+        );
+    }
+}

@@ -1,0 +1,1403 @@
+//! The PipelineRun state machine: feed it events, ask it what is ready.
+//!
+//! [`PipelineRunState`] holds no clock and no threads. The host calls [`PipelineRunState::next`]
+//! for the task instances that may start now (a matrixed task fans out into several), reports
+//! what happened to each ([`PipelineRunState::succeeded`], [`failed`](PipelineRunState::failed),
+//! [`timed_out`](PipelineRunState::timed_out), [`cancelled`](PipelineRunState::cancelled)),
+//! reports run-level timeouts and cancellation as events, and reads the final
+//! [`Condition`] once [`PipelineRunState::is_done`].
+//!
+//! ```
+//! use pipeline_core::{PipelineSpec, RunContext, PipelineRunState};
+//! let spec: PipelineSpec = serde_json::from_str(r#"{"tasks": [
+//!   {"name": "a", "taskRef": {"name": "t"}},
+//!   {"name": "b", "taskRef": {"name": "t"}, "runAfter": ["a"]}
+//! ]}"#).unwrap();
+//! let mut run = PipelineRunState::new(&spec, RunContext::named("run-1", "demo")).unwrap();
+//! let first = run.next();
+//! assert_eq!(first.len(), 1);
+//! run.failed(first[0].id).unwrap();
+//! assert!(run.next().is_empty());
+//! assert!(run.is_done());
+//! let c = run.condition();
+//! assert_eq!((c.status.as_str(), c.reason.as_str()), ("False", "Failed"));
+//! assert_eq!(run.task_status("b").unwrap().skip_reason.unwrap().as_str(), "PipelineRun was stopping");
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::dag::{Dag, result_refs};
+use crate::error::{Error, FieldErrors};
+use crate::matrix;
+use crate::model::{
+    Matrix, Param, ParamType, ParamValue, PipelineRun, PipelineSpec, PipelineTask, TaskRef,
+    TaskSpec, TimeoutFields, WorkspacePipelineTaskBinding,
+};
+use crate::substitute::{Lookup, resolve_value, substitute, substitute_list};
+use crate::validate::pipeline_errors;
+use crate::when;
+
+/// Why a task was skipped. `as_str` gives Tekton's exact reason string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    /// `When Expressions evaluated to false`
+    WhenExpressions,
+    /// `Parent Tasks were skipped`
+    ParentTasks,
+    /// `PipelineRun was stopping`
+    Stopping,
+    /// `PipelineRun was gracefully cancelled`
+    GracefullyCancelled,
+    /// `PipelineRun was gracefully stopped`
+    GracefullyStopped,
+    /// `Results were missing`
+    MissingResults,
+    /// `PipelineRun timeout has been reached`
+    PipelineTimedOut,
+    /// `PipelineRun Tasks timeout has been reached`
+    TasksTimedOut,
+    /// `PipelineRun Finally timeout has been reached`
+    FinallyTimedOut,
+    /// `Matrix Parameters have an empty array`
+    EmptyArrayInMatrixParams,
+}
+
+impl SkipReason {
+    /// Tekton's reason string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::WhenExpressions => "When Expressions evaluated to false",
+            SkipReason::ParentTasks => "Parent Tasks were skipped",
+            SkipReason::Stopping => "PipelineRun was stopping",
+            SkipReason::GracefullyCancelled => "PipelineRun was gracefully cancelled",
+            SkipReason::GracefullyStopped => "PipelineRun was gracefully stopped",
+            SkipReason::MissingResults => "Results were missing",
+            SkipReason::PipelineTimedOut => "PipelineRun timeout has been reached",
+            SkipReason::TasksTimedOut => "PipelineRun Tasks timeout has been reached",
+            SkipReason::FinallyTimedOut => "PipelineRun Finally timeout has been reached",
+            SkipReason::EmptyArrayInMatrixParams => "Matrix Parameters have an empty array",
+        }
+    }
+
+    fn is_timeout(self) -> bool {
+        matches!(
+            self,
+            SkipReason::PipelineTimedOut | SkipReason::TasksTimedOut | SkipReason::FinallyTimedOut
+        )
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A cancellation requested through `spec.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecStatus {
+    /// `Cancelled`: stop everything now, finally tasks do not run.
+    Cancelled,
+    /// `CancelledRunFinally`: cancel running tasks, then run finally tasks.
+    CancelledRunFinally,
+    /// `StoppedRunFinally`: let running tasks finish, start no new ones, run finally tasks.
+    StoppedRunFinally,
+}
+
+impl SpecStatus {
+    /// Parses Tekton's `spec.status` value.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "Cancelled" | "PipelineRunCancelled" => Some(SpecStatus::Cancelled),
+            "CancelledRunFinally" => Some(SpecStatus::CancelledRunFinally),
+            "StoppedRunFinally" => Some(SpecStatus::StoppedRunFinally),
+            _ => None,
+        }
+    }
+}
+
+/// Which run-level timeout the host observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunTimeout {
+    /// `timeouts.pipeline`: the whole run.
+    Pipeline,
+    /// `timeouts.tasks`: the DAG tasks.
+    Tasks,
+    /// `timeouts.finally`: the finally tasks.
+    Finally,
+}
+
+/// What the state machine needs to know about the PipelineRun.
+#[derive(Debug, Clone, Default)]
+pub struct RunContext {
+    /// PipelineRun name (`$(context.pipelineRun.name)`).
+    pub name: String,
+    /// Namespace.
+    pub namespace: String,
+    /// UID.
+    pub uid: String,
+    /// Pipeline name (`$(context.pipeline.name)`).
+    pub pipeline_name: String,
+    /// PipelineRun parameters.
+    pub params: Vec<Param>,
+    /// Names of the bound workspaces (`$(workspaces.w.bound)`).
+    pub workspaces: Vec<String>,
+    /// Timeouts as written (used in messages).
+    pub timeouts: TimeoutFields,
+    /// `spec.status` at start.
+    pub spec_status: Option<SpecStatus>,
+}
+
+impl RunContext {
+    /// A context with a run name and a pipeline name.
+    pub fn named(run: &str, pipeline: &str) -> Self {
+        RunContext {
+            name: run.to_string(),
+            pipeline_name: pipeline.to_string(),
+            ..RunContext::default()
+        }
+    }
+
+    /// The context of a PipelineRun object.
+    pub fn from_pipeline_run(pr: &PipelineRun, pipeline_name: &str) -> Self {
+        let mut timeouts = pr.spec.timeouts.clone().unwrap_or_default();
+        if timeouts.pipeline.is_none() {
+            timeouts.pipeline = pr.spec.timeout.clone();
+        }
+        RunContext {
+            name: if pr.metadata.name.is_empty() {
+                pr.metadata.generate_name.clone()
+            } else {
+                pr.metadata.name.clone()
+            },
+            namespace: pr.metadata.namespace.clone(),
+            uid: pr.metadata.uid.clone(),
+            pipeline_name: pipeline_name.to_string(),
+            params: pr.spec.params.clone(),
+            workspaces: pr.spec.workspaces.iter().map(|w| w.name.clone()).collect(),
+            timeouts,
+            spec_status: SpecStatus::parse(&pr.spec.status),
+        }
+    }
+}
+
+/// Identifies one task instance (one matrix combination of one pipeline task).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InstanceId {
+    task: u32,
+    index: u32,
+}
+
+impl InstanceId {
+    /// Position of the pipeline task (DAG tasks first, then finally tasks).
+    pub fn task(self) -> usize {
+        self.task as usize
+    }
+    /// Matrix index (0 for a task without matrix).
+    pub fn index(self) -> usize {
+        self.index as usize
+    }
+}
+
+impl fmt::Display for InstanceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.task, self.index)
+    }
+}
+
+/// A task instance that may start now, with every pipeline-level reference resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskInstance {
+    /// Identity for events.
+    pub id: InstanceId,
+    /// Pipeline task name.
+    pub pipeline_task: String,
+    /// True for a `finally` task.
+    pub finally: bool,
+    /// Matrix position and count, for a matrixed task.
+    pub matrix: Option<(usize, usize)>,
+    /// Attempt number (0 first, then one per retry).
+    pub attempt: u32,
+    /// Retries allowed.
+    pub retries: u32,
+    /// Parameters for the Task (matrix combination included).
+    pub params: Vec<Param>,
+    /// The referenced Task (resolve it through a catalogue).
+    pub task_ref: Option<TaskRef>,
+    /// The embedded Task, with pipeline-level references substituted.
+    pub task_spec: Option<TaskSpec>,
+    /// Workspace bindings.
+    pub workspaces: Vec<WorkspacePipelineTaskBinding>,
+    /// The task's timeout as written, for the host to enforce.
+    pub timeout: Option<String>,
+}
+
+impl TaskInstance {
+    /// A display name: the pipeline task, plus `[i]` for a matrix instance.
+    pub fn display_name(&self) -> String {
+        match self.matrix {
+            Some((i, _)) => format!("{}[{i}]", self.pipeline_task),
+            None => self.pipeline_task.clone(),
+        }
+    }
+}
+
+/// The state of one pipeline task as reported by [`PipelineRunState::task_statuses`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskState {
+    /// Never started (and not skipped).
+    NotRun,
+    /// Started, not finished.
+    Running,
+    /// Every instance succeeded.
+    Succeeded,
+    /// Finished with a failure (including timeouts).
+    Failed,
+    /// Finished, cancelled.
+    Cancelled,
+    /// Skipped (see the skip reason).
+    Skipped,
+}
+
+impl TaskState {
+    /// `NotRun`, `Running`, `Succeeded`, `Failed`, `Cancelled` or `Skipped`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::NotRun => "NotRun",
+            TaskState::Running => "Running",
+            TaskState::Succeeded => "Succeeded",
+            TaskState::Failed => "Failed",
+            TaskState::Cancelled => "Cancelled",
+            TaskState::Skipped => "Skipped",
+        }
+    }
+}
+
+/// One pipeline task's status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskStatus {
+    /// Pipeline task name.
+    pub name: String,
+    /// True for a `finally` task.
+    pub finally: bool,
+    /// State.
+    pub state: TaskState,
+    /// Tekton's TaskRun reason (`Succeeded`, `Failed`, `TaskRunTimeout`, `TaskRunCancelled`),
+    /// the skip reason, or the validation message.
+    pub reason: String,
+    /// Skip reason, when skipped.
+    pub skip_reason: Option<SkipReason>,
+    /// Results (for a matrixed task: arrays over its instances).
+    pub results: BTreeMap<String, ParamValue>,
+    /// Number of instances started (matrix combinations).
+    pub instances: usize,
+    /// Attempts made over all instances (retries included).
+    pub attempts: u32,
+}
+
+/// `True`, `False` or `Unknown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConditionStatus {
+    /// Finished well.
+    True,
+    /// Finished badly.
+    False,
+    /// Still running.
+    Unknown,
+}
+
+impl ConditionStatus {
+    /// `True`, `False` or `Unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConditionStatus::True => "True",
+            ConditionStatus::False => "False",
+            ConditionStatus::Unknown => "Unknown",
+        }
+    }
+}
+
+/// The PipelineRun's `Succeeded` condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// Status.
+    pub status: ConditionStatus,
+    /// Reason (`Succeeded`, `Completed`, `Failed`, `Cancelled`, `PipelineRunTimeout`, ...).
+    pub reason: String,
+    /// Message (`Tasks Completed: 2 (Failed: 0, Cancelled 0), Skipped: 0`).
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InstPhase {
+    Running,
+    RetryReady,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Cancelled,
+    CancelledByTimeout,
+}
+
+#[derive(Debug, Clone)]
+struct Inst {
+    phase: InstPhase,
+    attempt: u32,
+    results: BTreeMap<String, ParamValue>,
+    instance: TaskInstance,
+}
+
+impl Inst {
+    fn done(&self) -> bool {
+        !matches!(self.phase, InstPhase::Running | InstPhase::RetryReady)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Phase {
+    Pending,
+    Scheduled,
+    Skipped(SkipReason),
+    ValidationFailed(String),
+}
+
+#[derive(Debug, Clone)]
+struct TaskRt {
+    phase: Phase,
+    insts: Vec<Inst>,
+    results: BTreeMap<String, ParamValue>,
+}
+
+impl TaskRt {
+    fn scheduled(&self) -> bool {
+        !self.insts.is_empty()
+    }
+    fn successful(&self) -> bool {
+        self.scheduled() && self.insts.iter().all(|i| i.phase == InstPhase::Succeeded)
+    }
+    fn any_failed(&self) -> bool {
+        self.insts
+            .iter()
+            .any(|i| i.done() && i.phase != InstPhase::Succeeded)
+    }
+    fn failure(&self) -> bool {
+        self.scheduled() && self.insts.iter().all(Inst::done) && self.any_failed()
+    }
+    fn cancelled(&self) -> bool {
+        self.failure() && self.insts.iter().any(|i| i.phase == InstPhase::Cancelled)
+    }
+    fn cancelled_for_timeout(&self) -> bool {
+        self.failure()
+            && self
+                .insts
+                .iter()
+                .any(|i| i.phase == InstPhase::CancelledByTimeout)
+    }
+    fn skip(&self) -> Option<SkipReason> {
+        match self.phase {
+            Phase::Skipped(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn validation_failed(&self) -> bool {
+        matches!(self.phase, Phase::ValidationFailed(_))
+    }
+    fn done(&self) -> bool {
+        self.skip().is_some() || self.successful() || self.failure() || self.validation_failed()
+    }
+    fn running(&self) -> bool {
+        self.scheduled() && !self.successful() && !self.failure()
+    }
+    fn reason(&self) -> String {
+        if let Some(i) = self
+            .insts
+            .iter()
+            .find(|i| i.done() && i.phase != InstPhase::Succeeded)
+        {
+            return match i.phase {
+                InstPhase::TimedOut => "TaskRunTimeout",
+                InstPhase::Cancelled | InstPhase::CancelledByTimeout => "TaskRunCancelled",
+                _ => "Failed",
+            }
+            .to_string();
+        }
+        if self.successful() {
+            return "Succeeded".to_string();
+        }
+        if self.running() {
+            return "Running".to_string();
+        }
+        String::new()
+    }
+}
+
+/// The run state machine. See the [module documentation](self).
+#[derive(Debug, Clone)]
+pub struct PipelineRunState {
+    spec: PipelineSpec,
+    ctx: RunContext,
+    params: BTreeMap<String, ParamValue>,
+    dag: Dag,
+    n_dag: usize,
+    tasks: Vec<TaskRt>,
+    spec_status: Option<SpecStatus>,
+    pipeline_timed_out: bool,
+    tasks_timed_out: bool,
+    finally_timed_out: bool,
+    max_matrix: usize,
+}
+
+/// Resolves references for one pipeline task against the run.
+struct RunLookup<'a> {
+    run: &'a PipelineRunState,
+    task: Option<&'a PipelineTask>,
+    statuses: bool,
+}
+
+impl Lookup for RunLookup<'_> {
+    fn param(&self, name: &str) -> Option<ParamValue> {
+        self.run.params.get(name).cloned()
+    }
+
+    fn task_result(&self, task: &str, result: &str) -> Option<ParamValue> {
+        let i = self.run.index_of(task)?;
+        let t = self.run.tasks.get(i)?;
+        if !(t.successful() || t.failure()) {
+            return None;
+        }
+        t.results.get(result).cloned()
+    }
+
+    fn other(&self, expr: &str) -> Option<String> {
+        let ctx = &self.run.ctx;
+        match expr {
+            "context.pipelineRun.name" => return Some(ctx.name.clone()),
+            "context.pipelineRun.namespace" => return Some(ctx.namespace.clone()),
+            "context.pipelineRun.uid" => return Some(ctx.uid.clone()),
+            "context.pipeline.name" => return Some(ctx.pipeline_name.clone()),
+            "context.pipelineTask.retries" => return self.task.map(|t| t.retries.to_string()),
+            "tasks.status" if self.statuses => {
+                return Some(self.run.aggregate_status().to_string());
+            }
+            _ => {}
+        }
+        let parts: Vec<&str> = expr.split('.').collect();
+        match parts.as_slice() {
+            ["workspaces", w, "bound"] => {
+                let declared = self.run.spec.workspaces.iter().any(|d| d.name == *w);
+                let bound = ctx.workspaces.iter().any(|b| b == w);
+                (declared || bound).then(|| bound.to_string())
+            }
+            ["tasks", t, "status"] if self.statuses => {
+                let i = self.run.index_of(t).filter(|&i| i < self.run.n_dag)?;
+                Some(self.run.execution_status(i).to_string())
+            }
+            ["tasks", t, "reason"] if self.statuses => {
+                let i = self.run.index_of(t).filter(|&i| i < self.run.n_dag)?;
+                self.run.tasks.get(i).map(TaskRt::reason)
+            }
+            ["tasks", t, "matrix", "length"] => {
+                let pt = self.run.pipeline_task(self.run.index_of(t)?)?;
+                pt.matrix.as_ref().map(|m| matrix::count(m).to_string())
+            }
+            ["tasks", t, "matrix", r, "length"] => {
+                let i = self.run.index_of(t)?;
+                match self.run.tasks.get(i)?.results.get(*r)? {
+                    ParamValue::Array(a) => Some(a.len().to_string()),
+                    _ => Some("1".to_string()),
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+fn task_spec_substituted(spec: &TaskSpec, lookup: &dyn Lookup) -> TaskSpec {
+    let mut out = spec.clone();
+    for s in &mut out.steps {
+        s.script = substitute(&s.script, lookup);
+        s.image = substitute(&s.image, lookup);
+        s.working_dir = substitute(&s.working_dir, lookup);
+        s.command = substitute_list(&s.command, lookup);
+        s.args = substitute_list(&s.args, lookup);
+        for e in &mut s.env {
+            e.value = substitute(&e.value, lookup);
+        }
+    }
+    out
+}
+
+impl PipelineRunState {
+    /// Validates the Pipeline, checks the run's parameters against it, and builds the DAG.
+    ///
+    /// Errors: [`Error::Invalid`] (validation), [`Error::RunRejected`] with reason
+    /// `ParameterMissing` or `ParameterTypeMismatch`.
+    pub fn new(spec: &PipelineSpec, ctx: RunContext) -> Result<Self, Error> {
+        let errs = pipeline_errors(&ctx.pipeline_name, spec);
+        if !errs.is_empty() {
+            return Err(Error::Invalid(FieldErrors(errs)));
+        }
+        let dag = Dag::from_tasks(&spec.tasks).map_err(|e| Error::RunRejected {
+            run: ctx.name.clone(),
+            reason: "PipelineInvalidGraph".into(),
+            message: e.to_string(),
+        })?;
+        let mut params: BTreeMap<String, ParamValue> = BTreeMap::new();
+        let mut missing = Vec::new();
+        for p in &spec.params {
+            match ctx.params.iter().find(|rp| rp.name == p.name) {
+                Some(given) => {
+                    let declared = p.effective_type();
+                    if given.value.param_type() != declared {
+                        return Err(Error::RunRejected {
+                            run: ctx.name.clone(),
+                            reason: "ParameterTypeMismatch".into(),
+                            message: format!(
+                                "PipelineRun {}/{} parameters have mismatching types with Pipeline {}/{}'s parameters: parameters have inconsistent types : [{}]",
+                                ctx.namespace, ctx.name, ctx.namespace, ctx.pipeline_name, p.name
+                            ),
+                        });
+                    }
+                    let value = match (&given.value, &p.default) {
+                        (ParamValue::Object(g), Some(ParamValue::Object(d))) => {
+                            let mut merged = d.clone();
+                            merged.extend(g.clone());
+                            ParamValue::Object(merged)
+                        }
+                        (v, _) => v.clone(),
+                    };
+                    params.insert(p.name.clone(), value);
+                }
+                None => match &p.default {
+                    Some(d) => {
+                        params.insert(p.name.clone(), d.clone());
+                    }
+                    None => missing.push(p.name.clone()),
+                },
+            }
+        }
+        if !missing.is_empty() {
+            return Err(Error::RunRejected {
+                run: ctx.name.clone(),
+                reason: "ParameterMissing".into(),
+                message: format!(
+                    "PipelineRun {}/{} is missing some parameters required by Pipeline {}/{}: pipelineRun missing parameters: {:?}",
+                    ctx.namespace, ctx.name, ctx.namespace, ctx.pipeline_name, missing
+                ),
+            });
+        }
+        // Propagated parameters: run params the Pipeline does not declare stay visible.
+        for p in &ctx.params {
+            params
+                .entry(p.name.clone())
+                .or_insert_with(|| p.value.clone());
+        }
+        // Defaults may reference other params (e.g. `$(params.a)`); resolve them once.
+        let snapshot = crate::substitute::MapLookup {
+            params: params.clone(),
+            ..Default::default()
+        };
+        for v in params.values_mut() {
+            *v = resolve_value(v, &snapshot);
+        }
+        let total = spec.tasks.len() + spec.finally.len();
+        let tasks = vec![
+            TaskRt {
+                phase: Phase::Pending,
+                insts: Vec::new(),
+                results: BTreeMap::new()
+            };
+            total
+        ];
+        Ok(PipelineRunState {
+            spec: spec.clone(),
+            spec_status: ctx.spec_status,
+            ctx,
+            params,
+            dag,
+            n_dag: spec.tasks.len(),
+            tasks,
+            pipeline_timed_out: false,
+            tasks_timed_out: false,
+            finally_timed_out: false,
+            max_matrix: matrix::DEFAULT_MAX_COMBINATIONS,
+        })
+    }
+
+    /// The DAG of the Pipeline's tasks.
+    pub fn dag(&self) -> &Dag {
+        &self.dag
+    }
+
+    /// The Pipeline spec being run.
+    pub fn spec(&self) -> &PipelineSpec {
+        &self.spec
+    }
+
+    /// The effective run parameters (defaults applied).
+    pub fn params(&self) -> &BTreeMap<String, ParamValue> {
+        &self.params
+    }
+
+    fn pipeline_task(&self, i: usize) -> Option<&PipelineTask> {
+        if i < self.n_dag {
+            self.spec.tasks.get(i)
+        } else {
+            self.spec.finally.get(i - self.n_dag)
+        }
+    }
+
+    fn index_of(&self, name: &str) -> Option<usize> {
+        if let Some(i) = self.dag.node(name) {
+            return Some(i);
+        }
+        self.spec
+            .finally
+            .iter()
+            .position(|t| t.name == name)
+            .map(|i| i + self.n_dag)
+    }
+
+    fn is_stopping(&self) -> bool {
+        self.tasks
+            .iter()
+            .take(self.n_dag)
+            .zip(&self.spec.tasks)
+            .any(|(t, pt)| (t.failure() || t.validation_failed()) && !pt.continues_on_error())
+    }
+
+    fn dag_done(&self) -> bool {
+        self.tasks.iter().take(self.n_dag).all(TaskRt::done)
+    }
+
+    fn finally_done(&self) -> bool {
+        self.tasks.iter().skip(self.n_dag).all(TaskRt::done)
+    }
+
+    /// `Succeeded`, `Failed` or `None`: the value of `$(tasks.NAME.status)`.
+    fn execution_status(&self, i: usize) -> &'static str {
+        match self.tasks.get(i) {
+            Some(t) if t.successful() => "Succeeded",
+            Some(t) if t.any_failed() => "Failed",
+            _ => "None",
+        }
+    }
+
+    /// The value of `$(tasks.status)`: `Succeeded`, `Failed`, `Completed` or `None`.
+    pub fn aggregate_status(&self) -> &'static str {
+        if !self.dag_done() {
+            return "None";
+        }
+        let mut agg = "Succeeded";
+        for t in self.tasks.iter().take(self.n_dag) {
+            if t.any_failed() {
+                return "Failed";
+            }
+            if t.skip().is_some() {
+                agg = "Completed";
+            }
+        }
+        agg
+    }
+
+    fn lookup<'a>(&'a self, task: Option<&'a PipelineTask>, statuses: bool) -> RunLookup<'a> {
+        RunLookup {
+            run: self,
+            task,
+            statuses,
+        }
+    }
+
+    fn parents_done(&self, i: usize) -> bool {
+        self.dag
+            .prev(i)
+            .iter()
+            .all(|&p| self.tasks.get(p).is_some_and(TaskRt::done))
+    }
+
+    fn resolved_matrix(&self, pt: &PipelineTask, lookup: &dyn Lookup) -> Option<Matrix> {
+        let m = pt.matrix.as_ref()?;
+        Some(Matrix {
+            params: m
+                .params
+                .iter()
+                .map(|p| Param {
+                    name: p.name.clone(),
+                    value: resolve_value(&p.value, lookup),
+                })
+                .collect(),
+            include: m
+                .include
+                .iter()
+                .map(|inc| crate::model::IncludeParams {
+                    name: inc.name.clone(),
+                    params: inc
+                        .params
+                        .iter()
+                        .map(|p| Param {
+                            name: p.name.clone(),
+                            value: resolve_value(&p.value, lookup),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+    }
+
+    /// First result reference of `pt` that does not resolve, with the referenced task index.
+    fn missing_result(&self, pt: &PipelineTask) -> Option<(usize, String, String)> {
+        for (task, result) in result_refs(pt) {
+            let Some(i) = self.index_of(&task) else {
+                continue;
+            };
+            let t = self.tasks.get(i)?;
+            if !(t.successful() || t.failure()) || !t.results.contains_key(&result) {
+                return Some((i, task, result));
+            }
+        }
+        None
+    }
+
+    fn dag_skip(&self, i: usize, stopping: bool) -> Option<SkipReason> {
+        if stopping {
+            return Some(SkipReason::Stopping);
+        }
+        match self.spec_status {
+            Some(SpecStatus::CancelledRunFinally) => return Some(SkipReason::GracefullyCancelled),
+            Some(SpecStatus::StoppedRunFinally) => return Some(SkipReason::GracefullyStopped),
+            _ => {}
+        }
+        if !self.parents_done(i) {
+            return None;
+        }
+        let pt = self.pipeline_task(i)?;
+        let lookup = self.lookup(Some(pt), false);
+        if !when::allows_execution(&pt.when, &lookup) {
+            return Some(SkipReason::WhenExpressions);
+        }
+        let parent_skipped = self.dag.prev(i).iter().any(|&p| {
+            self.tasks
+                .get(p)
+                .and_then(TaskRt::skip)
+                .is_some_and(|r| r != SkipReason::WhenExpressions)
+        });
+        if parent_skipped {
+            return Some(SkipReason::ParentTasks);
+        }
+        if let Some((r, _, _)) = self.missing_result(pt) {
+            let ref_when_skipped =
+                self.tasks.get(r).and_then(TaskRt::skip) == Some(SkipReason::WhenExpressions);
+            if pt.continues_on_error() || ref_when_skipped {
+                return Some(SkipReason::MissingResults);
+            }
+        }
+        if self.pipeline_timed_out {
+            return Some(SkipReason::PipelineTimedOut);
+        }
+        if self.tasks_timed_out {
+            return Some(SkipReason::TasksTimedOut);
+        }
+        if self
+            .resolved_matrix(pt, &lookup)
+            .is_some_and(|m| matrix::has_empty_array(&m))
+        {
+            return Some(SkipReason::EmptyArrayInMatrixParams);
+        }
+        None
+    }
+
+    fn finally_skip(&self, i: usize) -> Option<SkipReason> {
+        let pt = self.pipeline_task(i)?;
+        if self.missing_result(pt).is_some() {
+            return Some(SkipReason::MissingResults);
+        }
+        let lookup = self.lookup(Some(pt), true);
+        if !when::allows_execution(&pt.when, &lookup) {
+            return Some(SkipReason::WhenExpressions);
+        }
+        if self.pipeline_timed_out {
+            return Some(SkipReason::PipelineTimedOut);
+        }
+        if self.finally_timed_out {
+            return Some(SkipReason::FinallyTimedOut);
+        }
+        if self
+            .resolved_matrix(pt, &lookup)
+            .is_some_and(|m| matrix::has_empty_array(&m))
+        {
+            return Some(SkipReason::EmptyArrayInMatrixParams);
+        }
+        None
+    }
+
+    /// Tekton's check before creating TaskRuns: every referenced result exists.
+    fn result_validation(&self, pt: &PipelineTask) -> Result<(), String> {
+        let Some((r, task, result)) = self.missing_result(pt) else {
+            return Ok(());
+        };
+        match self.tasks.get(r) {
+            Some(t) if t.successful() => Err(format!(
+                "task {task:?} completed successfully but did not emit the result {result:?}, which is referenced by task {:?}",
+                pt.name
+            )),
+            Some(t) if !t.scheduled() => Err(format!(
+                "Result reference error: Internal result ref {task:?} has zero-length TaskRuns"
+            )),
+            _ => Err(format!(
+                "Invalid task result reference: Could not find result with name {result} for pipeline task {task}"
+            )),
+        }
+    }
+
+    fn schedule(&mut self, i: usize, finally: bool) -> Vec<TaskInstance> {
+        let Some(pt) = self.pipeline_task(i) else {
+            return Vec::new();
+        };
+        let lookup = self.lookup(Some(pt), finally);
+        let params: Vec<Param> = pt
+            .params
+            .iter()
+            .map(|p| Param {
+                name: p.name.clone(),
+                value: resolve_value(&p.value, &lookup),
+            })
+            .collect();
+        let task_spec = pt
+            .task_spec
+            .as_ref()
+            .map(|s| task_spec_substituted(s, &lookup));
+        let task_ref = pt.task_ref.as_ref().map(|r| {
+            let mut r = r.clone();
+            r.name = substitute(&r.name, &lookup);
+            r
+        });
+        let combos: Option<Vec<matrix::Combination>> = if pt.is_matrixed() {
+            self.resolved_matrix(pt, &lookup).map(|m| {
+                let mut c = matrix::fan_out(&m);
+                c.truncate(self.max_matrix);
+                c
+            })
+        } else {
+            None
+        };
+        let base = TaskInstance {
+            id: InstanceId {
+                task: i as u32,
+                index: 0,
+            },
+            pipeline_task: pt.name.clone(),
+            finally,
+            matrix: None,
+            attempt: 0,
+            retries: pt.retries,
+            params,
+            task_ref,
+            task_spec,
+            workspaces: pt.workspaces.clone(),
+            timeout: pt.timeout.clone(),
+        };
+        let instances: Vec<TaskInstance> = match combos {
+            None => vec![base],
+            Some(combos) => {
+                let n = combos.len();
+                combos
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, combo)| {
+                        let mut inst = base.clone();
+                        inst.id.index = k as u32;
+                        inst.matrix = Some((k, n));
+                        inst.params.extend(combo.into_iter().map(|(name, v)| Param {
+                            name,
+                            value: ParamValue::String(v),
+                        }));
+                        inst
+                    })
+                    .collect()
+            }
+        };
+        if let Some(t) = self.tasks.get_mut(i) {
+            t.phase = Phase::Scheduled;
+            t.insts = instances
+                .iter()
+                .map(|inst| Inst {
+                    phase: InstPhase::Running,
+                    attempt: 0,
+                    results: BTreeMap::new(),
+                    instance: inst.clone(),
+                })
+                .collect();
+        }
+        instances
+    }
+
+    /// The task instances that may start now. Each returned instance counts as started;
+    /// report its end with [`succeeded`](Self::succeeded), [`failed`](Self::failed),
+    /// [`timed_out`](Self::timed_out) or [`cancelled`](Self::cancelled). Retries come back
+    /// here with a higher `attempt`. Empty when nothing can start until an event arrives
+    /// (or when the run is done).
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Vec<TaskInstance> {
+        let mut out = Vec::new();
+        if self.spec_status == Some(SpecStatus::Cancelled) || self.pipeline_timed_out {
+            return out;
+        }
+        for t in &mut self.tasks {
+            for inst in &mut t.insts {
+                if inst.phase == InstPhase::RetryReady {
+                    inst.phase = InstPhase::Running;
+                    inst.attempt += 1;
+                    inst.instance.attempt = inst.attempt;
+                    out.push(inst.instance.clone());
+                }
+            }
+        }
+        loop {
+            let mut changed = false;
+            let stopping = self.is_stopping();
+            let mut ready = Vec::new();
+            let order: Vec<usize> = self.dag.topological().to_vec();
+            for i in order {
+                if self.tasks.get(i).map(|t| &t.phase) != Some(&Phase::Pending) {
+                    continue;
+                }
+                if let Some(reason) = self.dag_skip(i, stopping) {
+                    if let Some(t) = self.tasks.get_mut(i) {
+                        t.phase = Phase::Skipped(reason);
+                    }
+                    changed = true;
+                } else if self.parents_done(i) {
+                    ready.push(i);
+                }
+            }
+            if !stopping && self.spec_status.is_none() && !self.tasks_timed_out {
+                let mut invalid = false;
+                for &i in &ready {
+                    let check = self.pipeline_task(i).map(|pt| self.result_validation(pt));
+                    if let Some(Err(msg)) = check {
+                        if let Some(t) = self.tasks.get_mut(i) {
+                            t.phase = Phase::ValidationFailed(msg);
+                        }
+                        invalid = true;
+                        changed = true;
+                    }
+                }
+                if !invalid {
+                    for i in ready {
+                        out.extend(self.schedule(i, false));
+                        changed = true;
+                    }
+                }
+            }
+            if self.dag_done() {
+                for i in self.n_dag..self.tasks.len() {
+                    if self.tasks.get(i).map(|t| &t.phase) != Some(&Phase::Pending) {
+                        continue;
+                    }
+                    if let Some(reason) = self.finally_skip(i) {
+                        if let Some(t) = self.tasks.get_mut(i) {
+                            t.phase = Phase::Skipped(reason);
+                        }
+                    } else {
+                        out.extend(self.schedule(i, true));
+                    }
+                    changed = true;
+                }
+            }
+            if !out.is_empty() || !changed {
+                return out;
+            }
+        }
+    }
+
+    fn inst_mut(&mut self, id: InstanceId) -> Result<&mut Inst, Error> {
+        let run = self.ctx.name.clone();
+        self.tasks
+            .get_mut(id.task())
+            .and_then(|t| t.insts.get_mut(id.index()))
+            .ok_or(Error::UnknownInstance {
+                run,
+                instance: id.to_string(),
+            })
+    }
+
+    fn finish(
+        &mut self,
+        id: InstanceId,
+        phase: InstPhase,
+        results: BTreeMap<String, ParamValue>,
+    ) -> Result<(), Error> {
+        let inst = self.inst_mut(id)?;
+        if inst.phase != InstPhase::Running {
+            // A late report for an instance already cancelled or finished: ignored.
+            return Ok(());
+        }
+        let retryable = matches!(phase, InstPhase::Failed | InstPhase::TimedOut);
+        if retryable && inst.attempt < inst.instance.retries {
+            inst.phase = InstPhase::RetryReady;
+            return Ok(());
+        }
+        inst.phase = phase;
+        inst.results = results;
+        self.aggregate_results(id.task());
+        Ok(())
+    }
+
+    fn aggregate_results(&mut self, i: usize) {
+        let Some(t) = self.tasks.get_mut(i) else {
+            return;
+        };
+        if !t.insts.iter().all(Inst::done) {
+            return;
+        }
+        let matrixed = t
+            .insts
+            .first()
+            .is_some_and(|inst| inst.instance.matrix.is_some());
+        if !matrixed {
+            t.results = t
+                .insts
+                .first()
+                .map(|inst| inst.results.clone())
+                .unwrap_or_default();
+            return;
+        }
+        let mut agg: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for inst in &t.insts {
+            for (k, v) in &inst.results {
+                agg.entry(k.clone()).or_default().push(v.to_string());
+            }
+        }
+        t.results = agg
+            .into_iter()
+            .map(|(k, v)| (k, ParamValue::Array(v)))
+            .collect();
+    }
+
+    /// Reports that the host actually started an instance (optional bookkeeping; errors on an
+    /// unknown instance).
+    pub fn started(&mut self, id: InstanceId) -> Result<(), Error> {
+        self.inst_mut(id).map(|_| ())
+    }
+
+    /// Reports success with the instance's results.
+    pub fn succeeded(
+        &mut self,
+        id: InstanceId,
+        results: BTreeMap<String, ParamValue>,
+    ) -> Result<(), Error> {
+        self.finish(id, InstPhase::Succeeded, results)
+    }
+
+    /// Reports failure (retried while retries remain).
+    pub fn failed(&mut self, id: InstanceId) -> Result<(), Error> {
+        self.finish(id, InstPhase::Failed, BTreeMap::new())
+    }
+
+    /// Reports a failure with the results the instance wrote before failing.
+    pub fn failed_with_results(
+        &mut self,
+        id: InstanceId,
+        results: BTreeMap<String, ParamValue>,
+    ) -> Result<(), Error> {
+        self.finish(id, InstPhase::Failed, results)
+    }
+
+    /// Reports that the instance exceeded its own timeout (retried while retries remain).
+    pub fn timed_out(&mut self, id: InstanceId) -> Result<(), Error> {
+        self.finish(id, InstPhase::TimedOut, BTreeMap::new())
+    }
+
+    /// Reports that the instance was cancelled.
+    pub fn cancelled(&mut self, id: InstanceId) -> Result<(), Error> {
+        self.finish(id, InstPhase::Cancelled, BTreeMap::new())
+    }
+
+    fn cancel_running(
+        &mut self,
+        range: std::ops::Range<usize>,
+        phase: InstPhase,
+    ) -> Vec<InstanceId> {
+        let mut ids = Vec::new();
+        for i in range {
+            let Some(t) = self.tasks.get_mut(i) else {
+                continue;
+            };
+            for (k, inst) in t.insts.iter_mut().enumerate() {
+                if !inst.done() {
+                    inst.phase = phase;
+                    ids.push(InstanceId {
+                        task: i as u32,
+                        index: k as u32,
+                    });
+                }
+            }
+            self.aggregate_results(i);
+        }
+        ids
+    }
+
+    /// Requests cancellation (`spec.status`). Returns the instances the host must stop; they
+    /// count as cancelled from now on and later reports about them are ignored.
+    pub fn cancel(&mut self, status: SpecStatus) -> Vec<InstanceId> {
+        self.spec_status = Some(status);
+        match status {
+            SpecStatus::Cancelled => self.cancel_running(0..self.tasks.len(), InstPhase::Cancelled),
+            SpecStatus::CancelledRunFinally => {
+                self.cancel_running(0..self.n_dag, InstPhase::Cancelled)
+            }
+            SpecStatus::StoppedRunFinally => Vec::new(),
+        }
+    }
+
+    /// Reports a run-level timeout. Returns the instances the host must stop.
+    pub fn timeout(&mut self, which: RunTimeout) -> Vec<InstanceId> {
+        match which {
+            RunTimeout::Pipeline => {
+                self.pipeline_timed_out = true;
+                let ids = self.cancel_running(0..self.tasks.len(), InstPhase::CancelledByTimeout);
+                for i in 0..self.tasks.len() {
+                    let is_dag = i < self.n_dag;
+                    let ready = if is_dag {
+                        self.parents_done(i)
+                    } else {
+                        self.dag_done()
+                    };
+                    if let Some(t) = self.tasks.get_mut(i)
+                        && t.phase == Phase::Pending
+                        && ready
+                    {
+                        t.phase = Phase::Skipped(SkipReason::PipelineTimedOut);
+                    }
+                }
+                ids
+            }
+            RunTimeout::Tasks => {
+                self.tasks_timed_out = true;
+                self.cancel_running(0..self.n_dag, InstPhase::CancelledByTimeout)
+            }
+            RunTimeout::Finally => {
+                self.finally_timed_out = true;
+                self.cancel_running(self.n_dag..self.tasks.len(), InstPhase::CancelledByTimeout)
+            }
+        }
+    }
+
+    /// True when no instance is running and nothing more can start.
+    pub fn is_done(&self) -> bool {
+        let running = self.tasks.iter().any(TaskRt::running);
+        if self.spec_status == Some(SpecStatus::Cancelled) || self.pipeline_timed_out {
+            return !running;
+        }
+        self.tasks.iter().all(TaskRt::done)
+    }
+
+    /// True when an instance is started and not finished.
+    pub fn has_running(&self) -> bool {
+        self.tasks.iter().any(TaskRt::running)
+    }
+
+    /// The status of one pipeline task by name.
+    pub fn task_status(&self, name: &str) -> Option<TaskStatus> {
+        self.index_of(name).and_then(|i| self.status_of(i))
+    }
+
+    fn status_of(&self, i: usize) -> Option<TaskStatus> {
+        let t = self.tasks.get(i)?;
+        let pt = self.pipeline_task(i)?;
+        let state = if t.successful() {
+            TaskState::Succeeded
+        } else if t.cancelled() {
+            TaskState::Cancelled
+        } else if t.failure() {
+            TaskState::Failed
+        } else if t.skip().is_some() {
+            TaskState::Skipped
+        } else if t.running() {
+            TaskState::Running
+        } else {
+            TaskState::NotRun
+        };
+        let reason = match &t.phase {
+            Phase::Skipped(r) => r.as_str().to_string(),
+            Phase::ValidationFailed(m) => m.clone(),
+            _ => t.reason(),
+        };
+        Some(TaskStatus {
+            name: pt.name.clone(),
+            finally: i >= self.n_dag,
+            state,
+            reason,
+            skip_reason: t.skip(),
+            results: t.results.clone(),
+            instances: t.insts.len(),
+            attempts: t
+                .insts
+                .iter()
+                .map(|x| x.attempt + u32::from(x.done() || x.phase == InstPhase::Running))
+                .sum(),
+        })
+    }
+
+    /// Every pipeline task's status: DAG tasks in spec order, then finally tasks.
+    pub fn task_statuses(&self) -> Vec<TaskStatus> {
+        (0..self.tasks.len())
+            .filter_map(|i| self.status_of(i))
+            .collect()
+    }
+
+    /// The PipelineRun's `Succeeded` condition, as Tekton computes it.
+    pub fn condition(&self) -> Condition {
+        let name = &self.ctx.name;
+        if self.pipeline_timed_out {
+            let t = self
+                .ctx
+                .timeouts
+                .pipeline
+                .clone()
+                .unwrap_or_else(|| "1h0m0s".into());
+            return Condition {
+                status: ConditionStatus::False,
+                reason: "PipelineRunTimeout".into(),
+                message: format!("PipelineRun {name:?} failed to finish within {t:?}"),
+            };
+        }
+        if self.spec_status == Some(SpecStatus::Cancelled) {
+            return Condition {
+                status: ConditionStatus::False,
+                reason: "Cancelled".into(),
+                message: format!("PipelineRun {name:?} was cancelled"),
+            };
+        }
+        let has_finally = self.tasks.len() > self.n_dag;
+        if self.tasks_timed_out && (!has_finally || self.finally_done()) {
+            let t = self.ctx.timeouts.tasks.clone().unwrap_or_default();
+            return Condition {
+                status: ConditionStatus::False,
+                reason: "PipelineRunTimeout".into(),
+                message: format!(
+                    "PipelineRun {name:?} failed due to tasks failed to finish within {t:?}"
+                ),
+            };
+        }
+        let (mut succeeded, mut failed, mut ignored, mut cancelled, mut skipped) = (0, 0, 0, 0, 0);
+        let (mut incomplete, mut skipped_timeout, mut validation) = (0, 0, Vec::new());
+        for (i, t) in self.tasks.iter().enumerate() {
+            let continues = self
+                .pipeline_task(i)
+                .is_some_and(PipelineTask::continues_on_error);
+            if t.successful() {
+                succeeded += 1;
+            } else if t.cancelled_for_timeout() {
+                failed += 1;
+            } else if t.cancelled() {
+                cancelled += 1;
+            } else if t.failure() {
+                if continues { ignored += 1 } else { failed += 1 }
+            } else if let Phase::ValidationFailed(m) = &t.phase {
+                validation.push(m.clone());
+            } else if let Some(r) = t.skip() {
+                skipped += 1;
+                if r.is_timeout() {
+                    skipped_timeout += 1;
+                }
+            } else {
+                incomplete += 1;
+            }
+        }
+        let completed = succeeded + failed + cancelled + ignored;
+        let total_failed = failed + ignored;
+        if incomplete == 0 {
+            let mut status = ConditionStatus::True;
+            let mut reason = if skipped > 0 {
+                "Completed"
+            } else {
+                "Succeeded"
+            };
+            let mut message = if ignored > 0 {
+                format!(
+                    "Tasks Completed: {completed} (Failed: {total_failed} (Ignored: {ignored}), Cancelled {cancelled}), Skipped: {skipped}"
+                )
+            } else {
+                format!(
+                    "Tasks Completed: {completed} (Failed: {total_failed}, Cancelled {cancelled}), Skipped: {skipped}"
+                )
+            };
+            if !validation.is_empty() {
+                message.push_str(&format!(
+                    ", Failed Validation: {} ({})",
+                    validation.len(),
+                    validation.join("; ")
+                ));
+            }
+            if !validation.is_empty() {
+                reason = "PipelineValidationFailed";
+                status = ConditionStatus::False;
+            } else if failed > 0 || skipped_timeout > 0 {
+                reason = "Failed";
+                status = ConditionStatus::False;
+            } else if matches!(
+                self.spec_status,
+                Some(SpecStatus::CancelledRunFinally | SpecStatus::StoppedRunFinally)
+            ) {
+                reason = "Cancelled";
+                status = ConditionStatus::False;
+                message = format!("PipelineRun {name:?} was cancelled");
+            } else if cancelled > 0 {
+                reason = "Cancelled";
+                status = ConditionStatus::False;
+            }
+            return Condition {
+                status,
+                reason: reason.into(),
+                message,
+            };
+        }
+        let reason = if self.tasks_timed_out && has_finally && !self.finally_done() {
+            "PipelineRunTimeoutRunningFinally"
+        } else if self.spec_status == Some(SpecStatus::CancelledRunFinally) {
+            "CancelledRunningFinally"
+        } else if self.spec_status == Some(SpecStatus::StoppedRunFinally) {
+            "StoppedRunningFinally"
+        } else if cancelled > 0 || (failed > 0 && self.finally_done()) {
+            "PipelineRunStopping"
+        } else {
+            "Running"
+        };
+        Condition {
+            status: ConditionStatus::Unknown,
+            reason: reason.into(),
+            message: format!(
+                "Tasks Completed: {completed} (Failed: {failed}, Cancelled {cancelled}), Incomplete: {incomplete}, Skipped: {skipped}"
+            ),
+        }
+    }
+
+    /// The Pipeline's `results`, resolved from task results (unresolvable ones are left out).
+    pub fn pipeline_results(&self) -> BTreeMap<String, ParamValue> {
+        let lookup = self.lookup(None, true);
+        let mut out = BTreeMap::new();
+        for r in &self.spec.results {
+            let v = match &r.value {
+                ParamValue::String(s) => {
+                    let refs = crate::substitute::references(s);
+                    let all = refs
+                        .iter()
+                        .all(|x| crate::substitute::resolve(x.expr, &lookup).is_some());
+                    if !all {
+                        continue;
+                    }
+                    resolve_value(&r.value, &lookup)
+                }
+                other => resolve_value(other, &lookup),
+            };
+            let v = match (r.result_type, v) {
+                (Some(ParamType::Array), ParamValue::String(s)) => ParamValue::Array(vec![s]),
+                (_, v) => v,
+            };
+            out.insert(r.name.clone(), v);
+        }
+        out
+    }
+}

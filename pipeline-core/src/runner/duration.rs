@@ -1,0 +1,74 @@
+//! Go-style durations (`1h30m`, `90s`, `250ms`), as Tekton writes timeouts.
+
+use std::time::Duration;
+
+/// Parses a Go duration. `0` means zero (Tekton: no timeout).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if s == "0" {
+        return Ok(Duration::ZERO);
+    }
+    if s.is_empty() || s.len() > 64 {
+        return Err(format!("invalid duration {s:?}"));
+    }
+    let mut total = 0f64;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (num, tail) = rest.split_at(num_end);
+        let value: f64 = num.parse().map_err(|_| format!("invalid duration {s:?}"))?;
+        let unit_end = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_end);
+        let scale = match unit {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" => 1e-6,
+            "ns" => 1e-9,
+            _ => return Err(format!("invalid duration {s:?}: unknown unit {unit:?}")),
+        };
+        total += value * scale;
+        rest = tail;
+    }
+    if !total.is_finite() || total > 1e12 {
+        return Err(format!("invalid duration {s:?}"));
+    }
+    Ok(Duration::from_secs_f64(total))
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        let cases = [
+            ("1h30m", 5400.0),
+            ("90s", 90.0),
+            ("250ms", 0.25),
+            ("0", 0.0),
+            ("1.5h", 5400.0),
+        ];
+        for (s, secs) in cases {
+            assert_eq!(
+                parse_duration(s).unwrap(),
+                Duration::from_secs_f64(secs),
+                "{s}"
+            );
+        }
+        for bad in ["", "1x", "h", "--"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}

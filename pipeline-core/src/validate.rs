@@ -1,0 +1,859 @@
+//! Pipeline validation with Tekton's rules and messages. Every problem names the pipeline,
+//! the pipeline task and the field.
+//!
+//! ```
+//! use pipeline_core::{PipelineSpec, validate::validate_pipeline};
+//! let spec: PipelineSpec = serde_json::from_str(
+//!     r#"{"tasks": [{"name": "deploy", "taskRef": {"name": "t"}, "runAfter": ["tests"]}]}"#,
+//! ).unwrap();
+//! let err = validate_pipeline("build", &spec).unwrap_err();
+//! assert!(err.to_string().contains("task deploy depends on tests but tests wasn't present in Pipeline"));
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::dag::{Dag, result_refs};
+use crate::error::{Error, FieldError, FieldErrors};
+use crate::matrix::{self, DEFAULT_MAX_COMBINATIONS};
+use crate::model::{Param, ParamType, ParamValue, PipelineSpec, PipelineTask, TaskSpec};
+use crate::substitute::{Selector, Var, has_valid_prefix, isolated, parse, references};
+use crate::when::OPERATORS;
+
+/// True when `s` is a DNS-1123 label (lowercase alphanumerics and `-`, at most 63 bytes).
+pub fn is_dns1123_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.first() != Some(&b'-')
+        && b.last() != Some(&b'-')
+}
+
+struct Errs<'a> {
+    pipeline: &'a str,
+    out: Vec<FieldError>,
+}
+
+impl Errs<'_> {
+    fn push(&mut self, task: Option<&str>, path: impl Into<String>, message: impl Into<String>) {
+        self.out.push(FieldError {
+            pipeline: self.pipeline.to_string(),
+            task: task.map(str::to_string),
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// Declared pipeline parameters by name: type and object keys.
+struct ParamIndex {
+    types: BTreeMap<String, ParamType>,
+    keys: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl ParamIndex {
+    fn new(spec: &PipelineSpec) -> Self {
+        let mut types = BTreeMap::new();
+        let mut keys = BTreeMap::new();
+        for p in &spec.params {
+            types.insert(p.name.clone(), p.effective_type());
+            let mut k: BTreeSet<String> = p.properties.keys().cloned().collect();
+            if let Some(ParamValue::Object(o)) = &p.default {
+                k.extend(o.keys().cloned());
+            }
+            keys.insert(p.name.clone(), k);
+        }
+        ParamIndex { types, keys }
+    }
+
+    /// Checks a string used where a string is expected. `whole_ok`: an isolated reference to
+    /// a whole array or object is allowed (a string-typed task param may receive one).
+    fn check(&self, value: &str, whole_ok: bool) -> Option<String> {
+        let refs = references(value);
+        let iso = isolated(value).is_some();
+        let mut invalid_type = false;
+        for r in &refs {
+            let Var::Param { name, selector } = parse(r.expr) else {
+                continue;
+            };
+            let Some(ty) = self.types.get(name) else {
+                return Some(format!("non-existent variable in {value:?}"));
+            };
+            match (ty, selector) {
+                (ParamType::Object, Selector::Key(k))
+                    if self
+                        .keys
+                        .get(name)
+                        .is_some_and(|ks| !ks.is_empty() && !ks.contains(k)) =>
+                {
+                    return Some(format!("non-existent variable in {value:?}"));
+                }
+                (ParamType::Array | ParamType::Object, Selector::Whole | Selector::Star)
+                    if !(whole_ok && iso) =>
+                {
+                    invalid_type = true;
+                }
+                _ => {}
+            }
+        }
+        invalid_type.then(|| format!("variable type invalid in {value:?}"))
+    }
+}
+
+fn task_params_all(pt: &PipelineTask) -> Vec<&Param> {
+    let mut v: Vec<&Param> = pt.params.iter().collect();
+    if let Some(m) = &pt.matrix {
+        v.extend(m.params.iter());
+        for inc in &m.include {
+            v.extend(inc.params.iter());
+        }
+    }
+    v
+}
+
+fn exprs_of(strings: &[&str]) -> Vec<String> {
+    strings
+        .iter()
+        .flat_map(|s| references(s))
+        .map(|r| r.expr.to_string())
+        .collect()
+}
+
+fn looks_like_result_ref(expr: &str) -> bool {
+    let parts: Vec<&str> = expr.split('.').collect();
+    parts.len() >= 4
+        && matches!(parts.first(), Some(&"tasks") | Some(&"finally"))
+        && parts.get(2) == Some(&"results")
+}
+
+fn is_status_ref(expr: &str) -> bool {
+    expr.starts_with("tasks.") && expr.ends_with(".status")
+}
+
+fn validate_embedded(errs: &mut Errs<'_>, name: &str, path: &str, spec: &TaskSpec) {
+    if !spec.kind.is_empty() || !spec.api_version.is_empty() {
+        return;
+    }
+    if spec.steps.is_empty() {
+        errs.push(
+            Some(name),
+            format!("{path}.taskSpec.steps"),
+            "missing field(s)",
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for (i, s) in spec.steps.iter().enumerate() {
+        if !s.name.is_empty() && !seen.insert(s.name.as_str()) {
+            errs.push(
+                Some(name),
+                format!("{path}.taskSpec.steps[{i}].name"),
+                format!("invalid value: {}", s.name),
+            );
+        }
+        if s.script.is_empty() && s.command.is_empty() && s.args.is_empty() {
+            errs.push(
+                Some(name),
+                format!("{path}.taskSpec.steps[{i}]"),
+                "expected at least one, got neither: script, command",
+            );
+        }
+    }
+}
+
+fn validate_task_list(
+    errs: &mut Errs<'_>,
+    section: &str,
+    tasks: &[PipelineTask],
+    names: &mut BTreeSet<String>,
+    workspaces: &BTreeSet<&str>,
+) {
+    for (i, t) in tasks.iter().enumerate() {
+        let n = Some(t.name.as_str());
+        let path = format!("{section}[{i}]");
+        if !is_dns1123_label(&t.name) {
+            errs.push(
+                n,
+                format!("{path}.name"),
+                format!(
+                    "invalid value {:?} (Pipeline Task name must be a valid DNS Label; see https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names)",
+                    t.name
+                ),
+            );
+        }
+        if !names.insert(t.name.clone()) {
+            errs.push(n, format!("{path}.name"), "expected exactly one, got both");
+        }
+        match (&t.task_ref, &t.task_spec) {
+            (Some(_), Some(_)) => errs.push(
+                n,
+                format!("{path}.taskRef, {path}.taskSpec"),
+                "expected exactly one, got both",
+            ),
+            (None, None) => errs.push(
+                n,
+                format!("{path}.taskRef, {path}.taskSpec"),
+                "expected exactly one, got neither",
+            ),
+            (Some(r), None) => {
+                if r.name.is_empty() && r.resolver.is_empty() {
+                    errs.push(
+                        n,
+                        format!("{path}.taskRef.name"),
+                        "invalid value: taskRef must specify name",
+                    );
+                }
+            }
+            (None, Some(spec)) => validate_embedded(errs, &t.name, &path, spec),
+        }
+        if !t.on_error.is_empty() && !t.on_error.starts_with("$(") {
+            if t.on_error != "continue" && t.on_error != "stopAndFail" {
+                errs.push(
+                    n,
+                    format!("{path}.OnError"),
+                    format!(
+                        "invalid value: {} (PipelineTask OnError must be either \"continue\" or \"stopAndFail\")",
+                        t.on_error
+                    ),
+                );
+            }
+            if t.on_error == "continue" && t.retries > 0 {
+                errs.push(n, path.clone(), "PipelineTask OnError cannot be set to \"continue\" when Retries is greater than 0");
+            }
+        }
+        let mut bound = BTreeSet::new();
+        for (j, w) in t.workspaces.iter().enumerate() {
+            if !bound.insert(w.name.as_str()) {
+                errs.push(
+                    n,
+                    format!("{path}.workspaces[{j}]"),
+                    format!("workspace name {:?} must be unique", w.name),
+                );
+            }
+            let target = if w.workspace.is_empty() {
+                &w.name
+            } else {
+                &w.workspace
+            };
+            if !workspaces.contains(target.as_str()) {
+                errs.push(
+                    n,
+                    format!("{path}.workspaces[{j}]"),
+                    format!(
+                        "invalid value: pipeline task {:?} expects workspace with name {:?} but none exists in pipeline spec",
+                        t.name, target
+                    ),
+                );
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for p in &t.params {
+            if !seen.insert(p.name.as_str()) {
+                errs.push(
+                    n,
+                    format!("{path}.params[{}].name", p.name),
+                    "expected exactly one, got both",
+                );
+            }
+        }
+    }
+}
+
+fn validate_param_usage(
+    errs: &mut Errs<'_>,
+    section: &str,
+    tasks: &[PipelineTask],
+    idx: &ParamIndex,
+) {
+    for (i, t) in tasks.iter().enumerate() {
+        let n = Some(t.name.as_str());
+        for p in &t.params {
+            let path = format!("{section}[{i}].params[{}]", p.name);
+            match &p.value {
+                ParamValue::String(s) => {
+                    if let Some(m) = idx.check(s, true) {
+                        errs.push(n, path, m);
+                    }
+                }
+                ParamValue::Array(a) => {
+                    for (j, s) in a.iter().enumerate() {
+                        if let Some(m) = idx.check(s, true) {
+                            errs.push(n, format!("{path}.value[{j}]"), m);
+                        }
+                    }
+                }
+                ParamValue::Object(o) => {
+                    for (k, s) in o {
+                        if let Some(m) = idx.check(s, false) {
+                            errs.push(n, format!("{path}.properties[{k}]"), m);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(m) = &t.matrix {
+            for p in &m.params {
+                for (j, s) in p.value.strings().into_iter().enumerate() {
+                    if let Some(msg) = idx.check(s, true) {
+                        errs.push(
+                            n,
+                            format!("{section}[{i}].matrix.params[{}].value[{j}]", p.name),
+                            msg,
+                        );
+                    }
+                }
+            }
+            for (k, inc) in m.include.iter().enumerate() {
+                for p in &inc.params {
+                    for s in p.value.strings() {
+                        if let Some(msg) = idx.check(s, false) {
+                            errs.push(
+                                n,
+                                format!("{section}[{i}].matrix.include[{k}].params[{}]", p.name),
+                                msg,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for (j, w) in t.when.iter().enumerate() {
+            if let Some(m) = idx.check(&w.input, false) {
+                errs.push(n, format!("{section}[{i}].when[{j}].input"), m);
+            }
+            for v in &w.values {
+                if let Some(m) = idx.check(v, true) {
+                    errs.push(n, format!("{section}[{i}].when[{j}].values"), m);
+                }
+            }
+        }
+    }
+}
+
+fn validate_context(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask]) {
+    for (i, t) in tasks.iter().enumerate() {
+        for p in task_params_all(t) {
+            for s in p.value.strings() {
+                for r in references(s) {
+                    let Var::Context(rest) = parse(r.expr) else {
+                        continue;
+                    };
+                    let (scope, field) = rest.split_once('.').unwrap_or((rest, ""));
+                    let ok = match scope {
+                        "pipelineRun" => matches!(field, "name" | "namespace" | "uid"),
+                        "pipeline" => field == "name",
+                        "pipelineTask" => field == "retries",
+                        _ => true,
+                    };
+                    if !ok {
+                        errs.push(
+                            Some(&t.name),
+                            format!("{section}[{i}].params[{}].value", p.name),
+                            format!("non-existent variable in {s:?}"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn validate_status_refs(errs: &mut Errs<'_>, spec: &PipelineSpec) {
+    let dag_names: BTreeSet<&str> = spec.tasks.iter().map(|t| t.name.as_str()).collect();
+    for (i, t) in spec.tasks.iter().enumerate() {
+        let groups = t
+            .params
+            .iter()
+            .map(|p| {
+                (
+                    format!("tasks[{i}].params[{}].value", p.name),
+                    p.value.strings(),
+                )
+            })
+            .chain(t.when.iter().enumerate().map(|(j, w)| {
+                let mut s = vec![w.input.as_str()];
+                s.extend(w.values.iter().map(String::as_str));
+                (format!("tasks[{i}].when[{j}]"), s)
+            }));
+        for (path, strings) in groups {
+            let exprs = exprs_of(&strings);
+            if !exprs.iter().any(|e| looks_like_result_ref(e))
+                && exprs.iter().any(|e| is_status_ref(e))
+            {
+                errs.push(
+                    Some(&t.name),
+                    path,
+                    "invalid value: pipeline tasks can not refer to execution status of any other pipeline task or aggregate status of tasks",
+                );
+            }
+        }
+    }
+    for (i, t) in spec.finally.iter().enumerate() {
+        let groups = t
+            .params
+            .iter()
+            .map(|p| {
+                (
+                    format!("finally[{i}].params[{}].value", p.name),
+                    p.value.strings(),
+                )
+            })
+            .chain(t.when.iter().enumerate().map(|(j, w)| {
+                let mut s = vec![w.input.as_str()];
+                s.extend(w.values.iter().map(String::as_str));
+                (format!("finally[{i}].when[{j}]"), s)
+            }));
+        for (path, strings) in groups {
+            let exprs = exprs_of(&strings);
+            if exprs.iter().any(|e| looks_like_result_ref(e)) {
+                continue;
+            }
+            for e in &exprs {
+                if e == "tasks.status" || !is_status_ref(e) {
+                    continue;
+                }
+                let name = e.trim_start_matches("tasks.").trim_end_matches(".status");
+                if !dag_names.contains(name) {
+                    errs.push(
+                        Some(&t.name),
+                        path.clone(),
+                        format!(
+                            "invalid value: pipeline task {name} is not defined in the pipeline"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn validate_results(errs: &mut Errs<'_>, spec: &PipelineSpec) {
+    let dag: BTreeSet<&str> = spec.tasks.iter().map(|t| t.name.as_str()).collect();
+    let fin: BTreeSet<&str> = spec.finally.iter().map(|t| t.name.as_str()).collect();
+    for (i, r) in spec.results.iter().enumerate() {
+        let path = format!("results[{i}].value");
+        let exprs = exprs_of(&r.value.strings());
+        if exprs.is_empty() {
+            errs.push(None, path, "invalid value: expected pipeline results to be task result expressions but no expressions were found");
+            continue;
+        }
+        if !exprs.iter().any(|e| looks_like_result_ref(e)) {
+            errs.push(None, path.clone(), "invalid value: expected pipeline results to be task result expressions but an invalid expressions was found");
+        }
+        for e in exprs.iter().filter(|e| looks_like_result_ref(e)) {
+            let mut parts = e.split('.');
+            let (section, task) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            let known = if section == "tasks" {
+                dag.contains(task)
+            } else {
+                fin.contains(task)
+            };
+            if !known {
+                errs.push(
+                    None,
+                    path.clone(),
+                    "invalid value: referencing a nonexistent task",
+                );
+                break;
+            }
+        }
+    }
+}
+
+fn validate_finally(errs: &mut Errs<'_>, spec: &PipelineSpec) {
+    if !spec.finally.is_empty() && spec.tasks.is_empty() {
+        errs.push(
+            None,
+            "finally",
+            format!(
+                "invalid value: spec.tasks is empty but spec.finally has {} tasks",
+                spec.finally.len()
+            ),
+        );
+    }
+    let dag: BTreeSet<&str> = spec.tasks.iter().map(|t| t.name.as_str()).collect();
+    let fin: BTreeSet<&str> = spec.finally.iter().map(|t| t.name.as_str()).collect();
+    for (i, f) in spec.finally.iter().enumerate() {
+        if !f.run_after.is_empty() {
+            errs.push(
+                Some(&f.name),
+                format!("finally[{i}]"),
+                format!(
+                    "invalid value: no runAfter allowed under spec.finally, final task {} has runAfter specified",
+                    f.name
+                ),
+            );
+        }
+        for (task, _) in result_refs(f) {
+            if fin.contains(task.as_str()) {
+                errs.push(
+                    Some(&f.name),
+                    format!("finally[{i}].params"),
+                    format!("invalid value: invalid task result reference, final task has task result reference from a final task {task}"),
+                );
+            } else if !dag.contains(task.as_str()) {
+                errs.push(
+                    Some(&f.name),
+                    format!("finally[{i}].params"),
+                    format!("invalid value: invalid task result reference, final task has task result reference from a task {task} which is not defined in the pipeline"),
+                );
+            }
+        }
+    }
+}
+
+fn validate_whens(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask]) {
+    for (i, t) in tasks.iter().enumerate() {
+        for (j, w) in t.when.iter().enumerate() {
+            let path = format!("{section}[{i}].when[{j}]");
+            let n = Some(t.name.as_str());
+            if !w.cel.is_empty() {
+                errs.push(
+                    n,
+                    path,
+                    format!("feature flag enable-cel-in-whenexpression should be set to true to use CEL: {} in WhenExpression", w.cel),
+                );
+            } else if w.input.is_empty() && w.operator.is_empty() && w.values.is_empty() {
+                errs.push(n, path, "missing field(s)");
+            } else if !OPERATORS.contains(&w.operator.as_str()) {
+                errs.push(
+                    n,
+                    path,
+                    format!(
+                        "invalid value: operator {:?} is not recognized. valid operators: {}",
+                        w.operator,
+                        OPERATORS.join(",")
+                    ),
+                );
+            } else if w.values.is_empty() {
+                errs.push(n, path, "invalid value: expecting non-empty values field");
+            }
+        }
+    }
+}
+
+fn validate_matrix(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask]) {
+    for (i, t) in tasks.iter().enumerate() {
+        let n = Some(t.name.as_str());
+        let Some(m) = &t.matrix else { continue };
+        if t.is_matrixed() {
+            let count = matrix::count(m);
+            if count > DEFAULT_MAX_COMBINATIONS {
+                errs.push(
+                    n,
+                    format!("{section}[{i}].matrix"),
+                    format!("expected 0 <= {count} <= {DEFAULT_MAX_COMBINATIONS}"),
+                );
+            }
+            let mut seen = BTreeSet::new();
+            for p in &m.params {
+                if !seen.insert(p.name.as_str()) {
+                    errs.push(
+                        n,
+                        format!("{section}[{i}].matrix.params[{}].name", p.name),
+                        "expected exactly one, got both",
+                    );
+                }
+                if let ParamValue::String(s) = &p.value
+                    && isolated(s).is_none()
+                {
+                    errs.push(
+                        n,
+                        format!("{section}[{i}].matrix.params[{}]", p.name),
+                        format!("invalid value: matrix parameters must be arrays, parameter {:?} is a string", p.name),
+                    );
+                }
+            }
+            for (k, inc) in m.include.iter().enumerate() {
+                let mut seen = BTreeSet::new();
+                for p in &inc.params {
+                    if !seen.insert(p.name.as_str()) {
+                        errs.push(
+                            n,
+                            format!("{section}[{i}].matrix.include[{k}].params[{}].name", p.name),
+                            "expected exactly one, got both",
+                        );
+                    }
+                }
+            }
+        }
+        let matrix_names: BTreeSet<&str> = m
+            .params
+            .iter()
+            .chain(m.include.iter().flat_map(|inc| inc.params.iter()))
+            .map(|p| p.name.as_str())
+            .collect();
+        for p in &t.params {
+            if matrix_names.contains(p.name.as_str()) {
+                errs.push(
+                    n,
+                    format!(
+                        "{section}[{i}].matrix[{0}], {section}[{i}].params[{0}]",
+                        p.name
+                    ),
+                    "expected exactly one, got both",
+                );
+            }
+        }
+    }
+}
+
+fn validate_prefixes(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask]) {
+    for (i, t) in tasks.iter().enumerate() {
+        let mut check = |path: String, s: &str| {
+            for r in references(s) {
+                if !has_valid_prefix(r.expr) {
+                    errs.push(
+                        Some(&t.name),
+                        path.clone(),
+                        format!(
+                            "invalid value: invalid variable reference \"$({})\", must start with a valid prefix: params, tasks, finally, context, workspaces, or results; if you meant a shell variable, use ${{VAR}} instead",
+                            r.expr
+                        ),
+                    );
+                }
+            }
+        };
+        for p in task_params_all(t) {
+            for s in p.value.strings() {
+                check(format!("{section}[{i}].params[{}].value", p.name), s);
+            }
+        }
+        for (j, w) in t.when.iter().enumerate() {
+            check(format!("{section}[{i}].when[{j}]"), &w.input);
+            for v in &w.values {
+                check(format!("{section}[{i}].when[{j}]"), v);
+            }
+        }
+    }
+}
+
+fn validate_declarations(errs: &mut Errs<'_>, spec: &PipelineSpec) {
+    let mut seen = BTreeSet::new();
+    for p in &spec.params {
+        if !seen.insert(p.name.as_str()) {
+            errs.push(
+                None,
+                format!("params[{}].name", p.name),
+                "parameter appears more than once",
+            );
+        }
+        if let (Some(declared), Some(default)) = (p.param_type, &p.default)
+            && declared != default.param_type()
+        {
+            errs.push(
+                None,
+                format!("params[{}].type, params[{}].default.type", p.name, p.name),
+                format!(
+                    "\"{declared}\" type does not match default value's type: \"{}\"",
+                    default.param_type()
+                ),
+            );
+        }
+    }
+    let mut ws = BTreeSet::new();
+    for (i, w) in spec.workspaces.iter().enumerate() {
+        if w.name.is_empty() {
+            errs.push(
+                None,
+                format!("workspaces[{i}]"),
+                format!("invalid value: workspace {i} has empty name"),
+            );
+        }
+        if !ws.insert(w.name.as_str()) {
+            errs.push(
+                None,
+                format!("workspaces[{i}]"),
+                format!(
+                    "invalid value: workspace with name {:?} appears more than once",
+                    w.name
+                ),
+            );
+        }
+    }
+}
+
+/// Every validation problem of a Pipeline, in Tekton's order. `name` is the Pipeline's name
+/// (used in messages only).
+pub fn pipeline_errors(name: &str, spec: &PipelineSpec) -> Vec<FieldError> {
+    let mut errs = Errs {
+        pipeline: name,
+        out: Vec::new(),
+    };
+    if spec.tasks.is_empty()
+        && spec.finally.is_empty()
+        && spec.params.is_empty()
+        && spec.workspaces.is_empty()
+    {
+        errs.push(
+            None,
+            "description, params, resources, tasks, workspaces",
+            "expected at least one, got none",
+        );
+    }
+    let workspaces: BTreeSet<&str> = spec.workspaces.iter().map(|w| w.name.as_str()).collect();
+    let mut names = BTreeSet::new();
+    validate_task_list(&mut errs, "tasks", &spec.tasks, &mut names, &workspaces);
+    validate_task_list(&mut errs, "finally", &spec.finally, &mut names, &workspaces);
+    if let Err(e) = Dag::from_tasks(&spec.tasks) {
+        errs.push(None, "tasks", format!("invalid value: {e}"));
+    }
+    validate_declarations(&mut errs, spec);
+    validate_context(&mut errs, "tasks", &spec.tasks);
+    validate_context(&mut errs, "finally", &spec.finally);
+    validate_status_refs(&mut errs, spec);
+    validate_results(&mut errs, spec);
+    validate_finally(&mut errs, spec);
+    validate_whens(&mut errs, "tasks", &spec.tasks);
+    validate_whens(&mut errs, "finally", &spec.finally);
+    validate_matrix(&mut errs, "tasks", &spec.tasks);
+    validate_matrix(&mut errs, "finally", &spec.finally);
+    validate_prefixes(&mut errs, "tasks", &spec.tasks);
+    validate_prefixes(&mut errs, "finally", &spec.finally);
+    let idx = ParamIndex::new(spec);
+    validate_param_usage(&mut errs, "tasks", &spec.tasks, &idx);
+    validate_param_usage(&mut errs, "finally", &spec.finally, &idx);
+    errs.out
+}
+
+/// Validates a Pipeline; `Err(Error::Invalid)` lists every problem.
+pub fn validate_pipeline(name: &str, spec: &PipelineSpec) -> Result<(), Error> {
+    let errs = pipeline_errors(name, spec);
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(FieldErrors(errs)))
+    }
+}
+
+/// Checks the parameters a pipeline task passes against the Task it runs: every required
+/// Task parameter is given (by `params` or the matrix), and types match.
+pub fn task_param_errors(pipeline: &str, pt: &PipelineTask, task: &TaskSpec) -> Vec<FieldError> {
+    let mut errs = Errs {
+        pipeline,
+        out: Vec::new(),
+    };
+    let mut given: BTreeMap<&str, Option<ParamType>> = pt
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), Some(p.value.param_type())))
+        .collect();
+    for p in pt.matrix.iter().flat_map(|m| {
+        m.params
+            .iter()
+            .chain(m.include.iter().flat_map(|i| i.params.iter()))
+    }) {
+        given.insert(p.name.as_str(), Some(ParamType::String));
+    }
+    let mut missing = Vec::new();
+    for spec in &task.params {
+        match given.get(spec.name.as_str()) {
+            None if spec.default.is_none() => missing.push(spec.name.clone()),
+            Some(Some(ty)) => {
+                let value_is_ref = pt
+                    .params
+                    .iter()
+                    .find(|p| p.name == spec.name)
+                    .and_then(|p| p.value.as_str())
+                    .is_some_and(|s| isolated(s).is_some());
+                if *ty != spec.effective_type() && !value_is_ref {
+                    errs.push(
+                        Some(&pt.name),
+                        format!("params[{}]", spec.name),
+                        format!(
+                            "param types don't match the user-specified type: [{}] (Task expects {}, got {})",
+                            spec.name,
+                            spec.effective_type(),
+                            ty
+                        ),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    if !missing.is_empty() {
+        errs.push(
+            Some(&pt.name),
+            "params",
+            format!("missing parameters: {missing:?}"),
+        );
+    }
+    errs.out
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    fn errors(json: &str) -> String {
+        let spec: PipelineSpec = serde_json::from_str(json).unwrap();
+        FieldErrors(pipeline_errors("p", &spec)).to_string()
+    }
+
+    #[test]
+    fn dns_labels() {
+        for (s, ok) in [
+            ("a", true),
+            ("a-b1", true),
+            ("Ab", false),
+            ("-a", false),
+            ("a-", false),
+            ("", false),
+        ] {
+            assert_eq!(is_dns1123_label(s), ok, "{s}");
+        }
+    }
+
+    #[test]
+    fn table() {
+        let cases = [
+            (r#"{"tasks":[{"name":"a","taskRef":{"name":"t"}}]}"#, ""),
+            (
+                r#"{"tasks":[{"name":"a","taskRef":{"name":"t"},"runAfter":["b"]}]}"#,
+                "task a depends on b but b wasn't present",
+            ),
+            (
+                r#"{"params":[{"name":"x","type":"array","default":"s"}],"tasks":[{"name":"a","taskRef":{"name":"t"}}]}"#,
+                "\"array\" type does not match default value's type: \"string\"",
+            ),
+            (
+                r#"{"tasks":[{"name":"a","taskRef":{"name":"t"},"params":[{"name":"p","value":"$(params.o.k)"}]}],"params":[{"name":"o","type":"object","properties":{"j":{}}}]}"#,
+                "non-existent variable in \"$(params.o.k)\"",
+            ),
+            (
+                r#"{"tasks":[{"name":"a","taskRef":{"name":"t"},"workspaces":[{"name":"src"}]}]}"#,
+                "expects workspace with name \"src\"",
+            ),
+            (
+                r#"{"tasks":[{"name":"a","taskSpec":{"steps":[]}}]}"#,
+                "missing field(s): tasks[0].taskSpec.steps",
+            ),
+        ];
+        for (json, want) in cases {
+            let got = errors(json);
+            if want.is_empty() {
+                assert_eq!(got, "", "{json}");
+            } else {
+                assert!(got.contains(want), "{json}\n{got}");
+            }
+        }
+    }
+
+    #[test]
+    fn errors_name_pipeline_task_and_field() {
+        let got = errors(
+            r#"{"tasks":[{"name":"deploy","taskRef":{"name":"t"},"when":[{"input":"a","operator":"is","values":["a"]}]}]}"#,
+        );
+        assert_eq!(
+            got,
+            "pipeline \"p\": task \"deploy\": invalid value: operator \"is\" is not recognized. valid operators: in,notin: tasks[0].when[0]"
+        );
+    }
+}

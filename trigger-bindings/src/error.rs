@@ -1,0 +1,69 @@
+//! The crate's error type.
+
+/// Everything that can go wrong loading listeners or processing an event. Messages name
+/// where: the file, document, object and trigger. Secret values never appear.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The YAML stream does not parse.
+    #[error("{file}: {message}")]
+    Yaml {
+        /// The file (or a label for the text).
+        file: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// A document does not match its kind's schema.
+    #[error("{file}: document {document} ({kind} {name:?}): {message}")]
+    Schema {
+        /// The file.
+        file: String,
+        /// The document's index in the stream, from 1.
+        document: usize,
+        /// The object's kind.
+        kind: String,
+        /// The object's name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The stream holds no EventListener, or a named one is missing.
+    #[error("{file}: {message}")]
+    NoListener {
+        /// The file.
+        file: String,
+        /// What is missing.
+        message: String,
+    },
+    /// A trigger cannot be resolved (a missing binding, template, trigger or interceptor).
+    #[error("EventListener {listener:?}: trigger {trigger:?}: {message}")]
+    Resolve {
+        /// The listener.
+        listener: String,
+        /// The trigger.
+        trigger: String,
+        /// What cannot be resolved.
+        message: String,
+    },
+    /// Resolving params failed (a binding expression, a duplicate name, a bad body).
+    #[error("trigger {trigger:?}: {message}")]
+    Params {
+        /// The trigger.
+        trigger: String,
+        /// Tekton's message, e.g. `failed to replace JSONPath value for param foo: ...`.
+        message: String,
+    },
+    /// Rendering the TriggerTemplate produced invalid JSON.
+    #[error(
+        "trigger {trigger:?}: TriggerTemplate {template:?}: resource template {index}: {message}"
+    )]
+    Render {
+        /// The trigger.
+        trigger: String,
+        /// The template's name.
+        template: String,
+        /// The resource template's index, from 0.
+        index: usize,
+        /// What is wrong.
+        message: String,
+    },
+}

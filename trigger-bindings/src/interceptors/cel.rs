@@ -1,0 +1,773 @@
+//! The CEL interceptor: `filter` and `overlays`, with Tekton's extra functions (`match`,
+//! `canonical`, `truncate`, `compareSecret`, `parseJSON`, `parseYAML`, `parseURL`,
+//! `marshalJSON`, `first`, `last`, `translate`, `decodeb64`) on top of CEL's standard
+//! library and its strings, encoders, lists and math extensions.
+//!
+//! Expressions are compiled once. Only the top-level body fields an expression reads are
+//! decoded for it, and a static cost estimate (input-size aware) bounds the work an
+//! expression may do.
+
+use super::{Decision, EventView};
+use crate::json::{self, RawKind};
+use crate::secrets::{SecretStore, constant_time_eq};
+use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
+use cel::extractors::This;
+use cel::objects::{Key, Map};
+use cel::{Context, Env, ExecutionError, FunctionContext, Program, Value as CelValue};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+/// CEL's environment, built once per process.
+fn env() -> Arc<Env> {
+    static ENV: OnceLock<Arc<Env>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Env::stdlib();
+        let _ = env.add_extension(cel::extensions::strings);
+        let _ = env.add_extension(cel::extensions::encoders);
+        let _ = env.add_extension(cel::extensions::lists);
+        let _ = env.add_extension(cel::extensions::math);
+        env.set_error_on_duplicate_map_keys(false);
+        Arc::new(env)
+    })
+    .clone()
+}
+
+/// A compiled CEL expression and what it reads.
+pub(crate) struct Compiled {
+    source: String,
+    program: Program,
+    /// `None`: the whole body; otherwise the top-level fields read.
+    body_fields: Option<Vec<String>>,
+    uses_body: bool,
+    /// Static cost, as a function of the iteration bound: `base + per_iter * n + ...`,
+    /// kept as the expression tree's shape (see [`cost`]).
+    functions: Vec<&'static str>,
+}
+
+/// Tekton's functions, registered on demand.
+const TEKTON_FUNCTIONS: &[&str] = &[
+    "match",
+    "canonical",
+    "truncate",
+    "compareSecret",
+    "parseJSON",
+    "parseYAML",
+    "parseURL",
+    "marshalJSON",
+    "first",
+    "last",
+    "translate",
+    "decodeb64",
+];
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compiled")
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// Longest CEL expression accepted, in bytes.
+pub(crate) const MAX_EXPRESSION_LEN: usize = 16 * 1024;
+
+impl Compiled {
+    pub(crate) fn new(source: &str) -> Result<Compiled, String> {
+        if source.len() > MAX_EXPRESSION_LEN {
+            return Err(format!(
+                "failed to parse expression: longer than {MAX_EXPRESSION_LEN} bytes"
+            ));
+        }
+        if nesting(source) > 64 {
+            return Err("failed to parse expression: nested more than 64 levels".to_string());
+        }
+        let program = env()
+            .compile(source)
+            .map_err(|e| format!("failed to parse expression {source:?}: {e}"))?;
+        let mut fields = Some(Vec::new());
+        collect_body_fields(program.expression(), &mut fields);
+        let refs = program.references();
+        let uses_body = refs.has_variable("body");
+        let functions = TEKTON_FUNCTIONS
+            .iter()
+            .copied()
+            .filter(|f| refs.has_function(f))
+            .collect();
+        Ok(Compiled {
+            source: source.to_string(),
+            program,
+            body_fields: fields,
+            uses_body,
+            functions,
+        })
+    }
+
+    pub(crate) fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+/// Bracket nesting of the source text (the parser recurses on it).
+fn nesting(s: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for c in s.chars() {
+        match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+fn collect_body_fields(e: &IdedExpr, out: &mut Option<Vec<String>>) {
+    match &e.expr {
+        Expr::Select(s) => {
+            if matches!(&s.operand.expr, Expr::Ident(n) if n == "body") {
+                if let Some(v) = out.as_mut() {
+                    v.push(s.field.clone());
+                }
+                return;
+            }
+            collect_body_fields(&s.operand, out);
+        }
+        Expr::Ident(n) => {
+            if n == "body" {
+                *out = None;
+            }
+        }
+        Expr::Call(c) => {
+            if c.func_name == "_[_]" {
+                if let ([target, key], None) = (c.args.as_slice(), &c.target) {
+                    if matches!(&target.expr, Expr::Ident(n) if n == "body") {
+                        if let Expr::Literal(LiteralValue::String(k)) = &key.expr {
+                            if let Some(v) = out.as_mut() {
+                                v.push(k.inner().to_string());
+                            }
+                            return;
+                        }
+                    }
+                }
+            }
+            if let Some(t) = &c.target {
+                collect_body_fields(t, out);
+            }
+            for a in &c.args {
+                collect_body_fields(a, out);
+            }
+        }
+        Expr::Comprehension(c) => {
+            if c.iter_var == "body"
+                || c.accu_var == "body"
+                || c.iter_var2.as_deref() == Some("body")
+            {
+                *out = None;
+            }
+            for x in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ] {
+                collect_body_fields(x, out);
+            }
+        }
+        Expr::List(l) => l.elements.iter().for_each(|x| collect_body_fields(x, out)),
+        Expr::Map(m) => m.entries.iter().for_each(|x| entry_fields(&x.expr, out)),
+        Expr::Struct(s) => s.entries.iter().for_each(|x| entry_fields(&x.expr, out)),
+        Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
+fn entry_fields(e: &EntryExpr, out: &mut Option<Vec<String>>) {
+    match e {
+        EntryExpr::StructField(f) => collect_body_fields(&f.value, out),
+        EntryExpr::MapEntry(m) => {
+            collect_body_fields(&m.key, out);
+            collect_body_fields(&m.value, out);
+        }
+    }
+}
+
+/// Estimated cost: every node costs 1; a comprehension's loop runs at most `n` times
+/// (`n` bounds every list, map and string the inputs hold), nested loops multiply.
+fn cost(e: &IdedExpr, n: u128) -> u128 {
+    match &e.expr {
+        Expr::Select(s) => 1 + cost(&s.operand, n),
+        Expr::Call(c) => {
+            let mut total: u128 = 1;
+            if let Some(t) = &c.target {
+                total = total.saturating_add(cost(t, n));
+            }
+            for a in &c.args {
+                total = total.saturating_add(cost(a, n));
+            }
+            // String and list functions walk their input once.
+            total.saturating_add(if c.args.is_empty() && c.target.is_none() {
+                0
+            } else {
+                n / 16
+            })
+        }
+        Expr::Comprehension(c) => {
+            let body = cost(&c.loop_cond, n).saturating_add(cost(&c.loop_step, n));
+            cost(&c.iter_range, n)
+                .saturating_add(cost(&c.accu_init, n))
+                .saturating_add(cost(&c.result, n))
+                .saturating_add(body.saturating_mul(n.max(1)))
+        }
+        Expr::List(l) => l
+            .elements
+            .iter()
+            .fold(1u128, |acc, x| acc.saturating_add(cost(x, n))),
+        Expr::Map(m) => m.entries.iter().fold(1u128, |acc, x| match &x.expr {
+            EntryExpr::StructField(f) => acc.saturating_add(cost(&f.value, n)),
+            EntryExpr::MapEntry(me) => acc
+                .saturating_add(cost(&me.key, n))
+                .saturating_add(cost(&me.value, n)),
+        }),
+        Expr::Struct(s) => s.entries.iter().fold(1u128, |acc, x| match &x.expr {
+            EntryExpr::StructField(f) => acc.saturating_add(cost(&f.value, n)),
+            EntryExpr::MapEntry(me) => acc
+                .saturating_add(cost(&me.key, n))
+                .saturating_add(cost(&me.value, n)),
+        }),
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => 1,
+    }
+}
+
+/// The largest list, map or string length in `v` (bounds loops over inputs).
+fn max_extent(v: &CelValue) -> usize {
+    match v {
+        CelValue::List(l) => l.iter().map(max_extent).max().unwrap_or(0).max(l.len()),
+        CelValue::Map(m) => m
+            .map
+            .values()
+            .map(max_extent)
+            .max()
+            .unwrap_or(0)
+            .max(m.map.len()),
+        CelValue::String(s) => s.len(),
+        CelValue::Bytes(b) => b.len(),
+        _ => 0,
+    }
+}
+
+/// The CEL interceptor's configuration.
+#[derive(Debug)]
+pub(crate) struct CelInterceptor {
+    pub filter: Option<Compiled>,
+    pub overlays: Vec<(String, Compiled)>,
+}
+
+/// Per-event CEL inputs, shared by every CEL interceptor of the event.
+pub(crate) struct Inputs {
+    header: CelValue,
+    body_cache: std::cell::RefCell<HashMap<String, Option<CelValue>>>,
+    whole_body: std::cell::OnceCell<Result<CelValue, String>>,
+}
+
+impl Inputs {
+    pub(crate) fn new(view: &EventView<'_>) -> Inputs {
+        let mut h: HashMap<Key, CelValue> = HashMap::new();
+        for (k, vals) in &view.canonical_headers {
+            let list: Vec<CelValue> = vals
+                .iter()
+                .map(|v| CelValue::String(Arc::new(v.clone())))
+                .collect();
+            h.insert(
+                Key::String(Arc::new(k.clone())),
+                CelValue::List(Arc::new(list)),
+            );
+        }
+        Inputs {
+            header: CelValue::Map(Map { map: Arc::new(h) }),
+            body_cache: Default::default(),
+            whole_body: Default::default(),
+        }
+    }
+}
+
+impl CelInterceptor {
+    pub(crate) fn process(
+        &self,
+        view: &EventView<'_>,
+        inputs: &Inputs,
+        extensions: &serde_json::Map<String, Value>,
+        secrets: &Arc<dyn SecretStore>,
+        namespace: &str,
+        max_cost: u64,
+    ) -> Decision {
+        let ext = json_to_cel(&Value::Object(extensions.clone()));
+        if let Some(f) = &self.filter {
+            match evaluate(f, view, inputs, &ext, secrets, namespace, max_cost) {
+                Ok(CelValue::Bool(true)) => {}
+                Ok(_) => {
+                    return Decision::Stop(format!(
+                        "expression {} did not return true",
+                        f.source()
+                    ));
+                }
+                Err(e) => return Decision::Stop(format!("error evaluating cel expression: {e}")),
+            }
+        }
+        let mut out = serde_json::Map::new();
+        for (key, expr) in &self.overlays {
+            let v = match evaluate(expr, view, inputs, &ext, secrets, namespace, max_cost) {
+                Ok(v) => v,
+                Err(e) => return Decision::Stop(format!("error evaluating cel expression: {e}")),
+            };
+            let Some(j) = cel_to_json(&v) else {
+                return Decision::Stop(format!(
+                    "failed to convert overlay result to type: {} cannot be a JSON value",
+                    v.type_of()
+                ));
+            };
+            set_path(&mut out, key, j);
+        }
+        Decision::Continue(out)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn evaluate(
+    c: &Compiled,
+    view: &EventView<'_>,
+    inputs: &Inputs,
+    ext: &CelValue,
+    secrets: &Arc<dyn SecretStore>,
+    namespace: &str,
+    max_cost: u64,
+) -> Result<CelValue, String> {
+    let expr = c.source();
+    let body = if c.uses_body {
+        match body_value(c, view, inputs) {
+            Ok(b) => b,
+            Err(e) => return Err(format!("failed to parse the body as JSON: {e}")),
+        }
+    } else {
+        CelValue::Map(Map {
+            map: Arc::new(HashMap::new()),
+        })
+    };
+    let extent = max_extent(&body)
+        .max(max_extent(&inputs.header))
+        .max(max_extent(ext))
+        .max(view.url.len());
+    let estimate = cost(c.program.expression(), extent as u128);
+    if estimate > u128::from(max_cost) {
+        return Err(format!(
+            "expression {expr:?} exceeds the cost limit: estimated {estimate}, limit {max_cost}"
+        ));
+    }
+    let mut ctx = Context::with_env(env());
+    ctx.add_variable_from_value("body", body);
+    ctx.add_variable_from_value("header", inputs.header.clone());
+    ctx.add_variable_from_value("extensions", ext.clone());
+    ctx.add_variable_from_value("requestURL", view.url.to_string());
+    for f in &c.functions {
+        register(&mut ctx, f, secrets, namespace);
+    }
+    c.program
+        .execute(&ctx)
+        .map_err(|e| format!("expression {expr:?} failed to evaluate: {e}"))
+}
+
+fn body_value(c: &Compiled, view: &EventView<'_>, inputs: &Inputs) -> Result<CelValue, String> {
+    if view.body_bytes.is_empty() {
+        // Tekton evaluates an empty body as `{}`.
+        return Ok(CelValue::Map(Map {
+            map: Arc::new(HashMap::new()),
+        }));
+    }
+    let (top, members) = view.parsed_body().map_err(|e| e.to_string())?;
+    if json::raw_kind(top) != RawKind::Object {
+        return Err("the body is not a JSON object".to_string());
+    }
+    match &c.body_fields {
+        None => inputs
+            .whole_body
+            .get_or_init(|| Ok(raw_to_cel(top)))
+            .clone(),
+        Some(fields) => {
+            let mut map: HashMap<Key, CelValue> = HashMap::new();
+            let mut cache = inputs.body_cache.borrow_mut();
+            for f in fields {
+                let v = cache
+                    .entry(f.clone())
+                    .or_insert_with(|| {
+                        members
+                            .iter()
+                            .rev()
+                            .find(|(k, _)| k == f)
+                            .map(|(_, raw)| raw_to_cel(raw))
+                    })
+                    .clone();
+                if let Some(v) = v {
+                    map.insert(Key::String(Arc::new(f.clone())), v);
+                }
+            }
+            Ok(CelValue::Map(Map { map: Arc::new(map) }))
+        }
+    }
+}
+
+fn raw_to_cel(raw: &[u8]) -> CelValue {
+    match json::raw_kind(raw) {
+        RawKind::Object => {
+            let mut map = HashMap::new();
+            for (k, v) in json::raw_members(raw) {
+                map.insert(Key::String(Arc::new(k.into_owned())), raw_to_cel(v));
+            }
+            CelValue::Map(Map { map: Arc::new(map) })
+        }
+        RawKind::Array => CelValue::List(Arc::new(
+            json::raw_elements(raw)
+                .into_iter()
+                .map(raw_to_cel)
+                .collect(),
+        )),
+        RawKind::String => CelValue::String(Arc::new(
+            json::raw_str(raw)
+                .map(|s| s.into_owned())
+                .unwrap_or_default(),
+        )),
+        // JSON numbers are doubles, as in Tekton (Go decodes them to float64).
+        RawKind::Number => CelValue::Float(
+            std::str::from_utf8(raw)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0.0),
+        ),
+        RawKind::Bool => CelValue::Bool(raw.first() == Some(&b't')),
+        RawKind::Null => CelValue::Null,
+    }
+}
+
+pub(crate) fn json_to_cel(v: &Value) -> CelValue {
+    match v {
+        Value::Null => CelValue::Null,
+        Value::Bool(b) => CelValue::Bool(*b),
+        Value::Number(n) => CelValue::Float(n.as_f64().unwrap_or(0.0)),
+        Value::String(s) => CelValue::String(Arc::new(s.clone())),
+        Value::Array(a) => CelValue::List(Arc::new(a.iter().map(json_to_cel).collect())),
+        Value::Object(m) => {
+            let map: HashMap<Key, CelValue> = m
+                .iter()
+                .map(|(k, v)| (Key::String(Arc::new(k.clone())), json_to_cel(v)))
+                .collect();
+            CelValue::Map(Map { map: Arc::new(map) })
+        }
+    }
+}
+
+fn number(f: f64) -> Value {
+    if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 {
+        Value::from(f as i64)
+    } else {
+        serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
+    }
+}
+
+fn key_string(k: &Key) -> String {
+    match k {
+        Key::String(s) => s.to_string(),
+        Key::Int(i) => i.to_string(),
+        Key::Uint(u) => u.to_string(),
+        Key::Bool(b) => b.to_string(),
+    }
+}
+
+/// A CEL value as JSON (`None` for functions and opaque values).
+pub(crate) fn cel_to_json(v: &CelValue) -> Option<Value> {
+    use base64::Engine as _;
+    Some(match v {
+        CelValue::Null => Value::Null,
+        CelValue::Bool(b) => Value::Bool(*b),
+        CelValue::Int(i) => number(*i as f64),
+        CelValue::UInt(u) => number(*u as f64),
+        CelValue::Float(f) => number(*f),
+        CelValue::String(s) => Value::String(s.to_string()),
+        CelValue::Bytes(b) => {
+            Value::String(base64::engine::general_purpose::STANDARD.encode(b.as_slice()))
+        }
+        CelValue::List(l) => Value::Array(l.iter().map(cel_to_json).collect::<Option<Vec<_>>>()?),
+        CelValue::Map(m) => {
+            let mut entries: Vec<(String, Value)> = Vec::with_capacity(m.map.len());
+            for (k, v) in m.map.iter() {
+                entries.push((key_string(k), cel_to_json(v)?));
+            }
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().collect())
+        }
+        CelValue::Duration(d) => {
+            Value::String(format!("{}s", d.num_milliseconds() as f64 / 1000.0))
+        }
+        CelValue::Timestamp(t) => Value::String(t.to_rfc3339()),
+        _ => return None,
+    })
+}
+
+/// Sets `key` (dot-separated path, `\.` escapes a dot) in `map`, as Tekton's sjson does.
+pub(crate) fn set_path(map: &mut serde_json::Map<String, Value>, key: &str, v: Value) {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut chars = key.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            '.' => parts.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    parts.push(cur);
+    let Some((last, init)) = parts.split_last() else {
+        return;
+    };
+    let mut m = map;
+    for p in init {
+        let entry = m
+            .entry(p.clone())
+            .or_insert_with(|| Value::Object(Default::default()));
+        if !entry.is_object() {
+            *entry = Value::Object(Default::default());
+        }
+        let Value::Object(next) = entry else { return };
+        m = next;
+    }
+    m.insert(last.clone(), v);
+}
+
+type FnResult = Result<CelValue, ExecutionError>;
+
+fn register(
+    ctx: &mut Context<'_, '_>,
+    name: &str,
+    secrets: &Arc<dyn SecretStore>,
+    namespace: &str,
+) {
+    let _ = match name {
+        "match" => ctx.add_function("match", header_match),
+        "canonical" => ctx.add_function("canonical", header_canonical),
+        "truncate" => ctx.add_function("truncate", truncate),
+        "parseJSON" => ctx.add_function("parseJSON", parse_json),
+        "parseYAML" => ctx.add_function("parseYAML", parse_yaml),
+        "parseURL" => ctx.add_function("parseURL", parse_url),
+        "marshalJSON" => ctx.add_function("marshalJSON", marshal_json),
+        "first" => ctx.add_function("first", list_first),
+        "last" => ctx.add_function("last", list_last),
+        "translate" => ctx.add_function("translate", translate),
+        "decodeb64" => ctx.add_function("decodeb64", decode_b64),
+        "compareSecret" => {
+            let store = Arc::clone(secrets);
+            let ns = namespace.to_string();
+            ctx.add_function(
+                "compareSecret",
+                move |ftx: &FunctionContext,
+                      This(this): This<Arc<String>>,
+                      key: Arc<String>,
+                      name: Arc<String>|
+                      -> FnResult {
+                    match store.get(&ns, &name, &key) {
+                        Some(secret) => Ok(CelValue::Bool(constant_time_eq(
+                            secret.expose(),
+                            this.as_bytes(),
+                        ))),
+                        None => Err(ftx.error(format!(
+                            "failed to find secret {name:?} key {key:?} in compareSecret"
+                        ))),
+                    }
+                },
+            )
+        }
+        _ => Ok(()),
+    };
+}
+
+fn header_get<'a>(h: &'a CelValue, name: &str) -> Option<&'a CelValue> {
+    let CelValue::Map(m) = h else { return None };
+    let key = crate::path::canonical_header_key(name);
+    let v = m.map.get(&Key::String(Arc::new(key.into_owned())))?;
+    match v {
+        CelValue::List(l) => l.first(),
+        other => Some(other),
+    }
+}
+
+fn header_match(This(this): This<CelValue>, name: Arc<String>, value: Arc<String>) -> FnResult {
+    Ok(CelValue::Bool(
+        matches!(header_get(&this, &name), Some(CelValue::String(s)) if **s == *value),
+    ))
+}
+
+fn header_canonical(This(this): This<CelValue>, name: Arc<String>) -> FnResult {
+    Ok(match header_get(&this, &name) {
+        Some(CelValue::String(s)) => CelValue::String(s.clone()),
+        _ => CelValue::String(Arc::new(String::new())),
+    })
+}
+
+fn truncate(ftx: &FunctionContext, This(this): This<Arc<String>>, n: i64) -> FnResult {
+    let n = usize::try_from(n).map_err(|_| ftx.error("negative length"))?;
+    if n >= this.len() {
+        return Ok(CelValue::String(this));
+    }
+    let mut end = n;
+    while !this.is_char_boundary(end) {
+        end -= 1;
+    }
+    Ok(CelValue::String(Arc::new(
+        this.get(..end).unwrap_or_default().to_string(),
+    )))
+}
+
+fn parse_json(ftx: &FunctionContext, This(this): This<Arc<String>>) -> FnResult {
+    let v: Value = serde_json::from_str(&this).map_err(|e| {
+        ftx.error(format!(
+            "failed to decode {:?} in parseJSON: {e}",
+            this.as_str()
+        ))
+    })?;
+    if !v.is_object() {
+        return Err(ftx.error("parseJSON: the value is not a JSON object"));
+    }
+    Ok(json_to_cel(&v))
+}
+
+fn parse_yaml(ftx: &FunctionContext, This(this): This<Arc<String>>) -> FnResult {
+    let v: Value = serde_saphyr::from_str(&this)
+        .map_err(|e| ftx.error(format!("failed to decode in parseYAML: {e}")))?;
+    if !v.is_object() {
+        return Err(ftx.error("parseYAML: the value is not a mapping"));
+    }
+    Ok(json_to_cel(&v))
+}
+
+fn parse_url(ftx: &FunctionContext, This(this): This<Arc<String>>) -> FnResult {
+    let s = this.as_str();
+    let (scheme, rest) = match s.split_once("://") {
+        Some((sc, r)) => (sc, r),
+        None => ("", s),
+    };
+    if scheme.contains(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c))) {
+        return Err(ftx.error(format!("failed to decode {s:?} in parseURL")));
+    }
+    let (rest, fragment) = rest.split_once('#').unwrap_or((rest, ""));
+    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (host, path) = if scheme.is_empty() {
+        ("", rest)
+    } else {
+        match rest.find('/') {
+            Some(i) => (
+                rest.get(..i).unwrap_or_default(),
+                rest.get(i..).unwrap_or_default(),
+            ),
+            None => (rest, ""),
+        }
+    };
+    let (auth, host) = match host.rsplit_once('@') {
+        Some((a, h)) => (Some(a), h),
+        None => (None, host),
+    };
+    let mut query_strings: Vec<(String, Vec<String>)> = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match query_strings.iter_mut().find(|(key, _)| key == k) {
+            Some((_, vals)) => vals.push(v.to_string()),
+            None => query_strings.push((k.to_string(), vec![v.to_string()])),
+        }
+    }
+    let mut m = serde_json::Map::new();
+    m.insert("scheme".into(), scheme.into());
+    m.insert("host".into(), host.into());
+    m.insert("path".into(), path.into());
+    m.insert("rawQuery".into(), query.into());
+    m.insert("fragment".into(), fragment.into());
+    m.insert(
+        "queryStrings".into(),
+        Value::Object(
+            query_strings
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+                .collect(),
+        ),
+    );
+    m.insert(
+        "query".into(),
+        Value::Object(
+            query_strings
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.join(","))))
+                .collect(),
+        ),
+    );
+    if let Some(a) = auth {
+        let (u, p) = a.split_once(':').unwrap_or((a, ""));
+        m.insert(
+            "auth".into(),
+            serde_json::json!({"username": u, "password": p}),
+        );
+    }
+    Ok(json_to_cel(&Value::Object(m)))
+}
+
+fn marshal_json(ftx: &FunctionContext, This(this): This<CelValue>) -> FnResult {
+    if !matches!(this, CelValue::Map(_) | CelValue::List(_)) {
+        return Err(ftx.error(format!(
+            "unexpected type '{}' passed to marshalJSON",
+            this.type_of()
+        )));
+    }
+    let j = cel_to_json(&this).ok_or_else(|| ftx.error("value cannot be marshalled to JSON"))?;
+    let mut out = String::new();
+    json::go_marshal_value(&mut out, &j);
+    Ok(CelValue::String(Arc::new(out)))
+}
+
+fn list_first(This(this): This<Arc<Vec<CelValue>>>) -> FnResult {
+    Ok(this.first().cloned().unwrap_or(CelValue::Null))
+}
+
+fn list_last(This(this): This<Arc<Vec<CelValue>>>) -> FnResult {
+    Ok(this.last().cloned().unwrap_or(CelValue::Null))
+}
+
+fn translate(
+    ftx: &FunctionContext,
+    This(this): This<Arc<String>>,
+    re: Arc<String>,
+    repl: Arc<String>,
+) -> FnResult {
+    let re = regex::RegexBuilder::new(&re)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| {
+            ftx.error(format!(
+                "failed to parse regular expression for translation: {e}"
+            ))
+        })?;
+    Ok(CelValue::String(Arc::new(
+        re.replace_all(&this, repl.as_str()).into_owned(),
+    )))
+}
+
+fn decode_b64(ftx: &FunctionContext, This(this): This<Arc<String>>) -> FnResult {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(this.as_bytes())
+        .map_err(|e| ftx.error(format!("failed to decode base64: {e}")))?;
+    Ok(CelValue::String(Arc::new(
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )))
+}

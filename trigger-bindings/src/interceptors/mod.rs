@@ -1,0 +1,471 @@
+//! Interceptors: each sees the event and the extensions so far, and either stops the chain
+//! with a reason or continues, possibly adding extensions.
+//!
+//! - `github`: `eventTypes` (checked first), then `X-Hub-Signature-256` (HMAC-SHA256 of the
+//!   raw body, constant-time compare) when a `secretRef` is set.
+//! - `gitlab`: `eventTypes` against `X-Gitlab-Event`, then `X-Gitlab-Token` (constant time).
+//! - `bitbucket`: `eventTypes` against `X-Event-Key`, then `X-Hub-Signature`
+//!   (`sha1=`/`sha256=`/`sha512=` HMAC of the raw body; Bitbucket Server and Cloud).
+//! - `cel`: `filter` and `overlays` (see [`cel`](self::cel)).
+
+pub(crate) mod cel;
+
+use crate::event::Headers;
+use crate::json::{self, Member};
+use crate::model::{InterceptorParam, TriggerInterceptor};
+use crate::secrets::{SecretStore, constant_time_eq};
+use serde_json::Value;
+use std::cell::OnceCell;
+use std::sync::Arc;
+
+/// What an interceptor decided.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Decision {
+    /// Go on, adding these extensions.
+    Continue(serde_json::Map<String, Value>),
+    /// Stop the chain for this reason.
+    Stop(String),
+}
+
+/// A `secretRef`: secret name and key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SecretRef {
+    pub name: String,
+    pub key: String,
+}
+
+/// A configured interceptor.
+#[derive(Debug)]
+pub(crate) enum Interceptor {
+    GitHub {
+        secret: Option<SecretRef>,
+        event_types: Option<Vec<String>>,
+    },
+    GitLab {
+        secret: Option<SecretRef>,
+        event_types: Option<Vec<String>>,
+    },
+    Bitbucket {
+        secret: Option<SecretRef>,
+        event_types: Option<Vec<String>>,
+    },
+    Cel(cel::CelInterceptor),
+    /// Configured but unusable (unknown kind, bad params, CEL that does not compile): every
+    /// event is stopped with this reason, as upstream fails at event time.
+    Invalid(String),
+}
+
+/// A read-only view of the event shared by all triggers.
+pub(crate) struct EventView<'a> {
+    pub headers: &'a Headers,
+    pub canonical_headers: Vec<(String, Vec<String>)>,
+    pub body_bytes: &'a [u8],
+    pub url: &'a str,
+    pub max_depth: usize,
+    parsed: OnceCell<Result<(&'a [u8], Vec<Member<'a>>), String>>,
+}
+
+impl<'a> EventView<'a> {
+    pub(crate) fn new(
+        headers: &'a Headers,
+        body: &'a [u8],
+        url: &'a str,
+        max_depth: usize,
+    ) -> EventView<'a> {
+        EventView {
+            headers,
+            canonical_headers: headers.canonical(),
+            body_bytes: body,
+            url,
+            max_depth,
+            parsed: OnceCell::new(),
+        }
+    }
+
+    /// The validated body: its raw top-level value and, for an object, its members.
+    pub(crate) fn parsed_body(&self) -> Result<(&'a [u8], &[Member<'a>]), String> {
+        let r = self.parsed.get_or_init(|| {
+            json::validate(self.body_bytes, self.max_depth)
+                .map(|(top, members)| (top, members.unwrap_or_default()))
+                .map_err(|e| format!("{} at byte {}", e.message, e.offset))
+        });
+        match r {
+            Ok((top, members)) => Ok((top, members.as_slice())),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
+fn param<'p>(params: &'p [InterceptorParam], name: &str) -> Option<&'p Value> {
+    params
+        .iter()
+        .rev()
+        .find(|p| p.name == name)
+        .map(|p| &p.value)
+}
+
+fn secret_ref(v: Option<&Value>, kind: &str) -> Result<Option<SecretRef>, String> {
+    let Some(v) = v else { return Ok(None) };
+    if v.is_null() {
+        return Ok(None);
+    }
+    let name = v
+        .get("secretName")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let key = v
+        .get("secretKey")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if !v.is_object() {
+        return Err(format!(
+            "failed to parse interceptor params: secretRef must be an object, not {v}"
+        ));
+    }
+    if key.is_empty() {
+        return Err(format!("{kind} interceptor secretRef.secretKey is empty"));
+    }
+    Ok(Some(SecretRef { name, key }))
+}
+
+fn event_types(v: Option<&Value>) -> Result<Option<Vec<String>>, String> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| {
+                i.as_str().map(str::to_string).ok_or_else(|| {
+                    format!(
+                        "failed to parse interceptor params: eventTypes entry {i} is not a string"
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(other) => Err(format!(
+            "failed to parse interceptor params: eventTypes must be a list, not {other}"
+        )),
+    }
+}
+
+impl Interceptor {
+    /// Builds an interceptor from its YAML form (`ref` + `params`, or the v1alpha1
+    /// `github:`/`gitlab:`/`bitbucket:`/`cel:` fields).
+    pub(crate) fn from_model(i: &TriggerInterceptor) -> (String, Interceptor) {
+        let (kind, params): (String, Vec<InterceptorParam>) = if let Some(r) = &i.r#ref {
+            (r.name.clone(), i.params.clone())
+        } else if let Some((kind, v)) = i.legacy() {
+            let params = match v {
+                Value::Object(m) => m
+                    .iter()
+                    .map(|(k, v)| InterceptorParam {
+                        name: k.clone(),
+                        value: v.clone(),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            (kind.to_string(), params)
+        } else if i.webhook.is_some() {
+            return (
+                "webhook".to_string(),
+                Interceptor::Invalid(
+                    "webhook interceptors are not supported: they need an HTTP client".into(),
+                ),
+            );
+        } else {
+            return (
+                "?".to_string(),
+                Interceptor::Invalid("interceptor has neither ref nor a known kind".into()),
+            );
+        };
+        let built = match kind.as_str() {
+            "github" | "gitlab" | "bitbucket" => {
+                let secret = secret_ref(param(&params, "secretRef"), &kind);
+                let types = event_types(param(&params, "eventTypes"));
+                match (secret, types) {
+                    (Ok(secret), Ok(event_types)) => match kind.as_str() {
+                        "github" => Interceptor::GitHub {
+                            secret,
+                            event_types,
+                        },
+                        "gitlab" => Interceptor::GitLab {
+                            secret,
+                            event_types,
+                        },
+                        _ => Interceptor::Bitbucket {
+                            secret,
+                            event_types,
+                        },
+                    },
+                    (Err(e), _) | (_, Err(e)) => Interceptor::Invalid(e),
+                }
+            }
+            "cel" => match build_cel(&params) {
+                Ok(c) => Interceptor::Cel(c),
+                Err(e) => Interceptor::Invalid(e),
+            },
+            other => Interceptor::Invalid(format!("unknown interceptor {other:?}")),
+        };
+        (kind, built)
+    }
+
+    pub(crate) fn process(
+        &self,
+        view: &EventView<'_>,
+        cel_inputs: &OnceCell<cel::Inputs>,
+        extensions: &serde_json::Map<String, Value>,
+        secrets: &Arc<dyn SecretStore>,
+        namespace: &str,
+        max_cost: u64,
+    ) -> Decision {
+        match self {
+            Interceptor::GitHub {
+                secret,
+                event_types,
+            } => {
+                let event = view.headers.get("X-Github-Event").unwrap_or_default();
+                if let Some(stop) = check_event_type(event, event_types.as_deref()) {
+                    return stop;
+                }
+                if let Some(s) = secret {
+                    let Some(header) = view
+                        .headers
+                        .get("X-Hub-Signature-256")
+                        .filter(|h| !h.is_empty())
+                    else {
+                        return Decision::Stop("no X-Hub-Signature-256 header set".into());
+                    };
+                    return check_signature(header, view.body_bytes, s, secrets, namespace);
+                }
+                Decision::Continue(Default::default())
+            }
+            Interceptor::GitLab {
+                secret,
+                event_types,
+            } => {
+                let event = view.headers.get("X-Gitlab-Event").unwrap_or_default();
+                if let Some(stop) = check_event_type(event, event_types.as_deref()) {
+                    return stop;
+                }
+                if let Some(s) = secret {
+                    let Some(header) = view.headers.get("X-Gitlab-Token").filter(|h| !h.is_empty())
+                    else {
+                        return Decision::Stop("no X-Gitlab-Token header set".into());
+                    };
+                    let Some(token) = secrets.get(namespace, &s.name, &s.key) else {
+                        return Decision::Stop(missing_secret(s));
+                    };
+                    if !constant_time_eq(header.as_bytes(), token.expose()) {
+                        return Decision::Stop("Invalid X-GitLab-Token".into());
+                    }
+                }
+                Decision::Continue(Default::default())
+            }
+            Interceptor::Bitbucket {
+                secret,
+                event_types,
+            } => {
+                let event = view.headers.get("X-Event-Key").unwrap_or_default();
+                if let Some(stop) = check_event_type(event, event_types.as_deref()) {
+                    return stop;
+                }
+                if let Some(s) = secret {
+                    let Some(header) = view
+                        .headers
+                        .get("X-Hub-Signature")
+                        .filter(|h| !h.is_empty())
+                    else {
+                        return Decision::Stop("no X-Hub-Signature header set".into());
+                    };
+                    return check_signature(header, view.body_bytes, s, secrets, namespace);
+                }
+                Decision::Continue(Default::default())
+            }
+            Interceptor::Cel(c) => {
+                let inputs = cel_inputs.get_or_init(|| cel::Inputs::new(view));
+                c.process(view, inputs, extensions, secrets, namespace, max_cost)
+            }
+            Interceptor::Invalid(reason) => Decision::Stop(reason.clone()),
+        }
+    }
+}
+
+fn build_cel(params: &[InterceptorParam]) -> Result<cel::CelInterceptor, String> {
+    let filter = match param(params, "filter") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(Value::String(s)) => Some(
+            cel::Compiled::new(s).map_err(|e| format!("error evaluating cel expression: {e}"))?,
+        ),
+        Some(other) => {
+            return Err(format!(
+                "failed to parse interceptor params: filter must be a string, not {other}"
+            ));
+        }
+    };
+    let mut overlays = Vec::new();
+    match param(params, "overlays") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for item in items {
+                let key = item.get("key").and_then(Value::as_str);
+                let expr = item.get("expression").and_then(Value::as_str);
+                let (Some(key), Some(expr)) = (key, expr) else {
+                    return Err(format!(
+                        "failed to parse interceptor params: an overlay needs a key and an expression: {item}"
+                    ));
+                };
+                let compiled = cel::Compiled::new(expr)
+                    .map_err(|e| format!("error evaluating cel expression: {e}"))?;
+                overlays.push((key.to_string(), compiled));
+            }
+        }
+        Some(other) => {
+            return Err(format!(
+                "failed to parse interceptor params: overlays must be a list, not {other}"
+            ));
+        }
+    }
+    Ok(cel::CelInterceptor { filter, overlays })
+}
+
+fn check_event_type(actual: &str, allowed: Option<&[String]>) -> Option<Decision> {
+    let allowed = allowed?;
+    if allowed.iter().any(|a| a == actual) {
+        None
+    } else {
+        Some(Decision::Stop(format!(
+            "event type {actual} is not allowed"
+        )))
+    }
+}
+
+fn missing_secret(s: &SecretRef) -> String {
+    format!(
+        "error getting secret: secret {:?} key {:?} not found",
+        s.name, s.key
+    )
+}
+
+/// Verifies `sha1=`/`sha256=`/`sha512=` + hex HMAC of `body` in constant time.
+fn check_signature(
+    header: &str,
+    body: &[u8],
+    s: &SecretRef,
+    secrets: &Arc<dyn SecretStore>,
+    namespace: &str,
+) -> Decision {
+    let Some(secret) = secrets.get(namespace, &s.name, &s.key) else {
+        return Decision::Stop(missing_secret(s));
+    };
+    let Some((algo, hex_sig)) = header.split_once('=') else {
+        return Decision::Stop(
+            "signature validation failed: the signature header is not of the form ALGO=HEX".into(),
+        );
+    };
+    let Ok(sig) = hex::decode(hex_sig) else {
+        return Decision::Stop(
+            "signature validation failed: the signature is not hexadecimal".into(),
+        );
+    };
+    let ok = match algo {
+        "sha256" => verify::<sha2::Sha256>(secret.expose(), body, &sig),
+        "sha512" => verify::<sha2::Sha512>(secret.expose(), body, &sig),
+        "sha1" => constant_time_eq(&hmac_sha1(secret.expose(), body), &sig),
+        other => {
+            return Decision::Stop(format!(
+                "signature validation failed: unknown signature algorithm {other:?}"
+            ));
+        }
+    };
+    if ok {
+        Decision::Continue(Default::default())
+    } else {
+        Decision::Stop("signature validation failed".into())
+    }
+}
+
+fn verify<D>(key: &[u8], body: &[u8], sig: &[u8]) -> bool
+where
+    D: hmac::EagerHash,
+    hmac::Hmac<D>: hmac::KeyInit + hmac::Mac,
+{
+    use hmac::Mac as _;
+    let Ok(mut mac) = <hmac::Hmac<D> as hmac::KeyInit>::new_from_slice(key) else {
+        return false;
+    };
+    mac.update(body);
+    mac.verify_slice(sig).is_ok()
+}
+
+/// HMAC-SHA1 (RFC 2104) for Bitbucket's `sha1=` signatures.
+pub(crate) fn hmac_sha1(key: &[u8], body: &[u8]) -> Vec<u8> {
+    use sha1::Digest as _;
+    const BLOCK: usize = 64;
+    let mut k = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        let d = sha1::Sha1::digest(key);
+        for (dst, src) in k.iter_mut().zip(d.iter()) {
+            *dst = *src;
+        }
+    } else {
+        for (dst, src) in k.iter_mut().zip(key) {
+            *dst = *src;
+        }
+    }
+    let mut inner = sha1::Sha1::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    inner.update(body);
+    let ih = inner.finalize();
+    let mut outer = sha1::Sha1::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(ih);
+    outer.finalize().to_vec()
+}
+
+/// `sha256=` + hex HMAC-SHA256 of `body`: the `X-Hub-Signature-256` GitHub sends.
+pub fn github_signature(secret: &[u8], body: &[u8]) -> String {
+    use hmac::Mac as _;
+    match <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(secret) {
+        Ok(mut mac) => {
+            mac.update(body);
+            format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+        }
+        Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
+    use super::*;
+
+    #[test]
+    fn hmac_vectors() {
+        // RFC 2202 test case 2 and GitHub's documented example.
+        assert_eq!(
+            hex::encode(hmac_sha1(b"Jefe", b"what do ya want for nothing?")),
+            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
+        );
+        assert_eq!(
+            github_signature(b"It's a Secret to Everybody", b"Hello, World!"),
+            "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+        );
+        let long_key = [0xaa_u8; 80];
+        assert_eq!(
+            hex::encode(hmac_sha1(
+                &long_key,
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "aa4ae5e15272d00e95705637ce8a3b55ed402112"
+        );
+    }
+}

@@ -1,0 +1,603 @@
+//! The EventListener: one event through every trigger, a result per trigger.
+
+use crate::error::Error;
+use crate::event::{Event, uuid_like};
+use crate::interceptors::{Decision, EventView, Interceptor, cel};
+use crate::json;
+use crate::model::{EventListener, Param, Resources, TriggerInterceptor, TriggerSpec};
+use crate::path::{BindingExpr, Node, Root};
+use crate::secrets::{MemorySecretStore, SecretStore};
+use crate::template::Template;
+use serde_json::{Map, Value};
+use std::cell::OnceCell;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Bounds on what one event may cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest body accepted, in bytes (default 10 MiB).
+    pub max_body_bytes: usize,
+    /// Deepest JSON nesting accepted in a body (default 128).
+    pub max_json_depth: usize,
+    /// Largest estimated cost of one CEL evaluation (default 10,000,000).
+    pub max_cel_cost: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body_bytes: 10 * 1024 * 1024,
+            max_json_depth: 128,
+            max_cel_cost: 10_000_000,
+        }
+    }
+}
+
+/// One trigger, resolved: interceptors, binding params, template.
+#[derive(Debug)]
+pub struct TriggerPlan {
+    name: String,
+    interceptors: Vec<(String, Interceptor)>,
+    bindings: Vec<(Param, BindingExpr)>,
+    template: Option<Template>,
+    /// Set when the trigger cannot run (missing reference, duplicate param): every event
+    /// is rejected with this reason.
+    broken: Option<String>,
+}
+
+impl TriggerPlan {
+    /// A trigger from its parts.
+    pub fn new(
+        name: &str,
+        interceptors: &[TriggerInterceptor],
+        bindings: Vec<Param>,
+        template: Option<Template>,
+    ) -> TriggerPlan {
+        let mut broken = None;
+        let mut seen = std::collections::BTreeSet::new();
+        for p in &bindings {
+            if !seen.insert(p.name.as_str()) {
+                broken = Some(format!("duplicate param name: {}", p.name));
+                break;
+            }
+        }
+        TriggerPlan {
+            name: name.to_string(),
+            interceptors: interceptors.iter().map(Interceptor::from_model).collect(),
+            bindings: bindings
+                .into_iter()
+                .map(|p| {
+                    let e = BindingExpr::parse(&p.value);
+                    (p, e)
+                })
+                .collect(),
+            template,
+            broken,
+        }
+    }
+
+    /// Resolves an EventListener trigger against the objects of a stream.
+    pub fn resolve(spec: &TriggerSpec, index: usize, resources: &Resources) -> TriggerPlan {
+        let mut spec = spec.clone();
+        let mut name = spec.name.clone().unwrap_or_default();
+        if let Some(r) = &spec.trigger_ref {
+            if name.is_empty() {
+                name = r.clone();
+            }
+            match resources.triggers.iter().find(|t| &t.metadata.name == r) {
+                Some(t) => spec = t.spec.clone(),
+                None => {
+                    return TriggerPlan::broken(
+                        &name,
+                        format!("error getting Trigger {r}: not found"),
+                    );
+                }
+            }
+        }
+        if name.is_empty() {
+            name = format!("trigger-{index}");
+        }
+        let mut params = Vec::new();
+        for b in &spec.bindings {
+            if let Some(s) = &b.spec {
+                params.extend(s.params.iter().cloned());
+            } else if let (Some(n), Some(v)) = (&b.name, &b.value) {
+                params.push(Param {
+                    name: n.clone(),
+                    value: v.clone(),
+                });
+            } else if let Some(r) = b.r#ref.as_ref().or(b.name.as_ref()) {
+                let cluster = b.kind.as_deref() == Some("ClusterTriggerBinding");
+                let (list, kind) = if cluster {
+                    (&resources.cluster_trigger_bindings, "ClusterTriggerBinding")
+                } else {
+                    (&resources.trigger_bindings, "TriggerBinding")
+                };
+                match list.iter().find(|tb| &tb.metadata.name == r) {
+                    Some(tb) => params.extend(tb.spec.params.iter().cloned()),
+                    None => {
+                        return TriggerPlan::broken(
+                            &name,
+                            format!("error getting {kind} {r}: not found"),
+                        );
+                    }
+                }
+            }
+        }
+        let template = match &spec.template {
+            None => None,
+            Some(t) => {
+                if let Some(s) = &t.spec {
+                    Some(Template::from_spec(&name, s))
+                } else if let Some(r) = t.r#ref.as_ref().or(t.name.as_ref()) {
+                    match resources
+                        .trigger_templates
+                        .iter()
+                        .find(|tt| &tt.metadata.name == r)
+                    {
+                        Some(tt) => Some(Template::from_object(tt)),
+                        None => {
+                            return TriggerPlan::broken(
+                                &name,
+                                format!("error getting TriggerTemplate {r}: not found"),
+                            );
+                        }
+                    }
+                } else {
+                    None
+                }
+            }
+        };
+        TriggerPlan::new(&name, &spec.interceptors, params, template)
+    }
+
+    fn broken(name: &str, reason: String) -> TriggerPlan {
+        TriggerPlan {
+            name: name.to_string(),
+            interceptors: Vec::new(),
+            bindings: Vec::new(),
+            template: None,
+            broken: Some(reason),
+        }
+    }
+
+    /// The trigger's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Why the trigger cannot run, if it cannot (a missing reference, a duplicate param,
+    /// an interceptor that does not compile).
+    pub fn problem(&self) -> Option<String> {
+        if let Some(b) = &self.broken {
+            return Some(b.clone());
+        }
+        self.interceptors.iter().find_map(|(kind, i)| match i {
+            Interceptor::Invalid(r) => Some(format!("{kind} interceptor: {r}")),
+            _ => None,
+        })
+    }
+}
+
+/// What happened to one trigger.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Every interceptor continued; params were bound and the template rendered.
+    Accepted {
+        /// Resolved params (bindings, then template defaults), by name.
+        params: BTreeMap<String, String>,
+        /// Rendered resources (e.g. a PipelineRun with `generateName`), to create.
+        resources: Vec<Value>,
+        /// Extensions the interceptors added.
+        extensions: Map<String, Value>,
+    },
+    /// An interceptor stopped the chain, or binding/rendering failed.
+    Rejected {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One trigger's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriggerResult {
+    /// The trigger's name.
+    pub name: String,
+    /// Accepted or rejected.
+    pub outcome: Outcome,
+}
+
+impl TriggerResult {
+    /// Whether the trigger fired.
+    pub fn accepted(&self) -> bool {
+        matches!(self.outcome, Outcome::Accepted { .. })
+    }
+}
+
+/// The results of one event, in trigger order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    /// The event id used (`$(context.eventID)`).
+    pub event_id: String,
+    /// One result per trigger.
+    pub triggers: Vec<TriggerResult>,
+}
+
+impl Response {
+    /// Every rendered resource of every accepted trigger, in order.
+    pub fn resources(&self) -> impl Iterator<Item = &Value> {
+        self.triggers.iter().flat_map(|t| match &t.outcome {
+            Outcome::Accepted { resources, .. } => resources.as_slice(),
+            Outcome::Rejected { .. } => &[],
+        })
+    }
+
+    /// The result of the trigger called `name`.
+    pub fn trigger(&self, name: &str) -> Option<&TriggerResult> {
+        self.triggers.iter().find(|t| t.name == name)
+    }
+
+    /// `{"triggers": [{"name", "accepted": true, "params", "resources"} | {"name",
+    /// "accepted": false, "reason"}]}`.
+    pub fn to_json(&self) -> Value {
+        let triggers: Vec<Value> = self
+            .triggers
+            .iter()
+            .map(|t| match &t.outcome {
+                Outcome::Accepted {
+                    params, resources, ..
+                } => serde_json::json!({
+                    "name": t.name,
+                    "accepted": true,
+                    "params": params,
+                    "resources": resources,
+                }),
+                Outcome::Rejected { reason } => serde_json::json!({
+                    "name": t.name,
+                    "accepted": false,
+                    "reason": reason,
+                }),
+            })
+            .collect();
+        serde_json::json!({ "triggers": triggers })
+    }
+}
+
+/// An EventListener ready to process events. `Send + Sync`: share it across threads.
+pub struct Listener {
+    name: String,
+    namespace: String,
+    triggers: Vec<TriggerPlan>,
+    secrets: Arc<dyn SecretStore>,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listener")
+            .field("name", &self.name)
+            .field("namespace", &self.namespace)
+            .field(
+                "triggers",
+                &self
+                    .triggers
+                    .iter()
+                    .map(TriggerPlan::name)
+                    .collect::<Vec<_>>(),
+            )
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+impl Listener {
+    /// The first EventListener of a YAML stream, with the bindings, templates and triggers
+    /// of the same stream.
+    pub fn from_yaml(
+        file: &str,
+        yaml: &str,
+        secrets: impl SecretStore + 'static,
+    ) -> Result<Listener, Error> {
+        let resources = Resources::from_yaml(file, yaml)?;
+        let Some(el) = resources.event_listeners.first() else {
+            return Err(Error::NoListener {
+                file: file.to_string(),
+                message: "no EventListener in the stream".into(),
+            });
+        };
+        Ok(Listener::new(
+            el,
+            &resources,
+            Arc::new(secrets),
+            Limits::default(),
+        ))
+    }
+
+    /// An EventListener resolved against `resources`.
+    pub fn new(
+        el: &EventListener,
+        resources: &Resources,
+        secrets: Arc<dyn SecretStore>,
+        limits: Limits,
+    ) -> Listener {
+        let mut triggers: Vec<TriggerPlan> = el
+            .spec
+            .triggers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TriggerPlan::resolve(t, i, resources))
+            .collect();
+        if let Some(sel) = &el.spec.label_selector {
+            for t in &resources.triggers {
+                if sel
+                    .match_labels
+                    .iter()
+                    .all(|(k, v)| t.metadata.labels.get(k) == Some(v))
+                {
+                    let mut spec = t.spec.clone();
+                    spec.name = Some(t.metadata.name.clone());
+                    triggers.push(TriggerPlan::resolve(&spec, triggers.len(), resources));
+                }
+            }
+        }
+        Listener {
+            name: el.metadata.name.clone(),
+            namespace: el
+                .metadata
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".to_string()),
+            triggers,
+            secrets,
+            limits,
+        }
+    }
+
+    /// A listener from already resolved triggers.
+    pub fn from_plans(
+        name: &str,
+        namespace: &str,
+        triggers: Vec<TriggerPlan>,
+        secrets: Arc<dyn SecretStore>,
+        limits: Limits,
+    ) -> Listener {
+        Listener {
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            triggers,
+            secrets,
+            limits,
+        }
+    }
+
+    /// A listener without secrets (for tests and listeners without signature checks).
+    pub fn without_secrets(name: &str, triggers: Vec<TriggerPlan>) -> Listener {
+        Listener::from_plans(
+            name,
+            "default",
+            triggers,
+            Arc::new(MemorySecretStore::new()),
+            Limits::default(),
+        )
+    }
+
+    /// The listener's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The triggers.
+    pub fn triggers(&self) -> &[TriggerPlan] {
+        &self.triggers
+    }
+
+    /// Problems found while resolving (per trigger), which reject every event.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        self.triggers
+            .iter()
+            .filter_map(|t| t.problem().map(|p| (t.name.clone(), p)))
+            .collect()
+    }
+
+    /// Runs `event` through every trigger.
+    pub fn process(&self, event: &Event) -> Response {
+        self.process_with_extensions(event, &Map::new())
+    }
+
+    /// Runs `event` through every trigger, starting from `extensions` (e.g. set by an
+    /// earlier stage such as a trigger group's interceptors).
+    pub fn process_with_extensions(
+        &self,
+        event: &Event,
+        extensions: &Map<String, Value>,
+    ) -> Response {
+        let event_id = event.effective_id();
+        if event.body.len() > self.limits.max_body_bytes {
+            let reason = format!(
+                "request body is {} bytes, over the limit of {} bytes",
+                event.body.len(),
+                self.limits.max_body_bytes
+            );
+            return Response {
+                event_id,
+                triggers: self
+                    .triggers
+                    .iter()
+                    .map(|t| TriggerResult {
+                        name: t.name.clone(),
+                        outcome: Outcome::Rejected {
+                            reason: reason.clone(),
+                        },
+                    })
+                    .collect(),
+            };
+        }
+        let shared = Shared {
+            view: EventView::new(
+                &event.headers,
+                &event.body,
+                &event.url,
+                self.limits.max_json_depth,
+            ),
+            header_view: OnceCell::new(),
+            context: serde_json::json!({ "eventID": event_id }),
+            cel_inputs: OnceCell::new(),
+        };
+        let triggers = self
+            .triggers
+            .iter()
+            .map(|t| TriggerResult {
+                name: t.name.clone(),
+                outcome: self.run(t, &shared, extensions, &event_id),
+            })
+            .collect();
+        Response { event_id, triggers }
+    }
+
+    fn run(
+        &self,
+        t: &TriggerPlan,
+        shared: &Shared<'_>,
+        initial: &Map<String, Value>,
+        event_id: &str,
+    ) -> Outcome {
+        if let Some(b) = &t.broken {
+            return Outcome::Rejected { reason: b.clone() };
+        }
+        let mut extensions = initial.clone();
+        for (i, (kind, interceptor)) in t.interceptors.iter().enumerate() {
+            match interceptor.process(
+                &shared.view,
+                &shared.cel_inputs,
+                &extensions,
+                &self.secrets,
+                &self.namespace,
+                self.limits.max_cel_cost,
+            ) {
+                Decision::Continue(ext) => extensions.extend(ext),
+                Decision::Stop(reason) => {
+                    return Outcome::Rejected {
+                        reason: format!(
+                            "interceptor {i} ({kind}) stopped the trigger: continue=false ({reason})"
+                        ),
+                    };
+                }
+            }
+        }
+        let params = match resolve_params(t, shared, &extensions) {
+            Ok(p) => p,
+            Err(reason) => return Outcome::Rejected { reason },
+        };
+        let resources = match &t.template {
+            None => Vec::new(),
+            Some(tpl) => {
+                let uid = uuid_like(&[b"uid", event_id.as_bytes(), t.name.as_bytes()]);
+                match tpl.render(&params, &uid) {
+                    Ok(r) => r,
+                    Err((index, message)) => {
+                        return Outcome::Rejected {
+                            reason: Error::Render {
+                                trigger: t.name.clone(),
+                                template: tpl.name().to_string(),
+                                index,
+                                message,
+                            }
+                            .to_string(),
+                        };
+                    }
+                }
+            }
+        };
+        Outcome::Accepted {
+            params,
+            resources,
+            extensions,
+        }
+    }
+}
+
+struct Shared<'a> {
+    view: EventView<'a>,
+    header_view: OnceCell<Value>,
+    context: Value,
+    cel_inputs: OnceCell<cel::Inputs>,
+}
+
+fn resolve_params(
+    t: &TriggerPlan,
+    shared: &Shared<'_>,
+    extensions: &Map<String, Value>,
+) -> Result<BTreeMap<String, String>, String> {
+    let view = &shared.view;
+    let body = if view.body_bytes.is_empty() {
+        Node::Val(&Value::Null)
+    } else {
+        match view.parsed_body() {
+            Ok((top, members)) if json::raw_kind(top) == json::RawKind::Object => {
+                Node::Top(top, members)
+            }
+            Ok((top, _)) => Node::Raw(top),
+            Err(e) => return Err(format!("failed to unmarshal request body: {e}")),
+        }
+    };
+    let header = shared
+        .header_view
+        .get_or_init(|| view.headers.binding_view());
+    let ext = Value::Object(extensions.clone());
+    let root = Root {
+        header,
+        body,
+        extensions: &ext,
+        context: &shared.context,
+    };
+    let mut out = BTreeMap::new();
+    let defaults: Option<&[crate::model::ParamSpec]> = t
+        .template
+        .as_ref()
+        .map(Template::params)
+        .filter(|p| !p.is_empty());
+    if let Some(d) = defaults {
+        for p in d {
+            if let Some(v) = &p.default {
+                out.insert(p.name.clone(), v.clone());
+            }
+        }
+    }
+    for (p, expr) in &t.bindings {
+        let fallback = if defaults.is_some() {
+            out.get(&p.name).cloned()
+        } else {
+            None
+        };
+        match expr.eval(&root, fallback.as_deref()) {
+            Ok(v) => {
+                out.insert(p.name.clone(), v);
+            }
+            Err((_, msg)) => {
+                return Err(format!(
+                    "failed to replace JSONPath value for param {}: {}: {msg}",
+                    p.name, p.value
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
+    use super::*;
+
+    #[test]
+    fn listener_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Listener>();
+    }
+}

@@ -1,0 +1,129 @@
+//! Webhook secrets: the [`SecretStore`] trait the host implements (Kubernetes secrets, a
+//! vault, ...) and an in-memory store. Secret values never appear in errors or `Debug`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A secret value. `Debug` prints `Secret(<redacted>)`; there is no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    /// Wraps secret bytes.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Secret {
+        Secret(bytes.into())
+    }
+
+    /// The secret bytes.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Where interceptors find webhook secrets: a Kubernetes-style secret `name` in
+/// `namespace`, and a `key` inside it.
+pub trait SecretStore: Send + Sync {
+    /// The value, or `None` when there is no such secret or key.
+    fn get(&self, namespace: &str, name: &str, key: &str) -> Option<Secret>;
+}
+
+/// Secrets held in memory, keyed by (namespace, name, key). An empty namespace matches any.
+#[derive(Clone, Default)]
+pub struct MemorySecretStore {
+    secrets: BTreeMap<(String, String, String), Secret>,
+}
+
+impl MemorySecretStore {
+    /// An empty store.
+    pub fn new() -> MemorySecretStore {
+        MemorySecretStore::default()
+    }
+
+    /// Adds `name`/`key` = `value` visible from every namespace.
+    pub fn insert(&mut self, name: &str, key: &str, value: impl Into<Vec<u8>>) {
+        self.insert_in("", name, key, value);
+    }
+
+    /// Adds `name`/`key` = `value` in `namespace`.
+    pub fn insert_in(&mut self, namespace: &str, name: &str, key: &str, value: impl Into<Vec<u8>>) {
+        self.secrets.insert(
+            (namespace.to_string(), name.to_string(), key.to_string()),
+            Secret::new(value),
+        );
+    }
+
+    /// Builder form of [`MemorySecretStore::insert`].
+    pub fn with(mut self, name: &str, key: &str, value: impl Into<Vec<u8>>) -> MemorySecretStore {
+        self.insert(name, key, value);
+        self
+    }
+}
+
+impl fmt::Debug for MemorySecretStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(
+                self.secrets
+                    .keys()
+                    .map(|(ns, n, k)| format!("{ns}/{n}/{k}")),
+            )
+            .finish()
+    }
+}
+
+impl SecretStore for MemorySecretStore {
+    fn get(&self, namespace: &str, name: &str, key: &str) -> Option<Secret> {
+        self.secrets
+            .get(&(namespace.to_string(), name.to_string(), key.to_string()))
+            .or_else(|| {
+                self.secrets
+                    .get(&(String::new(), name.to_string(), key.to_string()))
+            })
+            .cloned()
+    }
+}
+
+/// Constant-time equality of two byte strings (the length is not hidden).
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut diff = 0u8;
+    for (x, y) in a.iter().zip(b) {
+        diff |= x ^ y;
+    }
+    std::hint::black_box(diff) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let store = MemorySecretStore::new().with("mysecret", "token", "hunter2");
+        let s = store.get("ns", "mysecret", "token").unwrap();
+        assert_eq!(s.expose(), b"hunter2");
+        assert!(!format!("{s:?} {store:?}").contains("hunter2"));
+        assert!(store.get("ns", "mysecret", "other").is_none());
+    }
+
+    #[test]
+    fn constant_time_compare() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}
