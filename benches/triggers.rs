@@ -81,6 +81,20 @@ spec:
                 resources: {requests: {storage: 1Gi}}
 "#;
 
+const GITHUB: &str = "        - ref: {name: github}
+          params:
+            - name: secretRef
+              value: {secretName: github-secret, secretKey: secretToken}
+            - name: eventTypes
+              value: [push]
+";
+
+const CEL: &str = "        - ref: {name: cel}
+          params:
+            - name: filter
+              value: \"body.ref == 'refs/heads/main' && header.match('X-GitHub-Event', 'push')\"
+";
+
 fn user() -> Value {
     json!({"name": "Ada Lovelace", "email": "ada@example.com", "username": "ada"})
 }
@@ -195,6 +209,31 @@ fn bench(c: &mut Criterion) {
         format!("github_push_{}b_hmac_cel_6params_pipelinerun", body.len()),
         |b| b.iter(|| black_box(listener.process(black_box(&event)))),
     );
+    // The parts: the HMAC alone, and the trigger without the GitHub interceptor.
+    group.bench_function("hmac_sha256_only", |b| {
+        b.iter(|| black_box(github_signature(secret, black_box(&body))))
+    });
+    let parts = [
+        ("without_github", LISTENER.replacen(GITHUB, "", 1)),
+        (
+            "bindings_and_template_only",
+            LISTENER.replacen(GITHUB, "", 1).replacen(CEL, "", 1),
+        ),
+        (
+            "cel_filter_only",
+            LISTENER
+                .replacen(GITHUB, "", 1)
+                .replace("        - ref: github-push-binding\n", "")
+                .replace("ref: github-push-template", "{}"),
+        ),
+    ];
+    for (name, yaml) in parts {
+        let secrets = MemorySecretStore::new();
+        let Ok(l) = Listener::from_yaml("bench.yaml", &yaml, secrets) else {
+            continue;
+        };
+        group.bench_function(name, |b| b.iter(|| black_box(l.process(black_box(&event)))));
+    }
     group.finish();
 }
 

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use gitops_toolkit::gitops::model::{Object, parse_objects};
-use gitops_toolkit::gitops::reconcile::{DirRenderer, ReconcileOptions, Source, StatusHealth, reconcile_all};
+use gitops_toolkit::gitops::reconcile::{
+    DirRenderer, ReconcileOptions, Source, StatusHealth, reconcile_all,
+};
 use gitops_toolkit::gitops::store::DirStore;
 use gitops_toolkit::gitops::substitute::{SubstituteOptions, Vars, substitute_all};
 
@@ -31,7 +33,9 @@ fn substitute(args: &[String]) -> Result<String, String> {
             "--strict" => strict = true,
             "--var" => {
                 let kv = it.next().ok_or("--var needs K=V")?;
-                let (k, v) = kv.split_once('=').ok_or_else(|| format!("--var {kv:?}: expected K=V"))?;
+                let (k, v) = kv
+                    .split_once('=')
+                    .ok_or_else(|| format!("--var {kv:?}: expected K=V"))?;
                 vars.insert(k.to_string(), v.to_string());
             }
             f if file.is_none() && !f.starts_with("--") => file = Some(f.to_string()),
@@ -41,7 +45,15 @@ fn substitute(args: &[String]) -> Result<String, String> {
     let file = file.ok_or(USAGE)?;
     let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
     let objs = kustomize_yaml_parse(&text, &file)?;
-    let out = substitute_all(&objs, &vars, SubstituteOptions { strict, always: true }).map_err(|e| format!("{file}: {e}"))?;
+    let out = substitute_all(
+        &objs,
+        &vars,
+        SubstituteOptions {
+            strict,
+            always: true,
+        },
+    )
+    .map_err(|e| format!("{file}: {e}"))?;
     Ok(gitops_toolkit::kustomize::yaml::emit_stream(&out))
 }
 
@@ -53,7 +65,11 @@ fn find_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for entry in entries {
         let path = entry.map_err(|e| e.to_string())?.path();
-        if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
+        if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'))
+        {
             continue;
         }
         if path.is_dir() {
@@ -67,7 +83,8 @@ fn find_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 
 #[cfg(feature = "git")]
 fn revision(dir: &Path) -> String {
-    gitops_toolkit::gitops::source::GixBackend::head_revision(dir).map_or_else(|_| "directory".to_string(), |r| r.revision())
+    gitops_toolkit::gitops::source::GixBackend::head_revision(dir)
+        .map_or_else(|_| "directory".to_string(), |r| r.revision())
 }
 
 #[cfg(not(feature = "git"))]
@@ -87,7 +104,9 @@ fn reconcile(args: &[String]) -> Result<String, String> {
     for f in &files {
         let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
         // Files that are not manifests (values, configs) are not Kustomizations: skip them.
-        let Ok(objs) = parse_objects(&text, &f.display().to_string()) else { continue };
+        let Ok(objs) = parse_objects(&text, &f.display().to_string()) else {
+            continue;
+        };
         ks.extend(objs.into_iter().filter_map(|o| match o {
             Object::Kustomization(k) => Some(k),
             _ => None,
@@ -96,10 +115,19 @@ fn reconcile(args: &[String]) -> Result<String, String> {
     if ks.is_empty() {
         return Err(format!("{}: no Flux Kustomization found", repo.display()));
     }
-    let source = Source { root: repo.clone(), revision: revision(&repo) };
+    let source = Source {
+        root: repo.clone(),
+        revision: revision(&repo),
+    };
     let mut store = DirStore::open(&store_dir).map_err(|e| e.to_string())?;
-    let results =
-        reconcile_all(&ks, &source, &DirRenderer, &mut store, &StatusHealth, ReconcileOptions::default());
+    let results = reconcile_all(
+        &ks,
+        &source,
+        &DirRenderer,
+        &mut store,
+        &StatusHealth,
+        ReconcileOptions::default(),
+    );
     let mut out = String::new();
     for r in &results {
         out.push_str(&r.to_string());

@@ -16,12 +16,14 @@
 //! assert_eq!(msg, "nginx:1.0 -> nginx:1.1\n");
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use image_policy::{ImageRef, Policy, Report, TreeOptions, update_tree_with};
 use serde_json::json;
 
 use crate::Error;
-use crate::model::ImageUpdateAutomation;
+use crate::model::{ImagePolicy, ImageUpdateAutomation};
 use crate::source::{GitBackend, Signature};
 
 /// One value a setter changed.
@@ -49,8 +51,17 @@ pub fn translate_go_template(tpl: &str, automation: &str) -> Result<String, Erro
         let f = f.trim();
         match f.strip_prefix('.') {
             Some("") => Ok("this".to_string()),
-            Some(path) if path.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_') => Ok(path.to_string()),
-            _ => Err(Error::Template { automation: automation.into(), message: format!("unsupported expression {f:?}") }),
+            Some(path)
+                if path
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_') =>
+            {
+                Ok(path.to_string())
+            }
+            _ => Err(Error::Template {
+                automation: automation.into(),
+                message: format!("unsupported expression {f:?}"),
+            }),
         }
     };
     while let Some(start) = rest.find("{{") {
@@ -61,10 +72,15 @@ pub fn translate_go_template(tpl: &str, automation: &str) -> Result<String, Erro
             message: format!("unclosed action at byte {}", tpl.len() - rest.len() + start),
         })?;
         let raw = after.get(..end).unwrap_or("");
-        let (open, close) = (if raw.starts_with('-') { "{{~" } else { "{{" }, if raw.ends_with('-') { "~}}" } else { "}}" });
+        let (open, close) = (
+            if raw.starts_with('-') { "{{~" } else { "{{" },
+            if raw.ends_with('-') { "~}}" } else { "}}" },
+        );
         let action = raw.trim_start_matches('-').trim_end_matches('-').trim();
         rest = after.get(end + 2..).unwrap_or("");
-        let (word, arg) = action.split_once(char::is_whitespace).unwrap_or((action, ""));
+        let (word, arg) = action
+            .split_once(char::is_whitespace)
+            .unwrap_or((action, ""));
         let (inner, newline) = match word {
             "range" => {
                 stack.push("each");
@@ -101,32 +117,82 @@ pub fn translate_go_template(tpl: &str, automation: &str) -> Result<String, Erro
     }
     out.push_str(rest);
     if !stack.is_empty() {
-        return Err(Error::Template { automation: automation.into(), message: "a block is missing its {{end}}".into() });
+        return Err(Error::Template {
+            automation: automation.into(),
+            message: "a block is missing its {{end}}".into(),
+        });
     }
     Ok(out)
 }
 
-/// Renders the commit message (Go-template syntax is recognised by `{{range`, `{{.`,
-/// `{{print`, `{{if` or `{{end`; other text is handlebars).
-pub fn render_message(template: Option<&str>, automation: &str, changes: &[Change]) -> Result<String, Error> {
-    let tpl = template.unwrap_or(DEFAULT_TEMPLATE);
-    let go_words = ["range", ".", "print", "if", "end", "template", "with", "define", "block", "-"];
-    let is_go = tpl.match_indices("{{").any(|(i, _)| {
+fn is_go_template(tpl: &str) -> bool {
+    let go_words = [
+        "range", ".", "print", "if", "end", "template", "with", "define", "block", "-",
+    ];
+    tpl.match_indices("{{").any(|(i, _)| {
         let action = tpl.get(i + 2..).unwrap_or("").trim_start();
         go_words.iter().any(|w| action.starts_with(w))
-    });
-    let hbs = if is_go { translate_go_template(tpl, automation)? } else { tpl.to_string() };
+    })
+}
+
+/// Renders the commit message (Go-template syntax is recognised by `{{range`, `{{.`,
+/// `{{print`, `{{if` or `{{end`; other text is handlebars).
+pub fn render_message(
+    template: Option<&str>,
+    automation: &str,
+    changes: &[Change],
+) -> Result<String, Error> {
+    let tpl = template.unwrap_or(DEFAULT_TEMPLATE);
+    let hbs = if is_go_template(tpl) {
+        translate_go_template(tpl, automation)?
+    } else {
+        tpl.to_string()
+    };
+    let changed: Vec<image_policy::Change> = changes
+        .iter()
+        .map(|c| image_policy::Change {
+            file: c.file.clone(),
+            line: 0,
+            object: image_policy::ObjectIdentifier::default(),
+            setter: c.setter.clone(),
+            old_value: c.old_value.clone(),
+            new_value: c.new_value.clone(),
+        })
+        .collect();
+    let report = Report::from_changes(changed, Vec::new());
+    render_with(&hbs, automation, &report)
+}
+
+/// Renders the commit message from image-policy's [`Report`] (what
+/// [`image_policy::update_tree`] returns): the template sees `Changed.Changes`,
+/// `Changed.FileChanges` (file -> objects -> changes) and `Changed.Objects`, as in Flux.
+pub fn render_message_report(
+    template: Option<&str>,
+    automation: &str,
+    report: &Report,
+) -> Result<String, Error> {
+    let tpl = template.unwrap_or(DEFAULT_TEMPLATE);
+    let hbs = if is_go_template(tpl) {
+        translate_go_template(tpl, automation)?
+    } else {
+        tpl.to_string()
+    };
+    render_with(&hbs, automation, report)
+}
+
+fn render_with(hbs: &str, automation: &str, report: &Report) -> Result<String, Error> {
     let mut reg = handlebars::Handlebars::new();
     reg.register_escape_fn(handlebars::no_escape);
     reg.set_strict_mode(false);
     let data = json!({
         "AutomationObject": automation,
-        "Changed": {
-            "Changes": changes.iter().map(|c| json!({"OldValue": c.old_value, "NewValue": c.new_value, "File": c.file, "Setter": c.setter})).collect::<Vec<_>>(),
-            "FileChanges": changes.iter().map(|c| c.file.clone()).collect::<std::collections::BTreeSet<_>>(),
-        },
+        "Changed": report,
     });
-    reg.render_template(&hbs, &data).map_err(|e| Error::Template { automation: automation.into(), message: e.to_string() })
+    reg.render_template(hbs, &data)
+        .map_err(|e| Error::Template {
+            automation: automation.into(),
+            message: e.to_string(),
+        })
 }
 
 /// What one automation run did.
@@ -160,9 +226,17 @@ pub fn run_automation(
 ) -> Result<AutomationOutcome, Error> {
     let key = automation.metadata.key();
     backend.checkout(url, branch, workdir)?;
-    let rel = automation.spec.update.path.trim_start_matches("./").trim_start_matches('/');
+    let rel = automation
+        .spec
+        .update
+        .path
+        .trim_start_matches("./")
+        .trim_start_matches('/');
     if rel.split('/').any(|s| s == "..") {
-        return Err(Error::Image { origin: key, message: "update.path leaves the repository".into() });
+        return Err(Error::Image {
+            origin: key,
+            message: "update.path leaves the repository".into(),
+        });
     }
     let changes = update(&workdir.join(rel))?;
     if changes.is_empty() {
@@ -170,8 +244,91 @@ pub fn run_automation(
     }
     let commit_spec = &automation.spec.git.commit;
     let message = render_message(commit_spec.message_template.as_deref(), &key, &changes)?;
-    let author = Signature { name: commit_spec.author.name.clone(), email: commit_spec.author.email.clone() };
-    let Some(commit) = backend.commit_all(workdir, &message, &author)? else {
+    commit_and_push(automation, url, branch, workdir, backend, &message, changes)
+}
+
+/// The setter key of a policy, as markers name it: `namespace:name`.
+pub fn setter_key(policy: &ImagePolicy) -> String {
+    format!(
+        "{}:{}",
+        policy.metadata.namespace.as_deref().unwrap_or("default"),
+        policy.metadata.name
+    )
+}
+
+/// The image a policy chooses among `tags` of `repository` (image-policy's [`Policy`]).
+pub fn latest_image(
+    policy: &ImagePolicy,
+    repository: &ImageRef,
+    tags: &[String],
+) -> Result<Option<ImageRef>, Error> {
+    let err = |e: image_policy::Error| Error::Image {
+        origin: format!("ImagePolicy/{}", setter_key(policy).replacen(':', "/", 1)),
+        message: e.to_string(),
+    };
+    Policy::from_image_policy(policy)
+        .map_err(err)?
+        .select_image(repository, tags)
+        .map_err(err)
+}
+
+/// Runs one `ImageUpdateAutomation` with image-policy's setters: checks out `branch` of
+/// `url` into `workdir`, rewrites the `$imagepolicy` markers under `update.path` to the
+/// images of `policies` (`namespace:name` -> image, see [`latest_image`]), commits with
+/// the templated message (rendered from the [`Report`], see [`render_message_report`])
+/// and pushes as [`run_automation`] does.
+pub fn run_automation_with_policies(
+    automation: &ImageUpdateAutomation,
+    url: &str,
+    branch: &str,
+    workdir: &Path,
+    backend: &dyn GitBackend,
+    policies: &BTreeMap<String, ImageRef>,
+) -> Result<AutomationOutcome, Error> {
+    let key = automation.metadata.key();
+    backend.checkout(url, branch, workdir)?;
+    let rel = automation.spec.update.path.trim_start_matches('/');
+    let options = TreeOptions {
+        update_path: (!rel.is_empty()).then(|| rel.into()),
+        dry_run: false,
+    };
+    let report = update_tree_with(workdir, policies, &options).map_err(|e| Error::Image {
+        origin: key.clone(),
+        message: e.to_string(),
+    })?;
+    if report.changes.is_empty() {
+        return Ok(AutomationOutcome::NoChange);
+    }
+    let commit_spec = &automation.spec.git.commit;
+    let message = render_message_report(commit_spec.message_template.as_deref(), &key, &report)?;
+    let changes = report
+        .changes
+        .into_iter()
+        .map(|c| Change {
+            file: c.file,
+            old_value: c.old_value,
+            new_value: c.new_value,
+            setter: c.setter,
+        })
+        .collect();
+    commit_and_push(automation, url, branch, workdir, backend, &message, changes)
+}
+
+fn commit_and_push(
+    automation: &ImageUpdateAutomation,
+    url: &str,
+    branch: &str,
+    workdir: &Path,
+    backend: &dyn GitBackend,
+    message: &str,
+    changes: Vec<Change>,
+) -> Result<AutomationOutcome, Error> {
+    let commit_spec = &automation.spec.git.commit;
+    let author = Signature {
+        name: commit_spec.author.name.clone(),
+        email: commit_spec.author.email.clone(),
+    };
+    let Some(commit) = backend.commit_all(workdir, message, &author)? else {
         return Ok(AutomationOutcome::NoChange);
     };
     let push = automation.spec.git.push.clone().unwrap_or_default();
@@ -183,30 +340,69 @@ pub fn run_automation(
     backend.push(workdir, &refspec).map_err(|e| Error::Git {
         op: "push",
         repo: url.to_string(),
-        message: format!("commit {commit} is kept in {} but was not pushed: {e}", workdir.display()),
+        message: format!(
+            "commit {commit} is kept in {} but was not pushed: {e}",
+            workdir.display()
+        ),
     })?;
-    Ok(AutomationOutcome::Pushed { commit, refspec, changes })
+    Ok(AutomationOutcome::Pushed {
+        commit,
+        refspec,
+        changes,
+    })
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
 
     #[test]
     fn templates_table() {
         let ch = vec![
-            Change { file: "a.yaml".into(), old_value: "x:1".into(), new_value: "x:2".into(), setter: "ns:p".into() },
-            Change { file: "b.yaml".into(), old_value: "y:1".into(), new_value: "y:3".into(), setter: "ns:q".into() },
+            Change {
+                file: "a.yaml".into(),
+                old_value: "x:1".into(),
+                new_value: "x:2".into(),
+                setter: "ns:p".into(),
+            },
+            Change {
+                file: "b.yaml".into(),
+                old_value: "y:1".into(),
+                new_value: "y:3".into(),
+                setter: "ns:q".into(),
+            },
         ];
         let cases: &[(Option<&str>, Result<&str, &str>)] = &[
             (None, Ok("Update from image update automation")),
-            (Some("{{AutomationObject}}: {{#each Changed.Changes}}{{NewValue}} {{/each}}"), Ok("ns/auto: x:2 y:3 ")),
-            (Some("Automation: {{ .AutomationObject }}\n{{ range .Changed.Changes -}}\n- {{ .OldValue }} -> {{ .NewValue }}\n{{ end -}}"), Ok("Automation: ns/auto\n- x:1 -> x:2\n- y:1 -> y:3\n")),
+            (
+                Some("{{AutomationObject}}: {{#each Changed.Changes}}{{NewValue}} {{/each}}"),
+                Ok("ns/auto: x:2 y:3 "),
+            ),
+            (
+                Some(
+                    "Automation: {{ .AutomationObject }}\n{{ range .Changed.Changes -}}\n- {{ .OldValue }} -> {{ .NewValue }}\n{{ end -}}",
+                ),
+                Ok("Automation: ns/auto\n- x:1 -> x:2\n- y:1 -> y:3\n"),
+            ),
             (Some("{{if .Changed.Changes}}changed{{end}}"), Ok("changed")),
-            (Some("{{range .Changed.Changes}}{{println .File}}{{end}}"), Ok("a.yaml\nb.yaml\n")),
-            (Some("{{ template \"x\" }}"), Err("unsupported Go-template action")),
-            (Some("{{range .Changed.Changes}}"), Err("missing its {{end}}")),
+            (
+                Some("{{range .Changed.Changes}}{{println .File}}{{end}}"),
+                Ok("a.yaml\nb.yaml\n"),
+            ),
+            (
+                Some("{{ template \"x\" }}"),
+                Err("unsupported Go-template action"),
+            ),
+            (
+                Some("{{range .Changed.Changes}}"),
+                Err("missing its {{end}}"),
+            ),
         ];
         for (tpl, want) in cases {
             let got = render_message(*tpl, "ns/auto", &ch).map_err(|e| e.to_string());

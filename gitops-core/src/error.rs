@@ -94,6 +94,9 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io(path: impl std::fmt::Display, e: impl std::fmt::Display) -> Self {
-        Error::Io { path: path.to_string(), message: e.to_string() }
+        Error::Io {
+            path: path.to_string(),
+            message: e.to_string(),
+        }
     }
 }

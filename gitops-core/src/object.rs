@@ -32,7 +32,12 @@ pub struct ResId {
 impl ResId {
     /// A new identity.
     pub fn new(group: &str, kind: &str, namespace: &str, name: &str) -> Self {
-        ResId { group: group.into(), kind: kind.into(), namespace: namespace.into(), name: name.into() }
+        ResId {
+            group: group.into(),
+            kind: kind.into(),
+            namespace: namespace.into(),
+            name: name.into(),
+        }
     }
 
     /// The identity of an object; an error when `kind` or `metadata.name` is missing.
@@ -89,10 +94,18 @@ pub fn str_at<'a>(obj: &'a Value, pointer: &str) -> Option<&'a str> {
 
 /// Sets `metadata.<field>.<key> = value`, creating the maps as needed.
 pub fn set_meta_entry(obj: &mut Value, field: &str, key: &str, value: &str) {
-    let Some(root) = obj.as_object_mut() else { return };
-    let meta = root.entry("metadata").or_insert_with(|| Value::Object(Default::default()));
-    let Some(meta) = meta.as_object_mut() else { return };
-    let map = meta.entry(field).or_insert_with(|| Value::Object(Default::default()));
+    let Some(root) = obj.as_object_mut() else {
+        return;
+    };
+    let meta = root
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Default::default()));
+    let Some(meta) = meta.as_object_mut() else {
+        return;
+    };
+    let map = meta
+        .entry(field)
+        .or_insert_with(|| Value::Object(Default::default()));
     if let Some(map) = map.as_object_mut() {
         map.insert(key.to_string(), Value::String(value.to_string()));
     }

@@ -58,6 +58,11 @@ pub enum Action {
 }
 
 impl Action {
+    /// Whether the object is desired (created, updated or unchanged).
+    pub fn is_desired(&self) -> bool {
+        matches!(self, Action::Create | Action::Update(_) | Action::Unchanged)
+    }
+
     /// The word Flux prints for the action.
     pub fn verb(&self) -> &'static str {
         match self {
@@ -77,7 +82,8 @@ pub struct PlanEntry {
     pub id: ResId,
     /// What happens to it.
     pub action: Action,
-    /// The desired object (absent for prune and orphan entries).
+    /// The object to apply: present for create and update entries only (unchanged, prune
+    /// and orphan entries carry no copy).
     pub desired: Option<Value>,
 }
 
@@ -95,19 +101,28 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The desired inventory (every object applied).
+    /// The desired inventory (every object created, updated or unchanged).
     pub fn inventory(&self) -> BTreeSet<ResId> {
-        self.entries.iter().filter(|e| e.desired.is_some()).map(|e| e.id.clone()).collect()
+        self.entries
+            .iter()
+            .filter(|e| e.action.is_desired())
+            .map(|e| e.id.clone())
+            .collect()
     }
 
     /// Whether the plan changes nothing.
     pub fn is_noop(&self) -> bool {
-        self.entries.iter().all(|e| matches!(e.action, Action::Unchanged | Action::Orphan))
+        self.entries
+            .iter()
+            .all(|e| matches!(e.action, Action::Unchanged | Action::Orphan))
     }
 
     /// Entries with the given verb.
     pub fn count(&self, verb: &str) -> usize {
-        self.entries.iter().filter(|e| e.action.verb() == verb).count()
+        self.entries
+            .iter()
+            .filter(|e| e.action.verb() == verb)
+            .count()
     }
 }
 
@@ -168,34 +183,47 @@ pub fn kind_rank(kind: &str) -> u8 {
     }
 }
 
-fn order_key(id: &ResId) -> (u8, &str, &str, &str, &str) {
-    (kind_rank(&id.kind), &id.kind, &id.group, &id.namespace, &id.name)
-}
-
 /// Fields of `desired` that `live` does not hold with the same value.
 pub fn diff(desired: &Value, live: &Value) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    diff_into(desired, Some(live), &mut String::new(), &mut out);
+    diff_into(desired, Some(live), &mut Vec::new(), &mut out);
     out
 }
 
-fn escape_pointer(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+fn escape_pointer(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.contains(['~', '/']) {
+        std::borrow::Cow::Owned(key.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(key)
+    }
 }
 
-fn diff_into(desired: &Value, live: Option<&Value>, path: &mut String, out: &mut Vec<FieldChange>) {
+fn diff_into<'a>(
+    desired: &'a Value,
+    live: Option<&Value>,
+    path: &mut Vec<&'a str>,
+    out: &mut Vec<FieldChange>,
+) {
     match (desired, live) {
         (Value::Object(d), Some(Value::Object(l))) => {
             for (k, dv) in d {
-                let len = path.len();
-                path.push('/');
-                path.push_str(&escape_pointer(k));
+                path.push(k);
                 diff_into(dv, l.get(k), path, out);
-                path.truncate(len);
+                path.pop();
             }
         }
         (d, l) if l == Some(d) => {}
-        (d, l) => out.push(FieldChange { path: path.clone(), live: l.cloned(), desired: d.clone() }),
+        (d, l) => {
+            let pointer: String = path
+                .iter()
+                .map(|k| format!("/{}", escape_pointer(k)))
+                .collect();
+            out.push(FieldChange {
+                path: pointer,
+                live: l.cloned(),
+                desired: d.clone(),
+            });
+        }
     }
 }
 
@@ -210,45 +238,80 @@ pub fn plan(
     previous: &BTreeSet<ResId>,
     opts: PlanOptions,
 ) -> Result<Plan, Error> {
-    let mut seen = BTreeSet::new();
-    let mut entries = Vec::with_capacity(desired.len());
+    // Compare in place; only objects that will be applied are copied into the plan.
+    let mut ranked: Vec<(u8, PlanEntry)> = Vec::with_capacity(desired.len());
     for obj in desired {
         let id = ResId::of(obj)?;
-        if !seen.insert(id.clone()) {
-            return Err(Error::Model {
-                origin: id.to_string(),
-                message: "the source renders this object twice".into(),
-            });
-        }
-        let action = match live.get(&id) {
-            None => Action::Create,
+        let (action, copy) = match live.get(&id) {
+            None => (Action::Create, Some(obj.clone())),
             Some(l) => {
                 let changes = diff(obj, l);
-                if changes.is_empty() { Action::Unchanged } else { Action::Update(changes) }
+                if changes.is_empty() {
+                    (Action::Unchanged, None)
+                } else {
+                    (Action::Update(changes), Some(obj.clone()))
+                }
             }
         };
-        entries.push(PlanEntry { id, action, desired: Some(obj.clone()) });
+        ranked.push((
+            kind_rank(&id.kind),
+            PlanEntry {
+                id,
+                action,
+                desired: copy,
+            },
+        ));
     }
-    entries.sort_by(|a, b| order_key(&a.id).cmp(&order_key(&b.id)));
-    let mut stale: Vec<&ResId> = previous.iter().filter(|id| !seen.contains(*id)).collect();
-    stale.sort_by(|a, b| order_key(b).cmp(&order_key(a)));
-    for id in stale {
+    ranked.sort_unstable_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
+    if let Some(w) = ranked.windows(2).find(|w| match w {
+        [a, b] => a.1.id == b.1.id,
+        _ => false,
+    }) && let Some((_, e)) = w.first()
+    {
+        return Err(Error::Model {
+            origin: e.id.to_string(),
+            message: "the source renders this object twice".into(),
+        });
+    }
+    let mut entries: Vec<PlanEntry> = ranked.into_iter().map(|(_, e)| e).collect();
+    let seen: std::collections::HashSet<&ResId> = entries.iter().map(|e| &e.id).collect();
+    let mut stale: Vec<(u8, &ResId)> = previous
+        .iter()
+        .filter(|id| !seen.contains(id))
+        .map(|id| (kind_rank(&id.kind), id))
+        .collect();
+    stale.sort_unstable_by(|a, b| b.cmp(a));
+    let mut prunes = Vec::with_capacity(stale.len());
+    for (_, id) in stale {
         let Some(l) = live.get(id) else { continue };
         let keep = !opts.prune
             || l.pointer("/metadata/annotations")
                 .and_then(|a| a.get(PRUNE_KEY))
                 .and_then(Value::as_str)
                 == Some("disabled")
-            || l.pointer("/metadata/labels").and_then(|a| a.get(PRUNE_KEY)).and_then(Value::as_str)
+            || l.pointer("/metadata/labels")
+                .and_then(|a| a.get(PRUNE_KEY))
+                .and_then(Value::as_str)
                 == Some("disabled");
         let action = if keep { Action::Orphan } else { Action::Prune };
-        entries.push(PlanEntry { id: id.clone(), action, desired: None });
+        prunes.push(PlanEntry {
+            id: id.clone(),
+            action,
+            desired: None,
+        });
     }
+    drop(seen);
+    entries.extend(prunes);
     Ok(Plan { entries })
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -274,9 +337,17 @@ mod tests {
         for o in [&gone, &kept, &outside] {
             live.insert(ResId::of(o).unwrap(), o.clone());
         }
-        let previous: BTreeSet<_> = [&gone, &kept, &cm("same", "1")].iter().map(|o| ResId::of(o).unwrap()).collect();
-        let p = plan(&[cm("same", "1"), cm("changed", "new"), cm("fresh", "1"), ns], &live, &previous, PlanOptions::default())
-            .unwrap();
+        let previous: BTreeSet<_> = [&gone, &kept, &cm("same", "1")]
+            .iter()
+            .map(|o| ResId::of(o).unwrap())
+            .collect();
+        let p = plan(
+            &[cm("same", "1"), cm("changed", "new"), cm("fresh", "1"), ns],
+            &live,
+            &previous,
+            PlanOptions::default(),
+        )
+        .unwrap();
         let lines: Vec<String> = p.entries.iter().map(ToString::to_string).collect();
         assert_eq!(
             lines,
@@ -289,14 +360,24 @@ mod tests {
                 "ConfigMap/n/gone pruned",
             ]
         );
-        let Action::Update(ch) = &p.entries[1].action else { panic!() };
+        let Action::Update(ch) = &p.entries[1].action else {
+            panic!()
+        };
         assert_eq!(ch[0].path, "/data/k");
-        assert!(!lines.iter().any(|l| l.contains("outside")), "never prunes outside the inventory");
+        assert!(
+            !lines.iter().any(|l| l.contains("outside")),
+            "never prunes outside the inventory"
+        );
     }
 
     #[test]
     fn duplicate_is_an_error() {
-        let err = plan(&[cm("a", "1"), cm("a", "2")], &BTreeMap::new(), &BTreeSet::new(), PlanOptions::default());
+        let err = plan(
+            &[cm("a", "1"), cm("a", "2")],
+            &BTreeMap::new(),
+            &BTreeSet::new(),
+            PlanOptions::default(),
+        );
         assert!(err.unwrap_err().to_string().contains("ConfigMap/n/a"));
     }
 

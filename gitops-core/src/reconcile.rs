@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -31,84 +31,7 @@ pub struct Source {
     pub revision: String,
 }
 
-/// Renders a directory of a source into objects.
-pub trait Renderer {
-    /// The objects of `dir` (a kustomization, or plain manifests).
-    fn render(&self, dir: &Path) -> Result<Vec<Value>, String>;
-}
-
-/// The built-in renderer: every `*.yaml`/`*.yml` file under the directory (sorted), as
-/// Flux's generated kustomization does; a `kustomization.yaml` contributes its `resources`
-/// (files and directories) and `namespace`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DirRenderer;
-
-const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-fn read_yaml(path: &Path) -> Result<Vec<Value>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    kustomize_lite::yaml::parse_stream(&text, &path.display().to_string()).map_err(|e| e.to_string())
-}
-
-impl DirRenderer {
-    fn render_depth(&self, dir: &Path, depth: usize) -> Result<Vec<Value>, String> {
-        if depth > 32 {
-            return Err(format!("{}: resources nested deeper than 32", dir.display()));
-        }
-        if let Some(k) = KUSTOMIZATION_FILES.iter().map(|f| dir.join(f)).find(|p| p.is_file()) {
-            let doc = read_yaml(&k)?.into_iter().next().unwrap_or(Value::Null);
-            let mut out = Vec::new();
-            for field in doc.as_object().into_iter().flat_map(|m| m.keys()) {
-                if !matches!(field.as_str(), "apiVersion" | "kind" | "resources" | "namespace" | "metadata") {
-                    return Err(format!("{}: field {field:?} needs the kustomize-lite renderer", k.display()));
-                }
-            }
-            for r in doc.get("resources").and_then(Value::as_array).into_iter().flatten() {
-                let rel = r.as_str().ok_or_else(|| format!("{}: resources entries must be strings", k.display()))?;
-                let p = dir.join(rel);
-                if p.is_dir() {
-                    out.extend(self.render_depth(&p, depth + 1)?);
-                } else {
-                    out.extend(read_yaml(&p)?);
-                }
-            }
-            if let Some(ns) = doc.get("namespace").and_then(Value::as_str) {
-                out.iter_mut().for_each(|o| set_namespace(o, ns));
-            }
-            return Ok(out);
-        }
-        let mut files = Vec::new();
-        collect_yaml(dir, &mut files).map_err(|e| format!("{}: {e}", dir.display()))?;
-        files.sort();
-        let mut out = Vec::new();
-        for f in files {
-            out.extend(read_yaml(&f)?.into_iter().filter(|o| o.get("kind").is_some()));
-        }
-        Ok(out)
-    }
-}
-
-fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
-        if hidden {
-            continue;
-        }
-        if path.is_dir() {
-            collect_yaml(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-impl Renderer for DirRenderer {
-    fn render(&self, dir: &Path) -> Result<Vec<Value>, String> {
-        self.render_depth(dir, 0)
-    }
-}
+pub use crate::render::{BuildOverrides, DirRenderer, Renderer};
 
 /// An object's health.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,12 +58,16 @@ pub struct StatusHealth;
 
 impl HealthChecker for StatusHealth {
     fn health(&self, obj: &Value) -> Health {
-        let Some(status) = obj.get("status") else { return Health::Current };
+        let Some(status) = obj.get("status") else {
+            return Health::Current;
+        };
         let int = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_i64);
-        if let (Some(generation), Some(observed)) = (int(obj, "/metadata/generation"), int(status, "/observedGeneration")) {
-            if observed < generation {
-                return Health::InProgress(format!("observed generation {observed} < {generation}"));
-            }
+        if let (Some(generation), Some(observed)) = (
+            int(obj, "/metadata/generation"),
+            int(status, "/observedGeneration"),
+        ) && observed < generation
+        {
+            return Health::InProgress(format!("observed generation {observed} < {generation}"));
         }
         let kind = str_at(obj, "/kind").unwrap_or("");
         match kind {
@@ -149,7 +76,9 @@ impl HealthChecker for StatusHealth {
                 let ready = int(status, "/readyReplicas").unwrap_or(0);
                 let updated = int(status, "/updatedReplicas").unwrap_or(0);
                 if ready < want || updated < want {
-                    return Health::InProgress(format!("{ready}/{want} replicas ready, {updated} updated"));
+                    return Health::InProgress(format!(
+                        "{ready}/{want} replicas ready, {updated} updated"
+                    ));
                 }
             }
             "DaemonSet" => {
@@ -163,10 +92,15 @@ impl HealthChecker for StatusHealth {
         }
         let conditions = status.get("conditions").and_then(Value::as_array);
         for c in conditions.into_iter().flatten() {
-            let (t, s) = (str_at(c, "/type").unwrap_or(""), str_at(c, "/status").unwrap_or(""));
+            let (t, s) = (
+                str_at(c, "/type").unwrap_or(""),
+                str_at(c, "/status").unwrap_or(""),
+            );
             let msg = str_at(c, "/message").unwrap_or("").to_string();
             match (t, s) {
-                ("Ready", "False") | ("Failed", "True") | ("Stalled", "True") => return Health::Failed(msg),
+                ("Ready", "False") | ("Failed", "True") | ("Stalled", "True") => {
+                    return Health::Failed(msg);
+                }
                 ("Complete", "True") => return Health::Current,
                 _ => {}
             }
@@ -190,13 +124,22 @@ pub struct Condition {
 
 impl Condition {
     fn new(kind: &str, status: &str, reason: &str, message: impl Into<String>) -> Self {
-        Condition { kind: kind.into(), status: status.into(), reason: reason.into(), message: message.into() }
+        Condition {
+            kind: kind.into(),
+            status: status.into(),
+            reason: reason.into(),
+            message: message.into(),
+        }
     }
 }
 
 impl fmt::Display for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={} {}: {}", self.kind, self.status, self.reason, self.message)
+        write!(
+            f,
+            "{}={} {}: {}",
+            self.kind, self.status, self.reason, self.message
+        )
     }
 }
 
@@ -216,7 +159,9 @@ pub struct KustomizationResult {
 impl KustomizationResult {
     /// Whether `Ready` is `True`.
     pub fn ready(&self) -> bool {
-        self.conditions.first().is_some_and(|c| c.kind == "Ready" && c.status == "True")
+        self.conditions
+            .first()
+            .is_some_and(|c| c.kind == "Ready" && c.status == "True")
     }
 
     /// The `Ready` condition.
@@ -231,7 +176,12 @@ impl KustomizationResult {
         } else {
             Condition::new("Reconciling", "True", "ProgressingWithRetry", message)
         });
-        KustomizationResult { key, plan: Plan::default(), applied: 0, conditions }
+        KustomizationResult {
+            key,
+            plan: Plan::default(),
+            applied: 0,
+            conditions,
+        }
     }
 }
 
@@ -256,7 +206,9 @@ pub struct ReconcileOptions {
 
 impl Default for ReconcileOptions {
     fn default() -> Self {
-        ReconcileOptions { strict_substitution: true }
+        ReconcileOptions {
+            strict_substitution: true,
+        }
     }
 }
 
@@ -266,7 +218,9 @@ pub fn owner_key(k: &Kustomization) -> String {
 }
 
 fn load_vars(k: &Kustomization, store: &dyn ClusterStore) -> Result<Vars, String> {
-    let Some(pb) = &k.spec.post_build else { return Ok(Vars::new()) };
+    let Some(pb) = &k.spec.post_build else {
+        return Ok(Vars::new());
+    };
     let mut sources = Vec::new();
     for r in &pb.substitute_from {
         let id = ResId::new("", &r.kind, &k.metadata.namespace, &r.name);
@@ -275,10 +229,18 @@ fn load_vars(k: &Kustomization, store: &dyn ClusterStore) -> Result<Vars, String
             if r.optional {
                 continue;
             }
-            return Err(format!("substitute from '{}/{}' error: not found", r.kind, r.name));
+            return Err(format!(
+                "substitute from '{}/{}' error: not found",
+                r.kind, r.name
+            ));
         };
         let mut data = BTreeMap::new();
-        for (key, v) in obj.get("data").and_then(Value::as_object).into_iter().flatten() {
+        for (key, v) in obj
+            .get("data")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             let text = v.as_str().unwrap_or_default();
             let value = if r.kind == "Secret" {
                 use base64::Engine as _;
@@ -291,7 +253,12 @@ fn load_vars(k: &Kustomization, store: &dyn ClusterStore) -> Result<Vars, String
             };
             data.insert(key.clone(), value);
         }
-        for (key, v) in obj.get("stringData").and_then(Value::as_object).into_iter().flatten() {
+        for (key, v) in obj
+            .get("stringData")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             data.insert(key.clone(), v.as_str().unwrap_or_default().to_string());
         }
         sources.push(data);
@@ -308,28 +275,50 @@ pub fn render(
     opts: ReconcileOptions,
 ) -> Result<Vec<Value>, Error> {
     let key = k.metadata.key();
-    let build_err = |message: String| Error::Build { kustomization: key.clone(), path: k.spec.path.clone(), message };
-    let rel = k.spec.path.trim_start_matches("./").trim_start_matches('/');
+    let build_err = |message: String| Error::Build {
+        kustomization: key.clone(),
+        path: k.spec.path.clone(),
+        message,
+    };
+    let rel = k.spec.path.trim_start_matches('/');
     if rel.split('/').any(|s| s == "..") {
         return Err(build_err("path leaves the source".into()));
     }
-    if !k.spec.patches.is_empty() || !k.spec.images.is_empty() || !k.spec.components.is_empty() {
-        return Err(build_err("spec.patches, spec.images and spec.components need the kustomize-lite renderer".into()));
-    }
-    let dir = if rel.is_empty() { source.root.clone() } else { source.root.join(rel) };
-    let objs = renderer.render(&dir).map_err(build_err)?;
+    let overrides = BuildOverrides {
+        target_namespace: k.spec.target_namespace.clone().filter(|ns| !ns.is_empty()),
+        patches: k.spec.patches.clone(),
+        images: k.spec.images.clone(),
+        components: k.spec.components.clone(),
+    };
+    let objs = renderer
+        .render_source(&source.root, rel, &overrides)
+        .map_err(build_err)?;
     let vars = load_vars(k, store).map_err(build_err)?;
     let mut objs = if k.spec.post_build.is_some() {
-        substitute_all(&objs, &vars, SubstituteOptions { strict: opts.strict_substitution, always: false })?
+        substitute_all(
+            &objs,
+            &vars,
+            SubstituteOptions {
+                strict: opts.strict_substitution,
+                always: false,
+            },
+        )?
     } else {
         objs
     };
     for o in &mut objs {
-        if let Some(ns) = &k.spec.target_namespace {
-            set_namespace(o, ns);
-        }
-        set_meta_entry(o, "labels", "kustomize.toolkit.fluxcd.io/name", &k.metadata.name);
-        set_meta_entry(o, "labels", "kustomize.toolkit.fluxcd.io/namespace", &k.metadata.namespace);
+        set_meta_entry(
+            o,
+            "labels",
+            "kustomize.toolkit.fluxcd.io/name",
+            &k.metadata.name,
+        );
+        set_meta_entry(
+            o,
+            "labels",
+            "kustomize.toolkit.fluxcd.io/namespace",
+            &k.metadata.namespace,
+        );
     }
     Ok(objs)
 }
@@ -347,8 +336,18 @@ pub fn reconcile_kustomization(
 ) -> KustomizationResult {
     let key = k.metadata.key();
     if k.spec.suspend {
-        let c = Condition::new("Ready", "Unknown", "Suspended", "reconciliation is suspended");
-        return KustomizationResult { key, plan: Plan::default(), applied: 0, conditions: vec![c] };
+        let c = Condition::new(
+            "Ready",
+            "Unknown",
+            "Suspended",
+            "reconciliation is suspended",
+        );
+        return KustomizationResult {
+            key,
+            plan: Plan::default(),
+            applied: 0,
+            conditions: vec![c],
+        };
     }
     for dep in &k.spec.depends_on {
         let dep_key = dep.key(&k.metadata.namespace);
@@ -370,7 +369,8 @@ pub fn reconcile_kustomization(
     let (plan, applied) = match outcome {
         Ok(p) => p,
         Err((plan, applied, e)) => {
-            let mut r = KustomizationResult::stopped(key, "ReconciliationFailed", e.to_string(), false);
+            let mut r =
+                KustomizationResult::stopped(key, "ReconciliationFailed", e.to_string(), false);
             r.plan = plan;
             r.applied = applied;
             return r;
@@ -379,7 +379,12 @@ pub fn reconcile_kustomization(
     let checks: Vec<ObjectRef> = if k.spec.wait {
         plan.inventory()
             .into_iter()
-            .map(|id| ObjectRef { api_version: String::new(), kind: id.kind, name: id.name, namespace: id.namespace })
+            .map(|id| ObjectRef {
+                api_version: String::new(),
+                kind: id.kind,
+                name: id.name,
+                namespace: id.namespace,
+            })
             .collect()
     } else {
         k.spec.health_checks.clone()
@@ -387,7 +392,11 @@ pub fn reconcile_kustomization(
     let mut unhealthy = Vec::new();
     for c in &checks {
         let group = c.api_version.split_once('/').map_or("", |(g, _)| g);
-        let ns = if c.namespace.is_empty() && !is_cluster_scoped(&c.kind) { &k.metadata.namespace } else { &c.namespace };
+        let ns = if c.namespace.is_empty() && !is_cluster_scoped(&c.kind) {
+            &k.metadata.namespace
+        } else {
+            &c.namespace
+        };
         let id = ResId::new(group, &c.kind, ns, &c.name);
         let found = if c.api_version.is_empty() {
             store.list().ok().and_then(|ids| {
@@ -405,15 +414,29 @@ pub fn reconcile_kustomization(
         }
     }
     let conditions = if unhealthy.is_empty() {
-        vec![Condition::new("Ready", "True", "ReconciliationSucceeded", format!("Applied revision: {}", source.revision))]
+        vec![Condition::new(
+            "Ready",
+            "True",
+            "ReconciliationSucceeded",
+            format!("Applied revision: {}", source.revision),
+        )]
     } else {
-        let msg = format!("health check failed after applying revision {}: {}", source.revision, unhealthy.join("; "));
+        let msg = format!(
+            "health check failed after applying revision {}: {}",
+            source.revision,
+            unhealthy.join("; ")
+        );
         vec![
             Condition::new("Ready", "False", "HealthCheckFailed", msg.clone()),
             Condition::new("Reconciling", "True", "ProgressingWithRetry", msg),
         ]
     };
-    KustomizationResult { key, plan, applied, conditions }
+    KustomizationResult {
+        key,
+        plan,
+        applied,
+        conditions,
+    }
 }
 
 type ApplyFailure = (Plan, usize, Error);
@@ -534,10 +557,19 @@ pub struct ApplicationResult {
 
 /// The Kustomization an Application amounts to.
 pub fn application_as_kustomization(app: &Application) -> Kustomization {
-    let automated = app.spec.sync_policy.as_ref().and_then(|p| p.automated.clone()).unwrap_or_default();
+    let automated = app
+        .spec
+        .sync_policy
+        .as_ref()
+        .and_then(|p| p.automated.clone())
+        .unwrap_or_default();
     let ns = &app.spec.destination.namespace;
     Kustomization {
-        metadata: ObjectMeta { name: app.metadata.name.clone(), namespace: app.metadata.namespace.clone(), ..Default::default() },
+        metadata: ObjectMeta {
+            name: app.metadata.name.clone(),
+            namespace: app.metadata.namespace.clone(),
+            ..Default::default()
+        },
         spec: KustomizationSpec {
             path: app.spec.source.path.clone(),
             prune: automated.prune,
@@ -567,48 +599,127 @@ pub fn sync_application(
         Ok(d) => d,
         Err(m) => {
             let result = KustomizationResult::stopped(key, "BuildFailed", m, true);
-            return ApplicationResult { result, sync_status: "OutOfSync", health_status: "Degraded" };
+            return ApplicationResult {
+                result,
+                sync_status: "OutOfSync",
+                health_status: "Degraded",
+            };
         }
     };
     let ns = &app.spec.destination.namespace;
     for o in &mut desired {
         let kind = str_at(o, "/kind").unwrap_or("").to_string();
-        if !ns.is_empty() && !is_cluster_scoped(&kind) && str_at(o, "/metadata/namespace").is_none_or(str::is_empty) {
+        if !ns.is_empty()
+            && !is_cluster_scoped(&kind)
+            && str_at(o, "/metadata/namespace").is_none_or(str::is_empty)
+        {
             set_namespace(o, ns);
         }
-        set_meta_entry(o, "labels", "app.kubernetes.io/instance", &app.metadata.name);
+        set_meta_entry(
+            o,
+            "labels",
+            "app.kubernetes.io/instance",
+            &app.metadata.name,
+        );
     }
     if app.create_namespace() && !ns.is_empty() {
-        desired.insert(0, serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
+        desired.insert(
+            0,
+            serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+        );
     }
-    let automated = app.spec.sync_policy.as_ref().and_then(|p| p.automated.as_ref());
-    let Some(auto) = automated else {
-        let previous = store.inventory(&owner).ok().flatten().unwrap_or_default();
-        let mut ids = previous.clone();
-        ids.extend(desired.iter().filter_map(|o| ResId::of(o).ok()));
-        let live = store.get_many(&mut ids.iter()).unwrap_or_default();
-        let p = plan(&desired, &live, &previous, PlanOptions { prune: false }).unwrap_or_default();
-        let sync_status = if p.is_noop() { "Synced" } else { "OutOfSync" };
-        let c = Condition::new("Ready", "Unknown", "ManualSync", "automated sync is off");
-        let result = KustomizationResult { key, plan: p, applied: 0, conditions: vec![c] };
-        return ApplicationResult { result, sync_status, health_status: "Progressing" };
+    let automated = app
+        .spec
+        .sync_policy
+        .as_ref()
+        .and_then(|p| p.automated.as_ref());
+    // Without selfHeal, Argo syncs only when the revision changes: drift at the revision
+    // already synced is reported OutOfSync and left alone.
+    let synced = store.synced_revision(&owner).ok().flatten();
+    let hold =
+        automated.is_some_and(|a| !a.self_heal) && synced.as_deref() == Some(&*source.revision);
+    let auto = match automated {
+        Some(a) if !hold => a,
+        _ => {
+            let previous = store.inventory(&owner).ok().flatten().unwrap_or_default();
+            let mut ids = previous.clone();
+            ids.extend(desired.iter().filter_map(|o| ResId::of(o).ok()));
+            let live = store.get_many(&mut ids.iter()).unwrap_or_default();
+            let p =
+                plan(&desired, &live, &previous, PlanOptions { prune: false }).unwrap_or_default();
+            let sync_status = if p.is_noop() { "Synced" } else { "OutOfSync" };
+            let c = if hold {
+                Condition::new(
+                    "Ready",
+                    "Unknown",
+                    "SelfHealDisabled",
+                    format!(
+                        "revision {} is already synced; drift is not repaired",
+                        source.revision
+                    ),
+                )
+            } else {
+                Condition::new("Ready", "Unknown", "ManualSync", "automated sync is off")
+            };
+            let result = KustomizationResult {
+                key,
+                plan: p,
+                applied: 0,
+                conditions: vec![c],
+            };
+            return ApplicationResult {
+                result,
+                sync_status,
+                health_status: "Progressing",
+            };
+        }
     };
     match apply_objects(&owner, &desired, auto.prune, store) {
         Ok((p, applied)) => {
+            if let Err(e) = store.set_synced_revision(&owner, &source.revision) {
+                let mut result =
+                    KustomizationResult::stopped(key, "ReconciliationFailed", e.to_string(), false);
+                result.plan = p;
+                result.applied = applied;
+                return ApplicationResult {
+                    result,
+                    sync_status: "OutOfSync",
+                    health_status: "Degraded",
+                };
+            }
             let unhealthy = p
                 .inventory()
                 .iter()
                 .filter_map(|id| store.get(id).ok().flatten())
                 .any(|o| health.health(&o) != Health::Current);
-            let c = Condition::new("Ready", "True", "ReconciliationSucceeded", format!("Applied revision: {}", source.revision));
-            let result = KustomizationResult { key, plan: p, applied, conditions: vec![c] };
-            ApplicationResult { result, sync_status: "Synced", health_status: if unhealthy { "Progressing" } else { "Healthy" } }
+            let c = Condition::new(
+                "Ready",
+                "True",
+                "ReconciliationSucceeded",
+                format!("Applied revision: {}", source.revision),
+            );
+            let result = KustomizationResult {
+                key,
+                plan: p,
+                applied,
+                conditions: vec![c],
+            };
+            ApplicationResult {
+                result,
+                sync_status: "Synced",
+                health_status: if unhealthy { "Progressing" } else { "Healthy" },
+            }
         }
         Err((p, applied, e)) => {
-            let mut result = KustomizationResult::stopped(key, "ReconciliationFailed", e.to_string(), false);
+            let mut result =
+                KustomizationResult::stopped(key, "ReconciliationFailed", e.to_string(), false);
             result.plan = p;
             result.applied = applied;
-            ApplicationResult { result, sync_status: "OutOfSync", health_status: "Degraded" }
+            ApplicationResult {
+                result,
+                sync_status: "OutOfSync",
+                health_status: "Degraded",
+            }
         }
     }
 }

@@ -1,5 +1,10 @@
 //! Conformance: Flux post-build substitution (`substitute` area of the shared corpus).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 #[path = "../../support/conformance.rs"]
 mod conformance;
@@ -13,7 +18,11 @@ const EXPECTED_TO_FAIL: &[(&str, &str)] = &[];
 fn vars_of(case: &Value) -> Vars {
     case["vars"]
         .as_object()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -25,7 +34,8 @@ fn run_case(case: &Value) -> conformance::Outcome {
     let result: Result<String, String> = match case["level"].as_str() {
         Some("envsubst") => envsubst(input, &vars, strict).map_err(|e| e.to_string()),
         Some("resource") => {
-            let objs = kustomize_lite::yaml::parse_stream(input, "input").map_err(|e| e.to_string())?;
+            let objs =
+                kustomize_lite::yaml::parse_stream(input, "input").map_err(|e| e.to_string())?;
             substitute_all(&objs, &vars, SubstituteOptions { strict, always })
                 .map(|out| kustomize_lite::yaml::emit_stream(&out))
                 .map_err(|e| e.to_string())
@@ -36,13 +46,19 @@ fn run_case(case: &Value) -> conformance::Outcome {
         (Value::Null, Ok(got)) => Err(format!("expected an error, got {got:?}")),
         (Value::Null, Err(msg)) => {
             let want = case["expected_error"].as_str().unwrap_or_default();
-            if msg.contains(want) { Ok(()) } else { Err(format!("error {msg:?} does not contain {want:?}")) }
+            if msg.contains(want) {
+                Ok(())
+            } else {
+                Err(format!("error {msg:?} does not contain {want:?}"))
+            }
         }
         (_, Err(msg)) => Err(format!("unexpected error: {msg}")),
         (Value::String(want), Ok(got)) => {
             if case["compare"].as_str() == Some("yaml-semantic") {
-                let want = kustomize_lite::yaml::parse_stream(want, "expected").map_err(|e| e.to_string())?;
-                let got_docs = kustomize_lite::yaml::parse_stream(&got, "actual").map_err(|e| e.to_string())?;
+                let want = kustomize_lite::yaml::parse_stream(want, "expected")
+                    .map_err(|e| e.to_string())?;
+                let got_docs = kustomize_lite::yaml::parse_stream(&got, "actual")
+                    .map_err(|e| e.to_string())?;
                 if want == got_docs {
                     Ok(())
                 } else {
@@ -58,7 +74,9 @@ fn run_case(case: &Value) -> conformance::Outcome {
 
 #[test]
 fn substitute() {
-    let Some(dir) = conformance::area_dir("substitute") else { return };
+    let Some(dir) = conformance::area_dir("substitute") else {
+        return;
+    };
     let cases = conformance::read_jsonl(&dir.join("cases.jsonl"))
         .into_iter()
         .map(|c| (c["id"].as_str().unwrap_or_default().to_string(), c))

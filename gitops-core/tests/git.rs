@@ -1,6 +1,11 @@
 //! Integration: real repositories made with the `git` CLI in temp dirs, read through gix.
 #![cfg(feature = "git")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::Path;
 use std::process::Command;
@@ -14,11 +19,22 @@ fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -28,7 +44,11 @@ fn fixture(root: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let work = root.join("work");
     std::fs::create_dir_all(work.join("deploy")).unwrap();
     git(&work, &["init", "-q"]);
-    std::fs::write(work.join("deploy/app.yaml"), "image: nginx:1.0 # {\"$imagepolicy\": \"flux-system:web\"}\n").unwrap();
+    std::fs::write(
+        work.join("deploy/app.yaml"),
+        "image: nginx:1.0 # {\"$imagepolicy\": \"flux-system:web\"}\n",
+    )
+    .unwrap();
     std::fs::write(work.join("logo.png"), "png").unwrap();
     git(&work, &["add", "-A"]);
     git(&work, &["commit", "-qm", "one"]);
@@ -39,7 +59,16 @@ fn fixture(root: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     git(&work, &["tag", "-a", "v1.1.0", "-m", "annotated"]);
     git(&work, &["branch", "dev", "v1.0.0"]);
     let bare = root.join("remote.git");
-    git(root, &["clone", "-q", "--bare", work.to_str().unwrap(), bare.to_str().unwrap()]);
+    git(
+        root,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            work.to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+    );
     (work, bare)
 }
 
@@ -57,7 +86,10 @@ fn fetch_resolve_and_read_tree() {
     let first = git(&work, &["rev-parse", "v1.0.0"]);
     assert_eq!(refs["refs/heads/main"], head);
     assert_eq!(refs["refs/heads/dev"], first);
-    assert_eq!(refs["refs/tags/v1.1.0"], head, "annotated tags are peeled to their commit");
+    assert_eq!(
+        refs["refs/tags/v1.1.0"], head,
+        "annotated tags are peeled to their commit"
+    );
 
     let r = |b: Option<&str>, t: Option<&str>, s: Option<&str>, c: Option<&str>| GitRepositoryRef {
         branch: b.map(Into::into),
@@ -67,15 +99,39 @@ fn fetch_resolve_and_read_tree() {
         name: None,
     };
     let cases = [
-        (r(Some("main"), None, None, None), format!("main@sha1:{head}")),
-        (r(Some("dev"), None, None, None), format!("dev@sha1:{first}")),
-        (r(None, Some("v1.0.0"), None, None), format!("v1.0.0@sha1:{first}")),
-        (r(None, None, Some("~1.0"), None), format!("v1.0.0@sha1:{first}")),
-        (r(None, None, Some(">=1.0.0"), None), format!("v1.1.0@sha1:{head}")),
-        (r(Some("main"), None, None, Some(&first)), format!("main@sha1:{first}")),
+        (
+            r(Some("main"), None, None, None),
+            format!("main@sha1:{head}"),
+        ),
+        (
+            r(Some("dev"), None, None, None),
+            format!("dev@sha1:{first}"),
+        ),
+        (
+            r(None, Some("v1.0.0"), None, None),
+            format!("v1.0.0@sha1:{first}"),
+        ),
+        (
+            r(None, None, Some("~1.0"), None),
+            format!("v1.0.0@sha1:{first}"),
+        ),
+        (
+            r(None, None, Some(">=1.0.0"), None),
+            format!("v1.1.0@sha1:{head}"),
+        ),
+        (
+            r(Some("main"), None, None, Some(&first)),
+            format!("main@sha1:{first}"),
+        ),
     ];
     for (reference, want) in cases {
-        assert_eq!(resolve_ref(Some(&reference), &refs, "remote").unwrap().revision(), want, "{reference:?}");
+        assert_eq!(
+            resolve_ref(Some(&reference), &refs, "remote")
+                .unwrap()
+                .revision(),
+            want,
+            "{reference:?}"
+        );
     }
 
     let files = GixBackend.read_tree(&mirror, &first).unwrap();
@@ -120,7 +176,12 @@ fn bump(dir: &Path) -> Result<Vec<Change>, Error> {
         return Ok(Vec::new());
     }
     std::fs::write(&path, text.replace("nginx:1.0", "nginx:1.1")).unwrap();
-    Ok(vec![Change { file: "deploy/app.yaml".into(), old_value: "nginx:1.0".into(), new_value: "nginx:1.1".into(), setter: "flux-system:web".into() }])
+    Ok(vec![Change {
+        file: "deploy/app.yaml".into(),
+        old_value: "nginx:1.0".into(),
+        new_value: "nginx:1.1".into(),
+        setter: "flux-system:web".into(),
+    }])
 }
 
 fn automation() -> gitops_core::model::ImageUpdateAutomation {
@@ -135,14 +196,38 @@ fn automation_commits_and_pushes_to_a_bare_remote() {
     let tmp = tempfile::tempdir().unwrap();
     let (_work, bare) = fixture(tmp.path());
     let a = automation();
-    let out = run_automation(&a, &url(&bare), "main", &tmp.path().join("wt1"), &GixBackend, &mut bump).unwrap();
-    let AutomationOutcome::Pushed { commit, refspec, .. } = out else { panic!("{out:?}") };
+    let out = run_automation(
+        &a,
+        &url(&bare),
+        "main",
+        &tmp.path().join("wt1"),
+        &GixBackend,
+        &mut bump,
+    )
+    .unwrap();
+    let AutomationOutcome::Pushed {
+        commit, refspec, ..
+    } = out
+    else {
+        panic!("{out:?}")
+    };
     assert_eq!(refspec, "HEAD:refs/heads/main");
     assert_eq!(git(&bare, &["rev-parse", "main"]), commit);
-    assert_eq!(git(&bare, &["log", "-1", "--format=%an <%ae>%n%B", "main"]), "fluxbot <bot@example.com>\nnginx:1.0 -> nginx:1.1");
+    assert_eq!(
+        git(&bare, &["log", "-1", "--format=%an <%ae>%n%B", "main"]),
+        "fluxbot <bot@example.com>\nnginx:1.0 -> nginx:1.1"
+    );
     assert!(git(&bare, &["show", "main:deploy/app.yaml"]).contains("nginx:1.1"));
     // Nothing left to change: no commit.
-    let again = run_automation(&a, &url(&bare), "main", &tmp.path().join("wt2"), &GixBackend, &mut bump).unwrap();
+    let again = run_automation(
+        &a,
+        &url(&bare),
+        "main",
+        &tmp.path().join("wt2"),
+        &GixBackend,
+        &mut bump,
+    )
+    .unwrap();
     assert_eq!(again, AutomationOutcome::NoChange);
     assert_eq!(git(&bare, &["rev-parse", "main"]), commit);
 }
@@ -160,11 +245,20 @@ impl GitBackend for PushFails {
     fn checkout(&self, url: &str, branch: &str, workdir: &Path) -> Result<String, Error> {
         GixBackend.checkout(url, branch, workdir)
     }
-    fn commit_all(&self, workdir: &Path, message: &str, author: &Signature) -> Result<Option<String>, Error> {
+    fn commit_all(
+        &self,
+        workdir: &Path,
+        message: &str,
+        author: &Signature,
+    ) -> Result<Option<String>, Error> {
         GixBackend.commit_all(workdir, message, author)
     }
     fn push(&self, _workdir: &Path, _refspec: &str) -> Result<(), Error> {
-        Err(Error::Git { op: "push", repo: "remote".into(), message: "injected: connection reset".into() })
+        Err(Error::Git {
+            op: "push",
+            repo: "remote".into(),
+            message: "injected: connection reset".into(),
+        })
     }
 }
 
@@ -174,9 +268,89 @@ fn failed_push_keeps_the_local_commit_and_reports_it() {
     let (_work, bare) = fixture(tmp.path());
     let before = git(&bare, &["rev-parse", "main"]);
     let wt = tmp.path().join("wt");
-    let err = run_automation(&automation(), &url(&bare), "main", &wt, &PushFails, &mut bump).unwrap_err().to_string();
+    let err = run_automation(
+        &automation(),
+        &url(&bare),
+        "main",
+        &wt,
+        &PushFails,
+        &mut bump,
+    )
+    .unwrap_err()
+    .to_string();
     let local = git(&wt, &["rev-parse", "HEAD"]);
     assert_ne!(local, before);
-    assert!(err.contains(&local) && err.contains("not pushed") && err.contains("injected"), "{err}");
-    assert_eq!(git(&bare, &["rev-parse", "main"]), before, "remote untouched");
+    assert!(
+        err.contains(&local) && err.contains("not pushed") && err.contains("injected"),
+        "{err}"
+    );
+    assert_eq!(
+        git(&bare, &["rev-parse", "main"]),
+        before,
+        "remote untouched"
+    );
+}
+
+const POLICY: &str = r#"
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImagePolicy
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  imageRepositoryRef: {name: web}
+  policy:
+    semver: {range: ">=1.0.0 <2"}
+"#;
+
+#[test]
+fn automation_with_image_policy_setters() {
+    use gitops_core::automation::{latest_image, run_automation_with_policies, setter_key};
+    let tmp = tempfile::tempdir().unwrap();
+    let (_work, bare) = fixture(tmp.path());
+    let Object::ImagePolicy(policy) = parse_objects(POLICY, "policy.yaml").unwrap().remove(0)
+    else {
+        panic!()
+    };
+    let repo = image_policy::ImageRef::parse("nginx").unwrap();
+    let tags: Vec<String> = ["1.0", "1.2.0", "1.10.1", "2.0.0", "latest"]
+        .map(String::from)
+        .to_vec();
+    let image = latest_image(&policy, &repo, &tags).unwrap().unwrap();
+    assert_eq!(image.to_string(), "nginx:1.10.1");
+    let policies = std::collections::BTreeMap::from([(setter_key(&policy), image)]);
+    let mut a = automation();
+    a.spec.git.commit.message_template = Some(
+        "{{#each Changed.FileChanges}}{{@key}}:{{#each this}} {{Kind}}{{#each Changes}} {{OldValue}} -> {{NewValue}}{{/each}}{{/each}}\n{{/each}}"
+            .into(),
+    );
+    let out = run_automation_with_policies(
+        &a,
+        &url(&bare),
+        "main",
+        &tmp.path().join("wt"),
+        &GixBackend,
+        &policies,
+    )
+    .unwrap();
+    let AutomationOutcome::Pushed { changes, .. } = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(changes[0].file, "deploy/app.yaml");
+    assert_eq!(changes[0].new_value, "nginx:1.10.1");
+    assert_eq!(
+        git(&bare, &["log", "-1", "--format=%B", "main"]),
+        "deploy/app.yaml:  nginx:1.0 -> nginx:1.10.1",
+        "the file is no Kubernetes object, so its Kind is empty"
+    );
+    let again = run_automation_with_policies(
+        &a,
+        &url(&bare),
+        "main",
+        &tmp.path().join("wt2"),
+        &GixBackend,
+        &policies,
+    )
+    .unwrap();
+    assert_eq!(again, AutomationOutcome::NoChange);
 }

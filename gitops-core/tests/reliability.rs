@@ -1,6 +1,11 @@
 //! Reliability: a store that fails on the n-th write never leaves the inventory lying, and
 //! prune never leaves the inventory.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::BTreeSet;
 
@@ -27,14 +32,22 @@ impl ClusterStore for Faulty {
     fn apply(&mut self, obj: &Value) -> Result<(), Error> {
         self.writes += 1;
         if self.writes == self.fail_at {
-            return Err(Error::Store { op: "apply", object: "x".into(), message: "injected".into() });
+            return Err(Error::Store {
+                op: "apply",
+                object: "x".into(),
+                message: "injected".into(),
+            });
         }
         self.inner.apply(obj)
     }
     fn delete(&mut self, id: &ResId) -> Result<bool, Error> {
         self.writes += 1;
         if self.writes == self.fail_at {
-            return Err(Error::Store { op: "delete", object: id.to_string(), message: "injected".into() });
+            return Err(Error::Store {
+                op: "delete",
+                object: id.to_string(),
+                message: "injected".into(),
+            });
         }
         self.inner.delete(id)
     }
@@ -59,16 +72,29 @@ fn every_failure_point_leaves_a_truthful_inventory() {
         apply_objects("K/n/app", &old, true, &mut base).unwrap();
         // An object of someone else, never to be touched.
         base.apply(&cm("foreign", "1")).unwrap();
-        let mut store = Faulty { inner: base.clone(), writes: 0, fail_at };
+        let mut store = Faulty {
+            inner: base.clone(),
+            writes: 0,
+            fail_at,
+        };
         let outcome = apply_objects("K/n/app", &new, true, &mut store);
         let inv = store.inner.inventory("K/n/app").unwrap().unwrap();
         for id in &inv {
-            assert!(store.inner.objects.contains_key(id), "fail_at {fail_at}: inventory names absent {id}");
+            assert!(
+                store.inner.objects.contains_key(id),
+                "fail_at {fail_at}: inventory names absent {id}"
+            );
         }
-        for (id, _) in &store.inner.objects {
-            assert!(inv.contains(id) || id.name == "foreign", "fail_at {fail_at}: {id} owned but not in the inventory");
+        for id in store.inner.objects.keys() {
+            assert!(
+                inv.contains(id) || id.name == "foreign",
+                "fail_at {fail_at}: {id} owned but not in the inventory"
+            );
         }
-        assert!(store.inner.objects.keys().any(|id| id.name == "foreign"), "prune stays inside the inventory");
+        assert!(
+            store.inner.objects.keys().any(|id| id.name == "foreign"),
+            "prune stays inside the inventory"
+        );
         match outcome {
             Ok(_) => assert_eq!(inv.len(), 5),
             Err((plan, applied, e)) => {

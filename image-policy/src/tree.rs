@@ -155,6 +155,9 @@ pub fn update_tree_with(
     let mut unknown = Vec::new();
     for (path, rel) in files {
         let text = read_text(&path)?;
+        if !text.contains(crate::setters::MARKER) {
+            continue;
+        }
         let r = rewrite_setters_detailed(&text, &rel, policies)?;
         unknown.extend(r.unknown);
         if !r.changes.is_empty() && r.text != text {
@@ -228,7 +231,8 @@ fn read_text(path: &Path) -> Result<String, Error> {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
-/// readers see the old or the new content, never a part. Permissions are kept.
+/// readers see the old or the new content, never a part. Permissions are kept. The file is
+/// not fsynced: durability is left to whoever commits the tree (e.g. git).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let dir = path
         .parent()
@@ -242,7 +246,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
         if let Ok(meta) = fs::metadata(path) {
             fs::set_permissions(&tmp, meta.permissions())?;
         }

@@ -110,21 +110,21 @@ pub fn read_objects(text: &str, origin: &str) -> Result<Vec<Resource>> {
                 }
                 if kind.ends_with("List")
                     && let Some(Value::Array(items)) = m.get("items")
-                    {
-                        for item in items {
-                            if !item.is_object()
-                                || item
-                                    .get("kind")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("")
-                                    .is_empty()
-                            {
-                                return Err(bad("a List item is not an object with a kind"));
-                            }
-                            out.push(Resource::new(item.clone(), origin));
+                {
+                    for item in items {
+                        if !item.is_object()
+                            || item
+                                .get("kind")
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .is_empty()
+                        {
+                            return Err(bad("a List item is not an object with a kind"));
                         }
-                        continue;
+                        out.push(Resource::new(item.clone(), origin));
                     }
+                    continue;
+                }
                 out.push(Resource::new(doc, origin));
             }
             _ => return Err(bad("a document is not a map")),

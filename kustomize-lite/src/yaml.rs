@@ -1,17 +1,49 @@
-//! Reading and writing YAML streams of Kubernetes objects.
+//! Reading and writing YAML streams of Kubernetes objects, the way `kustomize build` does.
 //!
-//! - [`parse_stream`] reads a multi-document stream into [`serde_json::Value`]s (keys in the
-//!   order written), resolving plain scalars the way kustomize's reader does (`true`/`false`
-//!   but not `yes`/`on`; `0777` is 511; `1e3` a float; timestamps become RFC 3339 text;
-//!   `.inf`/`.nan` are refused as JSON cannot hold them), expanding aliases and `<<` merge
-//!   keys, refusing duplicate keys, and bounded by [`YamlLimits`] (input size, nesting depth,
-//!   alias expansion, node count). Every error is a [`YamlError`] naming the origin,
+//! `kustomize build` reads YAML with a YAML 1.2-style reader, and prints every object by
+//! encoding it as JSON and handing that to a YAML 1.1-style writer. This module reproduces
+//! both ends, so `emit_stream(&parse_stream(text)?)` prints what `kustomize build` prints
+//! for objects it passes through unchanged.
+//!
+//! # Reading ([`parse_stream`])
+//!
+//! - Multi-document streams; empty and `null` documents are skipped; keys keep the order
+//!   written. Aliases and `<<` merge keys are expanded (explicit keys win, earlier merged
+//!   mappings win); a quoted `"<<"` key is dropped with its value, as kustomize does.
+//!   Duplicate keys are an error.
+//! - Plain scalars: `true`/`false` (also `True`, `TRUE` ...) are booleans but `yes`/`on`
+//!   stay strings; `~`, `null`, empty are null; integers in decimal, `0x`, `0o`, `0b` and
+//!   leading-zero octal (`0644` is 420), with `_` separators; `1e3`, `1.0`, `.5`, `08` are
+//!   floats; integers past 64 bits become floats; timestamps (`2020-01-01`) become RFC 3339
+//!   text (`2020-01-01T00:00:00Z`, see [`Timestamps`]); `.inf`/`.nan` are an error (JSON
+//!   cannot hold them). Keys keep their text (`1: x` has the key `"1"`).
+//! - Tags: `!!str`, `!!int`, `!!float`, `!!bool`, `!!null`, `!!binary` (decoded) apply;
+//!   any other tag leaves the text a string; `!` resolves as untagged.
+//! - An omitted value is null in block context (`a:`) and `""` inside `{...}`/`[...]`;
+//!   `>` blocks replay kustomize's own write-and-read (a line followed by a more-indented
+//!   line gains an empty line in between).
+//! - Bounded by [`YamlLimits`]: input size, nesting depth (aliases included), nodes added
+//!   by aliases (alias bombs), total nodes. Every error is a [`YamlError`] with origin,
 //!   document, line and column.
-//! - [`emit_stream`] writes values byte for byte as `kustomize build` prints them: `---`
-//!   between documents, keys sorted in kustomize's order, 2-space indentation, block
-//!   sequences level with their key, `{}`/`[]` for empty collections, strings quoted when
-//!   they would read back as another type (`"1.0"`, `"yes"`, `""`) or start with an
-//!   indicator (`'*'`), `|`/`|-`/`|+` blocks for multi-line text, lines folded at 80 columns.
+//!
+//! # Writing ([`emit_stream`])
+//!
+//! - Documents separated by `---` lines; each ends with a newline; no leading `---`.
+//! - Mapping keys sorted by [`compare_keys`]; 2-space indentation; block sequences level
+//!   with their key (`containers:` / `- name: x`); `{}` and `[]` for empty collections;
+//!   keys longer than 128 bytes or holding line breaks are written `? key` / `: value`.
+//! - Strings: multi-line text as `|` (final line break kept once), `|-` (none) or `|+`
+//!   (several), with `|2` when the text starts with a space or a line break; a string that
+//!   would read back as another type in YAML 1.1 (`"1.0"`, `"0777"`, `"yes"`, `"on"`, `"y"`,
+//!   `"~"`, `""`, `"2020-01-01"`, `"12:30"`) is double-quoted; one that cannot be plain
+//!   (leading or trailing space, a leading indicator such as `*`, `-`+space, `? `, `: `,
+//!   ` #`, a trailing `:`, a leading `---`) is single-quoted; one with characters outside
+//!   the printable set (tab, control characters, characters beyond U+FFFF, U+FEFF) or with
+//!   a space before a line break is double-quoted with escapes (`\t`, `\x01`,
+//!   `\U0001F600`). Plain and quoted scalars fold at the first space past column 80.
+//! - Numbers: integers in decimal; a float integral and below 1e21 prints as an integer
+//!   (`1.0` -> `1`), any other float in Go's shortest `%g` form (`0.5`, `1e-05`,
+//!   `1.2345675e+06`, `1e+21`). Booleans `true`/`false`, null `null`.
 //!
 //! ```
 //! use kustomize_lite::yaml::{emit_stream, parse_stream};
@@ -226,6 +258,41 @@ mod tests {
     }
 
     #[test]
+    fn tagged_scalars_table() {
+        let cases: &[(&str, Value)] = &[
+            ("!!str 0777", json!("0777")),
+            ("!!int \"12\"", json!(12)),
+            ("!!float 3", json!(3.0)),
+            ("!!bool TRUE", json!(true)),
+            ("!!null x", json!(null)),
+            ("!!binary aGVsbG8=", json!("hello")),
+            ("!!binary |\n  aGVs\n  bG8=", json!("hello")),
+            ("! 12", json!(12)),
+            ("!custom 12", json!("12")),
+            ("'<<'", json!("<<")),
+            (">-\n  x\n   indented\n  y", json!("x\n\n indented\ny")),
+            (
+                ">\n  folded\n  line\n\n  para\n",
+                json!("folded line\npara\n"),
+            ),
+            (">2-\n   lead\n  x\n   more", json!(" lead\nx\n more")),
+            ("{f: }", json!({"f": ""})),
+            ("{f: ~}", json!({"f": null})),
+            ("[f: ]", json!([{"f": ""}])),
+            ("", json!(null)),
+            ("~", json!(null)),
+        ];
+        for (text, want) in cases {
+            let docs = parse_stream(&format!("v: {text}\n"), "tags.yaml").unwrap();
+            assert_eq!(&docs[0]["v"], want, "{text}");
+        }
+        let docs = parse_stream("x: 1\n'<<': {y: 2}\n", "drop.yaml").unwrap();
+        assert_eq!(docs[0], json!({"x": 1}));
+        let e = parse_stream("v: !!binary '%%'\n", "bad.yaml").unwrap_err();
+        assert_eq!((e.kind, e.line), (YamlErrorKind::Syntax, 1));
+    }
+
+    #[test]
     fn documents_and_errors_are_located() {
         let docs = parse_stream("---\n---\na: 1\n--- null\n---\n- x\n", "s.yaml").unwrap();
         assert_eq!(docs, vec![json!({"a": 1}), json!(["x"])]);
@@ -241,6 +308,10 @@ mod tests {
         assert_eq!(e.kind, YamlErrorKind::DuplicateKey);
         assert_eq!(e.line, 3);
         assert!(e.message.contains("already defined at line 1"), "{e}");
+        let e =
+            parse_stream("a:\n  x: 1\n  b:\n    y: 2\n    z: 3\n  x: 3\n", "dup.yaml").unwrap_err();
+        assert_eq!((e.kind, e.line), (YamlErrorKind::DuplicateKey, 6));
+        assert!(e.message.contains("\"x\" already defined at line 2"), "{e}");
 
         let e = parse_stream("x: 1\ny: .inf\n", "inf.yaml").unwrap_err();
         assert_eq!(

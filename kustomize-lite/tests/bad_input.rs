@@ -25,9 +25,12 @@ fn err(files: &[(&str, &str)], dir: &str) -> String {
     }
 }
 
+/// (case name, files, directory to build, substrings the error must hold)
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, &'a [&'a str]);
+
 #[test]
 fn error_table() {
-    let cases: &[(&str, &[(&str, &str)], &str, &[&str])] = &[
+    let cases: &[Case<'_>] = &[
         (
             "missing file",
             &[("k/kustomization.yaml", "resources:\n- gone.yaml\n")],

@@ -26,7 +26,7 @@ impl Rng {
         (self.next() % n as u64) as usize
     }
     fn coin(&mut self) -> bool {
-        self.next() % 2 == 0
+        self.next().is_multiple_of(2)
     }
 }
 

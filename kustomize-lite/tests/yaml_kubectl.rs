@@ -497,3 +497,67 @@ fn plain_scalars_read_and_print_like_kubectl_kustomize() {
         diffs.join("\n")
     );
 }
+
+/// Hand-written YAML in the forms people write: anchors and merges, block and folded
+/// scalars with indicators, flow collections, comments, quoting, multi-line plain text.
+const BODIES: &[&str] = &[
+    "base: &b {x: 1, y: [1, 2]}\nm:\n  <<: *b\n  y: 3\nm2:\n  z: 0\n  <<: [*b, {w: 9, x: 7}]\n",
+    "l: &l [a, b]\nm: *l\nn: [*l, *l]\n",
+    "s1: |\n  one\n  two\ns2: |-\n  one\ns3: |+\n  keep\n\ns4: >\n  folded\n  line\n\n  para\ns5: >-\n  x\n   indented\n  y\n",
+    "s6: |2\n    indented first\n  second\ns7: |4-\n      deep\n",
+    "s8: >2-\n   lead\n  x\n   more\ns9: >\n\n  after blank\n  more\ns10: >-\n  a\n\n  b\n   c\n  d\n",
+    "s11: >+\n  keep\n   more\n\ns12: >\n  trailing space \n  next\n",
+    "flow: {a: [1, {b: c}], 'd': \"e\", f: }\nempty: {}\nnone: []\n",
+    "# comment\nk: v # trailing\nq: 'it''s'\ndq: \"tab\\tnew\\nline \\u00e9 \\U0001F600\"\n",
+    "plain: this is\n  a multi-line\n  plain scalar\nurl: http://example.com:8080/path?q=1#frag\n",
+    "k8s:\n  cpu: 500m\n  memory: 1Gi\n  mode: 0644\n  port: \"8080\"\n  ratio: 0.75\n  on: off\n",
+    "seq:\n- a\n-   b\n- - nested\n  - list\n- key: v\n  other: w\n",
+    "? complex key\n: value\n\"quoted key\": 1\n'single key': 2\n",
+    "long: Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua\n",
+    "nulls: [~, null, Null, ]\nbools: [true, True, FALSE, yes, no]\n",
+];
+
+#[test]
+fn handwritten_yaml_reads_like_kubectl_kustomize() {
+    if Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_err()
+    {
+        println!("kubectl not found on PATH; skipping the differential test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut input = String::new();
+    for (i, body) in BODIES.iter().enumerate() {
+        let _ = write!(
+            input,
+            "---\napiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: h{i:02}\n{body}"
+        );
+    }
+    // Windows line endings and a byte-order mark read the same.
+    let crlf = "\u{feff}apiVersion: v1\r\nkind: Thing\r\nmetadata:\r\n  name: crlf\r\nb: |\r\n  x\r\n  y\r\n";
+    std::fs::write(dir.path().join("hand.yaml"), &input).unwrap();
+    std::fs::write(dir.path().join("crlf.yaml"), crlf).unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources:\n- hand.yaml\n- crlf.yaml\nsortOptions:\n  order: fifo\n",
+    )
+    .unwrap();
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kubectl kustomize failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = String::from_utf8(out.stdout).unwrap();
+    let mut docs = parse_stream(&input, "hand.yaml").unwrap();
+    docs.extend(parse_stream(crlf, "crlf.yaml").unwrap());
+    let actual = emit_stream(&docs);
+    assert_eq!(expected, actual);
+}

@@ -13,6 +13,7 @@
 //! ```
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -93,85 +94,141 @@ pub fn task_strings(pt: &PipelineTask) -> Vec<&str> {
     out
 }
 
-/// The tasks whose results `pt` references (`$(tasks.X.results.…)`), in order of appearance.
-pub fn result_refs(pt: &PipelineTask) -> Vec<(String, String)> {
+/// The tasks whose results `pt` references (`$(tasks.X.results.…)`), as `(task, result)` in
+/// order of appearance.
+pub fn result_refs(pt: &PipelineTask) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     for s in task_strings(pt) {
+        if !s.contains("$(") {
+            continue;
+        }
         for r in references(s) {
             if let Var::TaskResult { task, result, .. } = parse(r.expr) {
-                out.push((task.to_string(), result.to_string()));
+                out.push((task, result));
             }
         }
     }
     out
 }
 
+fn task_deps_borrowed(pt: &PipelineTask) -> Vec<&str> {
+    let mut deps: Vec<&str> = result_refs(pt).into_iter().map(|(t, _)| t).collect();
+    deps.extend(pt.run_after.iter().map(String::as_str));
+    deps.sort_unstable();
+    deps.dedup();
+    deps
+}
+
 /// A task's dependencies: result references plus `runAfter`, sorted and deduplicated.
 pub fn task_deps(pt: &PipelineTask) -> Vec<String> {
-    let mut deps: BTreeSet<String> = result_refs(pt).into_iter().map(|(t, _)| t).collect();
-    deps.extend(pt.run_after.iter().cloned());
-    deps.into_iter().collect()
+    task_deps_borrowed(pt)
+        .into_iter()
+        .map(str::to_string)
+        .collect()
 }
+
+/// FNV-1a, a fast hasher for the short task names used as map keys here.
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// A built task graph. Node `i` is the `i`-th task given to [`Dag::build`].
 #[derive(Debug, Clone)]
 pub struct Dag {
     graph: DiGraph<(), ()>,
     names: Vec<String>,
-    index: HashMap<String, usize>,
+    index: FnvMap<String, usize>,
     prev: Vec<Vec<usize>>,
     next: Vec<Vec<usize>>,
     topo: Vec<usize>,
+    refs: Vec<Vec<(usize, String)>>,
 }
 
 impl Dag {
     /// Builds the graph of `(task, deps)`: first the cycle check (Tekton's Kahn walk), then
     /// the links (a dependency on an unknown task is an error). Duplicate names keep the first.
     pub fn build(tasks: &[(String, Vec<String>)]) -> Result<Dag, DagError> {
-        let mut index = HashMap::with_capacity(tasks.len());
-        let mut names = Vec::with_capacity(tasks.len());
-        for (name, _) in tasks {
-            if !index.contains_key(name) {
-                index.insert(name.clone(), names.len());
-                names.push(name.clone());
+        let borrowed: Vec<(&str, Vec<&str>)> = tasks
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.iter().map(String::as_str).collect()))
+            .collect();
+        Dag::build_borrowed(&borrowed)
+    }
+
+    fn build_borrowed(tasks: &[(&str, Vec<&str>)]) -> Result<Dag, DagError> {
+        let mut index: FnvMap<String, usize> = FnvMap::default();
+        index.reserve(tasks.len());
+        let mut names: Vec<String> = Vec::with_capacity(tasks.len());
+        let mut first: Vec<usize> = Vec::with_capacity(tasks.len());
+        for (k, (name, _)) in tasks.iter().enumerate() {
+            if !index.contains_key(*name) {
+                index.insert((*name).to_string(), names.len());
+                names.push((*name).to_string());
+                first.push(k);
             }
         }
-        find_cycle(tasks)?;
         let n = names.len();
-        let mut graph = DiGraph::with_capacity(n, tasks.len() * 2);
-        for _ in 0..n {
-            graph.add_node(());
-        }
-        let mut prev = vec![Vec::new(); n];
-        let mut next = vec![Vec::new(); n];
-        let mut linked = vec![false; n];
-        for (name, deps) in tasks {
-            let Some(&to) = index.get(name) else { continue };
-            if std::mem::replace(linked.get_mut(to).unwrap_or(&mut true), true) {
+        // Known dependencies per node (unknown ones are reported after the cycle check).
+        let mut prev: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (node, &k) in first.iter().enumerate() {
+            let Some((_, deps)) = tasks.get(k) else {
                 continue;
+            };
+            if let Some(p) = prev.get_mut(node) {
+                p.extend(deps.iter().filter_map(|d| index.get(*d).copied()));
+                p.sort_unstable();
+                p.dedup();
             }
-            for dep in deps {
-                let Some(&from) = index.get(dep) else {
-                    return Err(DagError::UnknownTask {
-                        task: name.clone(),
-                        missing: dep.clone(),
-                    });
-                };
-                if prev.get(to).is_some_and(|p: &Vec<usize>| p.contains(&from)) {
-                    continue;
-                }
-                graph.add_edge(NodeIndex::new(from), NodeIndex::new(to), ());
-                if let Some(p) = prev.get_mut(to) {
-                    p.push(from);
-                }
+        }
+        let mut next: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (to, ps) in prev.iter().enumerate() {
+            for &from in ps {
                 if let Some(nx) = next.get_mut(from) {
                     nx.push(to);
                 }
             }
         }
-        let topo = petgraph::algo::toposort(&graph, None)
-            .map(|order| order.into_iter().map(NodeIndex::index).collect())
-            .unwrap_or_else(|_| (0..n).collect());
+        let topo = kahn(&names, &prev, &next)?;
+        for &k in &first {
+            let Some((name, deps)) = tasks.get(k) else {
+                continue;
+            };
+            if let Some(missing) = deps.iter().find(|d| !index.contains_key(**d)) {
+                return Err(DagError::UnknownTask {
+                    task: (*name).to_string(),
+                    missing: (*missing).to_string(),
+                });
+            }
+        }
+        let edges: usize = prev.iter().map(Vec::len).sum();
+        let mut graph = DiGraph::with_capacity(n, edges);
+        for _ in 0..n {
+            graph.add_node(());
+        }
+        for (to, ps) in prev.iter().enumerate() {
+            for &from in ps {
+                graph.add_edge(NodeIndex::new(from), NodeIndex::new(to), ());
+            }
+        }
         Ok(Dag {
             graph,
             names,
@@ -179,16 +236,39 @@ impl Dag {
             prev,
             next,
             topo,
+            refs: Vec::new(),
         })
     }
 
     /// Builds the graph of a Pipeline's DAG tasks.
     pub fn from_tasks(tasks: &[PipelineTask]) -> Result<Dag, DagError> {
-        let list: Vec<(String, Vec<String>)> = tasks
+        let refs: Vec<Vec<(&str, &str)>> = tasks.iter().map(result_refs).collect();
+        let list: Vec<(&str, Vec<&str>)> = tasks
             .iter()
-            .map(|t| (t.name.clone(), task_deps(t)))
+            .zip(&refs)
+            .map(|(t, r)| {
+                let mut deps: Vec<&str> = r.iter().map(|(task, _)| *task).collect();
+                deps.extend(t.run_after.iter().map(String::as_str));
+                deps.sort_unstable();
+                deps.dedup();
+                (t.name.as_str(), deps)
+            })
             .collect();
-        Dag::build(&list)
+        let mut dag = Dag::build_borrowed(&list)?;
+        dag.refs = refs
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .filter_map(|(t, res)| dag.node(t).map(|i| (i, res.to_string())))
+                    .collect()
+            })
+            .collect();
+        Ok(dag)
+    }
+
+    /// The result references of node `i` (built by [`Dag::from_tasks`]): (task node, result).
+    pub fn result_refs(&self, i: usize) -> &[(usize, String)] {
+        self.refs.get(i).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Number of tasks.
@@ -310,86 +390,49 @@ impl Dag {
     }
 }
 
-/// Tekton's cycle check: Kahn's walk over the dependency map; what is left is reported by its
-/// alphabetically first task.
-fn find_cycle(tasks: &[(String, Vec<String>)]) -> Result<(), DagError> {
-    let mut ids: HashMap<&str, usize> = HashMap::new();
-    let mut names: Vec<&str> = Vec::new();
-    fn id<'a>(s: &'a str, ids: &mut HashMap<&'a str, usize>, names: &mut Vec<&'a str>) -> usize {
-        *ids.entry(s).or_insert_with(|| {
-            names.push(s);
-            names.len() - 1
-        })
-    }
-    let mut deps_of: Vec<BTreeSet<usize>> = Vec::new();
-    let mut has_entry: Vec<bool> = Vec::new();
-    for (name, deps) in tasks {
-        let t = id(name.as_str(), &mut ids, &mut names);
-        let ds: Vec<usize> = deps
-            .iter()
-            .map(|d| id(d.as_str(), &mut ids, &mut names))
-            .collect();
-        let len = names.len();
-        deps_of.resize(len, BTreeSet::new());
-        has_entry.resize(len, false);
-        if deps.is_empty() {
-            continue;
-        }
-        if let Some(set) = deps_of.get_mut(t) {
-            // Later duplicates overwrite earlier entries, as in a Go map.
-            *set = ds.into_iter().collect();
-        }
-        if let Some(h) = has_entry.get_mut(t) {
-            *h = true;
-        }
-    }
+/// Tekton's cycle check, which is also the topological order: Kahn's walk over the
+/// dependencies; what is left is reported by its alphabetically first task, with its
+/// dependencies still unresolved.
+fn kahn(
+    names: &[String],
+    prev: &[Vec<usize>],
+    next: &[Vec<usize>],
+) -> Result<Vec<usize>, DagError> {
     let n = names.len();
-    deps_of.resize(n, BTreeSet::new());
-    has_entry.resize(n, false);
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut remaining: Vec<usize> = vec![0; n];
-    let mut ready: Vec<usize> = Vec::new();
-    for t in 0..n {
-        let ds = deps_of.get(t).cloned().unwrap_or_default();
-        if let Some(r) = remaining.get_mut(t) {
-            *r = ds.len();
-        }
-        for d in ds {
-            if let Some(c) = children.get_mut(d) {
-                c.push(t);
-            }
-        }
-        if !has_entry.get(t).copied().unwrap_or(false) {
-            ready.push(t);
-        }
-    }
-    while let Some(p) = ready.pop() {
-        for &c in children.get(p).map(Vec::as_slice).unwrap_or(&[]) {
+    let mut remaining: Vec<usize> = prev.iter().map(Vec::len).collect();
+    let mut order: Vec<usize> = (0..n).filter(|&t| remaining.get(t) == Some(&0)).collect();
+    let mut head = 0;
+    while let Some(&p) = order.get(head) {
+        head += 1;
+        for &c in next.get(p).map(Vec::as_slice).unwrap_or(&[]) {
             if let Some(r) = remaining.get_mut(c) {
                 *r = r.saturating_sub(1);
                 if *r == 0 {
-                    ready.push(c);
+                    order.push(c);
                 }
             }
         }
     }
-    let first = (0..n)
-        .filter(|&t| remaining.get(t).copied().unwrap_or(0) > 0)
-        .min_by_key(|&t| names.get(t).copied().unwrap_or(""));
-    let Some(t) = first else { return Ok(()) };
-    // Dependencies still unresolved: those whose own walk did not finish.
-    let mut deps: Vec<String> = deps_of
+    if order.len() == n {
+        return Ok(order);
+    }
+    let stuck = |t: usize| remaining.get(t).copied().unwrap_or(0) > 0;
+    let name = |t: usize| names.get(t).map(String::as_str).unwrap_or("");
+    let Some(t) = (0..n).filter(|&t| stuck(t)).min_by_key(|&t| name(t)) else {
+        return Ok(order);
+    };
+    let mut deps: Vec<String> = prev
         .get(t)
-        .map(|ds| {
-            ds.iter()
-                .filter(|&&d| remaining.get(d).copied().unwrap_or(0) > 0)
-                .map(|&d| names.get(d).copied().unwrap_or("").to_string())
+        .map(|ps| {
+            ps.iter()
+                .filter(|&&d| stuck(d))
+                .map(|&d| name(d).to_string())
                 .collect()
         })
         .unwrap_or_default();
     deps.sort();
     Err(DagError::Cycle {
-        task: names.get(t).copied().unwrap_or("").to_string(),
+        task: name(t).to_string(),
         deps,
     })
 }

@@ -35,7 +35,7 @@ use crate::model::{
     TaskSpec, TimeoutFields, WorkspacePipelineTaskBinding,
 };
 use crate::substitute::{Lookup, resolve_value, substitute, substitute_list};
-use crate::validate::pipeline_errors;
+use crate::validate::check_pipeline;
 use crate::when;
 
 /// Why a task was skipped. `as_str` gives Tekton's exact reason string.
@@ -345,7 +345,10 @@ struct Inst {
     phase: InstPhase,
     attempt: u32,
     results: BTreeMap<String, ParamValue>,
-    instance: TaskInstance,
+    /// Kept for retries only.
+    instance: Option<TaskInstance>,
+    retries: u32,
+    matrixed: bool,
 }
 
 impl Inst {
@@ -446,6 +449,17 @@ pub struct PipelineRunState {
     tasks_timed_out: bool,
     finally_timed_out: bool,
     max_matrix: usize,
+    // Incremental scheduling: parents not yet done per DAG task, tasks whose parents are all
+    // done, tasks already counted as done, DAG tasks not done, and instances awaiting retry.
+    undone_parents: Vec<usize>,
+    frontier: Vec<usize>,
+    marked: Vec<bool>,
+    dag_undone: usize,
+    stopping: bool,
+    swept: bool,
+    retry_ready: Vec<InstanceId>,
+    /// Result references of finally tasks: (referenced task, result name).
+    refs: Vec<Vec<(usize, String)>>,
 }
 
 /// Resolves references for one pipeline task against the run.
@@ -534,14 +548,19 @@ impl PipelineRunState {
     /// Errors: [`Error::Invalid`] (validation), [`Error::RunRejected`] with reason
     /// `ParameterMissing` or `ParameterTypeMismatch`.
     pub fn new(spec: &PipelineSpec, ctx: RunContext) -> Result<Self, Error> {
-        let errs = pipeline_errors(&ctx.pipeline_name, spec);
+        Self::from_spec(spec.clone(), ctx)
+    }
+
+    /// Like [`new`](Self::new), taking the spec by value (no copy).
+    pub fn from_spec(spec: PipelineSpec, ctx: RunContext) -> Result<Self, Error> {
+        let (errs, dag) = check_pipeline(&ctx.pipeline_name, &spec);
         if !errs.is_empty() {
             return Err(Error::Invalid(FieldErrors(errs)));
         }
-        let dag = Dag::from_tasks(&spec.tasks).map_err(|e| Error::RunRejected {
+        let dag = dag.ok_or_else(|| Error::RunRejected {
             run: ctx.name.clone(),
             reason: "PipelineInvalidGraph".into(),
-            message: e.to_string(),
+            message: "invalid graph".into(),
         })?;
         let mut params: BTreeMap<String, ParamValue> = BTreeMap::new();
         let mut missing = Vec::new();
@@ -602,6 +621,10 @@ impl PipelineRunState {
             *v = resolve_value(v, &snapshot);
         }
         let total = spec.tasks.len() + spec.finally.len();
+        let undone_parents: Vec<usize> = (0..spec.tasks.len()).map(|i| dag.prev(i).len()).collect();
+        let frontier: Vec<usize> = (0..spec.tasks.len())
+            .filter(|&i| dag.prev(i).is_empty())
+            .collect();
         let tasks = vec![
             TaskRt {
                 phase: Phase::Pending,
@@ -611,18 +634,95 @@ impl PipelineRunState {
             total
         ];
         Ok(PipelineRunState {
-            spec: spec.clone(),
+            n_dag: spec.tasks.len(),
+            dag_undone: spec.tasks.len(),
+            spec,
             spec_status: ctx.spec_status,
             ctx,
             params,
             dag,
-            n_dag: spec.tasks.len(),
             tasks,
             pipeline_timed_out: false,
             tasks_timed_out: false,
             finally_timed_out: false,
             max_matrix: matrix::DEFAULT_MAX_COMBINATIONS,
-        })
+            undone_parents,
+            frontier,
+            marked: vec![false; total],
+            stopping: false,
+            swept: false,
+            retry_ready: Vec::new(),
+            refs: Vec::new(),
+        }
+        .with_refs())
+    }
+
+    fn with_refs(mut self) -> Self {
+        let mut refs = Vec::with_capacity(self.spec.finally.len());
+        for pt in &self.spec.finally {
+            refs.push(
+                result_refs(pt)
+                    .into_iter()
+                    .filter_map(|(task, result)| {
+                        self.index_of(task).map(|i| (i, result.to_string()))
+                    })
+                    .collect(),
+            );
+        }
+        self.refs = refs;
+        self
+    }
+
+    fn refs_of(&self, i: usize) -> &[(usize, String)] {
+        if i < self.n_dag {
+            self.dag.result_refs(i)
+        } else {
+            self.refs
+                .get(i - self.n_dag)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+        }
+    }
+
+    /// Records that task `i` may have become done: counts it once, wakes its dependents.
+    fn note(&mut self, i: usize) {
+        let Some(t) = self.tasks.get(i) else { return };
+        if !t.done() || self.marked.get(i).copied().unwrap_or(true) {
+            return;
+        }
+        let bad = t.failure() || t.validation_failed();
+        if let Some(m) = self.marked.get_mut(i) {
+            *m = true;
+        }
+        if i >= self.n_dag {
+            return;
+        }
+        self.dag_undone = self.dag_undone.saturating_sub(1);
+        if bad
+            && !self
+                .pipeline_task(i)
+                .is_some_and(PipelineTask::continues_on_error)
+        {
+            self.stopping = true;
+        }
+        for k in 0..self.dag.next(i).len() {
+            let Some(&n) = self.dag.next(i).get(k) else {
+                continue;
+            };
+            if let Some(c) = self.undone_parents.get_mut(n) {
+                *c = c.saturating_sub(1);
+                if *c == 0 {
+                    self.frontier.push(n);
+                }
+            }
+        }
+    }
+
+    fn set_phase(&mut self, i: usize, phase: Phase) {
+        if let Some(t) = self.tasks.get_mut(i) {
+            t.phase = phase;
+        }
+        self.note(i);
     }
 
     /// The DAG of the Pipeline's tasks.
@@ -659,16 +759,8 @@ impl PipelineRunState {
             .map(|i| i + self.n_dag)
     }
 
-    fn is_stopping(&self) -> bool {
-        self.tasks
-            .iter()
-            .take(self.n_dag)
-            .zip(&self.spec.tasks)
-            .any(|(t, pt)| (t.failure() || t.validation_failed()) && !pt.continues_on_error())
-    }
-
     fn dag_done(&self) -> bool {
-        self.tasks.iter().take(self.n_dag).all(TaskRt::done)
+        self.dag_undone == 0
     }
 
     fn finally_done(&self) -> bool {
@@ -745,32 +837,24 @@ impl PipelineRunState {
         })
     }
 
-    /// First result reference of `pt` that does not resolve, with the referenced task index.
-    fn missing_result(&self, pt: &PipelineTask) -> Option<(usize, String, String)> {
-        for (task, result) in result_refs(pt) {
-            let Some(i) = self.index_of(&task) else {
-                continue;
-            };
-            let t = self.tasks.get(i)?;
-            if !(t.successful() || t.failure()) || !t.results.contains_key(&result) {
-                return Some((i, task, result));
+    /// First result reference of task `i` that does not resolve: (task index, task, result).
+    fn missing_result(&self, i: usize) -> Option<(usize, String, String)> {
+        for (r, result) in self.refs_of(i) {
+            let t = self.tasks.get(*r)?;
+            if !(t.successful() || t.failure()) || !t.results.contains_key(result) {
+                let name = self
+                    .pipeline_task(*r)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default();
+                return Some((*r, name, result.clone()));
             }
         }
         None
     }
 
-    fn dag_skip(&self, i: usize, stopping: bool) -> Option<SkipReason> {
-        if stopping {
-            return Some(SkipReason::Stopping);
-        }
-        match self.spec_status {
-            Some(SpecStatus::CancelledRunFinally) => return Some(SkipReason::GracefullyCancelled),
-            Some(SpecStatus::StoppedRunFinally) => return Some(SkipReason::GracefullyStopped),
-            _ => {}
-        }
-        if !self.parents_done(i) {
-            return None;
-        }
+    /// Skip decision for a DAG task whose parents are all done (Tekton's order, after the
+    /// stopping and graceful-cancellation checks the caller makes).
+    fn dag_skip(&self, i: usize) -> Option<SkipReason> {
         let pt = self.pipeline_task(i)?;
         let lookup = self.lookup(Some(pt), false);
         if !when::allows_execution(&pt.when, &lookup) {
@@ -785,7 +869,7 @@ impl PipelineRunState {
         if parent_skipped {
             return Some(SkipReason::ParentTasks);
         }
-        if let Some((r, _, _)) = self.missing_result(pt) {
+        if let Some((r, _, _)) = self.missing_result(i) {
             let ref_when_skipped =
                 self.tasks.get(r).and_then(TaskRt::skip) == Some(SkipReason::WhenExpressions);
             if pt.continues_on_error() || ref_when_skipped {
@@ -809,7 +893,7 @@ impl PipelineRunState {
 
     fn finally_skip(&self, i: usize) -> Option<SkipReason> {
         let pt = self.pipeline_task(i)?;
-        if self.missing_result(pt).is_some() {
+        if self.missing_result(i).is_some() {
             return Some(SkipReason::MissingResults);
         }
         let lookup = self.lookup(Some(pt), true);
@@ -832,8 +916,8 @@ impl PipelineRunState {
     }
 
     /// Tekton's check before creating TaskRuns: every referenced result exists.
-    fn result_validation(&self, pt: &PipelineTask) -> Result<(), String> {
-        let Some((r, task, result)) = self.missing_result(pt) else {
+    fn result_validation(&self, i: usize, pt: &PipelineTask) -> Result<(), String> {
+        let Some((r, task, result)) = self.missing_result(i) else {
             return Ok(());
         };
         match self.tasks.get(r) {
@@ -869,7 +953,9 @@ impl PipelineRunState {
             .map(|s| task_spec_substituted(s, &lookup));
         let task_ref = pt.task_ref.as_ref().map(|r| {
             let mut r = r.clone();
-            r.name = substitute(&r.name, &lookup);
+            if r.name.contains("$(") {
+                r.name = substitute(&r.name, &lookup);
+            }
             r
         });
         let combos: Option<Vec<matrix::Combination>> = if pt.is_matrixed() {
@@ -925,7 +1011,9 @@ impl PipelineRunState {
                     phase: InstPhase::Running,
                     attempt: 0,
                     results: BTreeMap::new(),
-                    instance: inst.clone(),
+                    instance: (inst.retries > 0).then(|| inst.clone()),
+                    retries: inst.retries,
+                    matrixed: inst.matrix.is_some(),
                 })
                 .collect();
         }
@@ -943,51 +1031,82 @@ impl PipelineRunState {
         if self.spec_status == Some(SpecStatus::Cancelled) || self.pipeline_timed_out {
             return out;
         }
-        for t in &mut self.tasks {
-            for inst in &mut t.insts {
-                if inst.phase == InstPhase::RetryReady {
-                    inst.phase = InstPhase::Running;
-                    inst.attempt += 1;
-                    inst.instance.attempt = inst.attempt;
-                    out.push(inst.instance.clone());
+        for id in std::mem::take(&mut self.retry_ready) {
+            if let Some(inst) = self
+                .tasks
+                .get_mut(id.task())
+                .and_then(|t| t.insts.get_mut(id.index()))
+                && inst.phase == InstPhase::RetryReady
+            {
+                inst.phase = InstPhase::Running;
+                inst.attempt += 1;
+                if let Some(mut again) = inst.instance.clone() {
+                    again.attempt = inst.attempt;
+                    out.push(again);
                 }
             }
         }
         loop {
             let mut changed = false;
-            let stopping = self.is_stopping();
-            let mut ready = Vec::new();
-            let order: Vec<usize> = self.dag.topological().to_vec();
-            for i in order {
-                if self.tasks.get(i).map(|t| &t.phase) != Some(&Phase::Pending) {
-                    continue;
-                }
-                if let Some(reason) = self.dag_skip(i, stopping) {
-                    if let Some(t) = self.tasks.get_mut(i) {
-                        t.phase = Phase::Skipped(reason);
+            let halt = match self.spec_status {
+                _ if self.stopping => Some(SkipReason::Stopping),
+                Some(SpecStatus::CancelledRunFinally) => Some(SkipReason::GracefullyCancelled),
+                Some(SpecStatus::StoppedRunFinally) => Some(SkipReason::GracefullyStopped),
+                _ => None,
+            };
+            if let Some(reason) = halt {
+                if !self.swept {
+                    self.swept = true;
+                    for i in 0..self.n_dag {
+                        if self.tasks.get(i).is_some_and(|t| t.phase == Phase::Pending) {
+                            self.set_phase(i, Phase::Skipped(reason));
+                            changed = true;
+                        }
                     }
-                    changed = true;
-                } else if self.parents_done(i) {
-                    ready.push(i);
+                }
+                self.frontier.clear();
+            }
+            let mut ready = Vec::new();
+            while !self.frontier.is_empty() {
+                let mut batch = std::mem::take(&mut self.frontier);
+                batch.sort_unstable();
+                for i in batch {
+                    if self.tasks.get(i).map(|t| &t.phase) != Some(&Phase::Pending) {
+                        continue;
+                    }
+                    if let Some(reason) = self.dag_skip(i) {
+                        self.set_phase(i, Phase::Skipped(reason));
+                        changed = true;
+                    } else {
+                        ready.push(i);
+                    }
                 }
             }
-            if !stopping && self.spec_status.is_none() && !self.tasks_timed_out {
+            ready.sort_unstable();
+            if !self.tasks_timed_out {
                 let mut invalid = false;
                 for &i in &ready {
-                    let check = self.pipeline_task(i).map(|pt| self.result_validation(pt));
+                    let check = self
+                        .pipeline_task(i)
+                        .map(|pt| self.result_validation(i, pt));
                     if let Some(Err(msg)) = check {
-                        if let Some(t) = self.tasks.get_mut(i) {
-                            t.phase = Phase::ValidationFailed(msg);
-                        }
+                        self.set_phase(i, Phase::ValidationFailed(msg));
                         invalid = true;
                         changed = true;
                     }
                 }
-                if !invalid {
-                    for i in ready {
-                        out.extend(self.schedule(i, false));
-                        changed = true;
-                    }
+                if invalid {
+                    // Tekton schedules nothing in this round; the others are reconsidered.
+                    let again: Vec<usize> = ready
+                        .into_iter()
+                        .filter(|&i| self.tasks.get(i).is_some_and(|t| t.phase == Phase::Pending))
+                        .collect();
+                    self.frontier.extend(again);
+                    continue;
+                }
+                for i in ready {
+                    out.extend(self.schedule(i, false));
+                    changed = true;
                 }
             }
             if self.dag_done() {
@@ -996,9 +1115,7 @@ impl PipelineRunState {
                         continue;
                     }
                     if let Some(reason) = self.finally_skip(i) {
-                        if let Some(t) = self.tasks.get_mut(i) {
-                            t.phase = Phase::Skipped(reason);
-                        }
+                        self.set_phase(i, Phase::Skipped(reason));
                     } else {
                         out.extend(self.schedule(i, true));
                     }
@@ -1034,8 +1151,9 @@ impl PipelineRunState {
             return Ok(());
         }
         let retryable = matches!(phase, InstPhase::Failed | InstPhase::TimedOut);
-        if retryable && inst.attempt < inst.instance.retries {
+        if retryable && inst.attempt < inst.retries {
             inst.phase = InstPhase::RetryReady;
+            self.retry_ready.push(id);
             return Ok(());
         }
         inst.phase = phase;
@@ -1045,21 +1163,23 @@ impl PipelineRunState {
     }
 
     fn aggregate_results(&mut self, i: usize) {
+        self.collect_results(i);
+        self.note(i);
+    }
+
+    fn collect_results(&mut self, i: usize) {
         let Some(t) = self.tasks.get_mut(i) else {
             return;
         };
         if !t.insts.iter().all(Inst::done) {
             return;
         }
-        let matrixed = t
-            .insts
-            .first()
-            .is_some_and(|inst| inst.instance.matrix.is_some());
+        let matrixed = t.insts.first().is_some_and(|inst| inst.matrixed);
         if !matrixed {
             t.results = t
                 .insts
-                .first()
-                .map(|inst| inst.results.clone())
+                .first_mut()
+                .map(|inst| std::mem::take(&mut inst.results))
                 .unwrap_or_default();
             return;
         }
@@ -1164,11 +1284,8 @@ impl PipelineRunState {
                     } else {
                         self.dag_done()
                     };
-                    if let Some(t) = self.tasks.get_mut(i)
-                        && t.phase == Phase::Pending
-                        && ready
-                    {
-                        t.phase = Phase::Skipped(SkipReason::PipelineTimedOut);
+                    if self.tasks.get(i).is_some_and(|t| t.phase == Phase::Pending) && ready {
+                        self.set_phase(i, Phase::Skipped(SkipReason::PipelineTimedOut));
                     }
                 }
                 ids
@@ -1381,9 +1498,7 @@ impl PipelineRunState {
         for r in &self.spec.results {
             let v = match &r.value {
                 ParamValue::String(s) => {
-                    let refs = crate::substitute::references(s);
-                    let all = refs
-                        .iter()
+                    let all = crate::substitute::references(s)
                         .all(|x| crate::substitute::resolve(x.expr, &lookup).is_some());
                     if !all {
                         continue;

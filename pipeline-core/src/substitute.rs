@@ -38,42 +38,80 @@ impl Reference<'_> {
     }
 }
 
-fn expr_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '[' | ']' | '*' | '"' | '\'' | '/')
+fn expr_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            b'_' | b'.' | b'-' | b'[' | b']' | b'*' | b'"' | b'\'' | b'/'
+        )
 }
 
 /// Every variable reference in `s`, left to right. Shell command substitutions such as
 /// `$(ls -l)` are not references (they hold a space).
-pub fn references(s: &str) -> Vec<Reference<'_>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while let Some(off) = s.get(i..).and_then(|rest| rest.find("$(")) {
-        let start = i + off;
-        let body_start = start + 2;
-        let Some(close) = s.get(body_start..).and_then(|rest| rest.find(')')) else {
-            break;
-        };
-        let body_end = body_start + close;
-        let expr = s.get(body_start..body_end).unwrap_or("");
-        if !expr.is_empty() && expr.chars().all(expr_char) {
-            out.push(Reference {
-                start,
-                end: body_end + 1,
-                expr,
-            });
-            i = body_end + 1;
-        } else {
+pub fn references(s: &str) -> References<'_> {
+    References { s, pos: 0 }
+}
+
+/// Iterator over the references of a string; see [`references`].
+#[derive(Debug, Clone)]
+pub struct References<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for References<'a> {
+    type Item = Reference<'a>;
+
+    fn next(&mut self) -> Option<Reference<'a>> {
+        let b = self.s.as_bytes();
+        let mut i = self.pos;
+        while i + 1 < b.len() {
+            let Some(off) = b
+                .get(i..)
+                .and_then(|rest| rest.iter().position(|&c| c == b'$'))
+            else {
+                break;
+            };
+            let start = i + off;
+            if b.get(start + 1) != Some(&b'(') {
+                i = start + 1;
+                continue;
+            }
+            let body_start = start + 2;
+            let mut end = body_start;
+            while let Some(&c) = b.get(end) {
+                if c == b')' || !expr_byte(c) {
+                    break;
+                }
+                end += 1;
+            }
+            if b.get(end) == Some(&b')') && end > body_start {
+                self.pos = end + 1;
+                let expr = self.s.get(body_start..end).unwrap_or("");
+                return Some(Reference {
+                    start,
+                    end: end + 1,
+                    expr,
+                });
+            }
+            if b.get(end).is_none() && !b.get(body_start..).is_some_and(|r| r.contains(&b')')) {
+                break;
+            }
             i = body_start;
         }
+        self.pos = b.len();
+        None
     }
-    out
 }
 
 /// The single reference `s` consists of, if `s` is exactly one `$(...)`.
 pub fn isolated(s: &str) -> Option<Reference<'_>> {
-    let refs = references(s);
-    match refs.as_slice() {
-        [r] if r.start == 0 && r.end == s.len() => Some(*r),
+    if !s.starts_with("$(") || !s.ends_with(')') {
+        return None;
+    }
+    let mut refs = references(s);
+    match (refs.next(), refs.next()) {
+        (Some(r), None) if r.start == 0 && r.end == s.len() => Some(r),
         _ => None,
     }
 }
@@ -208,8 +246,21 @@ pub fn parse(expr: &str) -> Var<'_> {
     if let Some(rest) = expr.strip_prefix("context.") {
         return Var::Context(rest);
     }
-    let parts: Vec<&str> = expr.split('.').collect();
-    match parts.as_slice() {
+    let mut buf = [""; 6];
+    let mut n = 0;
+    let mut start = 0;
+    let bytes = expr.as_bytes();
+    for end in 0..=bytes.len() {
+        if end == bytes.len() || bytes.get(end) == Some(&b'.') {
+            match buf.get_mut(n) {
+                Some(slot) => *slot = expr.get(start..end).unwrap_or(""),
+                None => return Var::Other(expr),
+            }
+            n += 1;
+            start = end + 1;
+        }
+    }
+    match buf.get(..n).unwrap_or(&[]) {
         ["tasks", "status"] => Var::AggregateStatus,
         ["tasks", task, "status"] => Var::TaskStatus { task },
         ["tasks", task, "reason"] => Var::TaskReason { task },
@@ -338,8 +389,7 @@ pub fn resolve_value(value: &ParamValue, lookup: &dyn Lookup) -> ParamValue {
     match value {
         ParamValue::String(s) => {
             if let Some(r) = isolated(s)
-                && let Some(v @ (ParamValue::Array(_) | ParamValue::Object(_))) =
-                    resolve(r.expr, lookup)
+                && let Some(v) = resolve(r.expr, lookup)
             {
                 return v;
             }
@@ -398,7 +448,7 @@ mod tests {
             ("$$(params.a)", &["params.a"]),
         ];
         for (s, want) in cases {
-            let got: Vec<&str> = references(s).iter().map(|r| r.expr).collect();
+            let got: Vec<&str> = references(s).map(|r| r.expr).collect();
             assert_eq!(&got, want, "{s}");
         }
     }

@@ -70,10 +70,12 @@ impl ParamIndex {
     /// Checks a string used where a string is expected. `whole_ok`: an isolated reference to
     /// a whole array or object is allowed (a string-typed task param may receive one).
     fn check(&self, value: &str, whole_ok: bool) -> Option<String> {
-        let refs = references(value);
+        if !value.contains("$(") {
+            return None;
+        }
         let iso = isolated(value).is_some();
         let mut invalid_type = false;
-        for r in &refs {
+        for r in references(value) {
             let Var::Param { name, selector } = parse(r.expr) else {
                 continue;
             };
@@ -101,22 +103,21 @@ impl ParamIndex {
     }
 }
 
-fn task_params_all(pt: &PipelineTask) -> Vec<&Param> {
-    let mut v: Vec<&Param> = pt.params.iter().collect();
-    if let Some(m) = &pt.matrix {
-        v.extend(m.params.iter());
-        for inc in &m.include {
-            v.extend(inc.params.iter());
-        }
-    }
-    v
+fn task_params_all(pt: &PipelineTask) -> impl Iterator<Item = &Param> {
+    let matrix = pt.matrix.iter().flat_map(|m| {
+        m.params
+            .iter()
+            .chain(m.include.iter().flat_map(|i| i.params.iter()))
+    });
+    pt.params.iter().chain(matrix)
 }
 
-fn exprs_of(strings: &[&str]) -> Vec<String> {
+fn exprs_of<'a>(strings: &[&'a str]) -> Vec<&'a str> {
     strings
         .iter()
+        .filter(|s| s.contains("$("))
         .flat_map(|s| references(s))
-        .map(|r| r.expr.to_string())
+        .map(|r| r.expr)
         .collect()
 }
 
@@ -161,16 +162,26 @@ fn validate_embedded(errs: &mut Errs<'_>, name: &str, path: &str, spec: &TaskSpe
     }
 }
 
-fn validate_task_list(
+/// `section[i]`, formatted only when an error needs it.
+#[derive(Clone, Copy)]
+struct At<'a>(&'a str, usize);
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}]", self.0, self.1)
+    }
+}
+
+fn validate_task_list<'a>(
     errs: &mut Errs<'_>,
     section: &str,
-    tasks: &[PipelineTask],
-    names: &mut BTreeSet<String>,
+    tasks: &'a [PipelineTask],
+    names: &mut BTreeSet<&'a str>,
     workspaces: &BTreeSet<&str>,
 ) {
     for (i, t) in tasks.iter().enumerate() {
         let n = Some(t.name.as_str());
-        let path = format!("{section}[{i}]");
+        let path = At(section, i);
         if !is_dns1123_label(&t.name) {
             errs.push(
                 n,
@@ -181,7 +192,7 @@ fn validate_task_list(
                 ),
             );
         }
-        if !names.insert(t.name.clone()) {
+        if !names.insert(t.name.as_str()) {
             errs.push(n, format!("{path}.name"), "expected exactly one, got both");
         }
         match (&t.task_ref, &t.task_spec) {
@@ -204,7 +215,7 @@ fn validate_task_list(
                     );
                 }
             }
-            (None, Some(spec)) => validate_embedded(errs, &t.name, &path, spec),
+            (None, Some(spec)) => validate_embedded(errs, &t.name, &path.to_string(), spec),
         }
         if !t.on_error.is_empty() && !t.on_error.starts_with("$(") {
             if t.on_error != "continue" && t.on_error != "stopAndFail" {
@@ -218,7 +229,7 @@ fn validate_task_list(
                 );
             }
             if t.on_error == "continue" && t.retries > 0 {
-                errs.push(n, path.clone(), "PipelineTask OnError cannot be set to \"continue\" when Retries is greater than 0");
+                errs.push(n, path.to_string(), "PipelineTask OnError cannot be set to \"continue\" when Retries is greater than 0");
             }
         }
         let mut bound = BTreeSet::new();
@@ -246,9 +257,11 @@ fn validate_task_list(
                 );
             }
         }
-        let mut seen = BTreeSet::new();
-        for p in &t.params {
-            if !seen.insert(p.name.as_str()) {
+        for (k, p) in t.params.iter().enumerate() {
+            if t.params
+                .get(..k)
+                .is_some_and(|before| before.iter().any(|q| q.name == p.name))
+            {
                 errs.push(
                     n,
                     format!("{path}.params[{}].name", p.name),
@@ -268,24 +281,24 @@ fn validate_param_usage(
     for (i, t) in tasks.iter().enumerate() {
         let n = Some(t.name.as_str());
         for p in &t.params {
-            let path = format!("{section}[{i}].params[{}]", p.name);
+            let path = || format!("{section}[{i}].params[{}]", p.name);
             match &p.value {
                 ParamValue::String(s) => {
                     if let Some(m) = idx.check(s, true) {
-                        errs.push(n, path, m);
+                        errs.push(n, path(), m);
                     }
                 }
                 ParamValue::Array(a) => {
                     for (j, s) in a.iter().enumerate() {
                         if let Some(m) = idx.check(s, true) {
-                            errs.push(n, format!("{path}.value[{j}]"), m);
+                            errs.push(n, format!("{}.value[{j}]", path()), m);
                         }
                     }
                 }
                 ParamValue::Object(o) => {
                     for (k, s) in o {
                         if let Some(m) = idx.check(s, false) {
-                            errs.push(n, format!("{path}.properties[{k}]"), m);
+                            errs.push(n, format!("{}.properties[{k}]", path()), m);
                         }
                     }
                 }
@@ -334,6 +347,9 @@ fn validate_context(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask]) 
     for (i, t) in tasks.iter().enumerate() {
         for p in task_params_all(t) {
             for s in p.value.strings() {
+                if !s.contains("$(context.") {
+                    continue;
+                }
                 for r in references(s) {
                     let Var::Context(rest) = parse(r.expr) else {
                         continue;
@@ -364,22 +380,21 @@ fn validate_status_refs(errs: &mut Errs<'_>, spec: &PipelineSpec) {
         let groups = t
             .params
             .iter()
-            .map(|p| {
-                (
-                    format!("tasks[{i}].params[{}].value", p.name),
-                    p.value.strings(),
-                )
-            })
+            .map(|p| (Err(p.name.as_str()), p.value.strings()))
             .chain(t.when.iter().enumerate().map(|(j, w)| {
                 let mut s = vec![w.input.as_str()];
                 s.extend(w.values.iter().map(String::as_str));
-                (format!("tasks[{i}].when[{j}]"), s)
+                (Ok(j), s)
             }));
-        for (path, strings) in groups {
+        for (at, strings) in groups {
             let exprs = exprs_of(&strings);
             if !exprs.iter().any(|e| looks_like_result_ref(e))
                 && exprs.iter().any(|e| is_status_ref(e))
             {
+                let path = match at {
+                    Err(name) => format!("tasks[{i}].params[{name}].value"),
+                    Ok(j) => format!("tasks[{i}].when[{j}]"),
+                };
                 errs.push(
                     Some(&t.name),
                     path,
@@ -409,7 +424,7 @@ fn validate_status_refs(errs: &mut Errs<'_>, spec: &PipelineSpec) {
                 continue;
             }
             for e in &exprs {
-                if e == "tasks.status" || !is_status_ref(e) {
+                if *e == "tasks.status" || !is_status_ref(e) {
                     continue;
                 }
                 let name = e.trim_start_matches("tasks.").trim_end_matches(".status");
@@ -485,13 +500,13 @@ fn validate_finally(errs: &mut Errs<'_>, spec: &PipelineSpec) {
             );
         }
         for (task, _) in result_refs(f) {
-            if fin.contains(task.as_str()) {
+            if fin.contains(task) {
                 errs.push(
                     Some(&f.name),
                     format!("finally[{i}].params"),
                     format!("invalid value: invalid task result reference, final task has task result reference from a final task {task}"),
                 );
-            } else if !dag.contains(task.as_str()) {
+            } else if !dag.contains(task) {
                 errs.push(
                     Some(&f.name),
                     format!("finally[{i}].params"),
@@ -600,12 +615,15 @@ fn validate_matrix(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask]) {
 
 fn validate_prefixes(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask]) {
     for (i, t) in tasks.iter().enumerate() {
-        let mut check = |path: String, s: &str| {
+        let mut check = |path: &dyn Fn() -> String, s: &str| {
+            if !s.contains("$(") {
+                return;
+            }
             for r in references(s) {
                 if !has_valid_prefix(r.expr) {
                     errs.push(
                         Some(&t.name),
-                        path.clone(),
+                        path(),
                         format!(
                             "invalid value: invalid variable reference \"$({})\", must start with a valid prefix: params, tasks, finally, context, workspaces, or results; if you meant a shell variable, use ${{VAR}} instead",
                             r.expr
@@ -616,13 +634,13 @@ fn validate_prefixes(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask])
         };
         for p in task_params_all(t) {
             for s in p.value.strings() {
-                check(format!("{section}[{i}].params[{}].value", p.name), s);
+                check(&|| format!("{section}[{i}].params[{}].value", p.name), s);
             }
         }
         for (j, w) in t.when.iter().enumerate() {
-            check(format!("{section}[{i}].when[{j}]"), &w.input);
+            check(&|| format!("{section}[{i}].when[{j}]"), &w.input);
             for v in &w.values {
-                check(format!("{section}[{i}].when[{j}]"), v);
+                check(&|| format!("{section}[{i}].when[{j}]"), v);
             }
         }
     }
@@ -676,6 +694,11 @@ fn validate_declarations(errs: &mut Errs<'_>, spec: &PipelineSpec) {
 /// Every validation problem of a Pipeline, in Tekton's order. `name` is the Pipeline's name
 /// (used in messages only).
 pub fn pipeline_errors(name: &str, spec: &PipelineSpec) -> Vec<FieldError> {
+    check_pipeline(name, spec).0
+}
+
+/// Validation plus the DAG it built (when the graph is sound).
+pub(crate) fn check_pipeline(name: &str, spec: &PipelineSpec) -> (Vec<FieldError>, Option<Dag>) {
     let mut errs = Errs {
         pipeline: name,
         out: Vec::new(),
@@ -695,9 +718,13 @@ pub fn pipeline_errors(name: &str, spec: &PipelineSpec) -> Vec<FieldError> {
     let mut names = BTreeSet::new();
     validate_task_list(&mut errs, "tasks", &spec.tasks, &mut names, &workspaces);
     validate_task_list(&mut errs, "finally", &spec.finally, &mut names, &workspaces);
-    if let Err(e) = Dag::from_tasks(&spec.tasks) {
-        errs.push(None, "tasks", format!("invalid value: {e}"));
-    }
+    let dag = match Dag::from_tasks(&spec.tasks) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            errs.push(None, "tasks", format!("invalid value: {e}"));
+            None
+        }
+    };
     validate_declarations(&mut errs, spec);
     validate_context(&mut errs, "tasks", &spec.tasks);
     validate_context(&mut errs, "finally", &spec.finally);
@@ -713,7 +740,7 @@ pub fn pipeline_errors(name: &str, spec: &PipelineSpec) -> Vec<FieldError> {
     let idx = ParamIndex::new(spec);
     validate_param_usage(&mut errs, "tasks", &spec.tasks, &idx);
     validate_param_usage(&mut errs, "finally", &spec.finally, &idx);
-    errs.out
+    (errs.out, dag)
 }
 
 /// Validates a Pipeline; `Err(Error::Invalid)` lists every problem.

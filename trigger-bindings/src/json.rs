@@ -19,6 +19,42 @@ fn err<T>(offset: usize, message: &'static str) -> Res<T> {
     Err(JsonError { offset, message })
 }
 
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Whether some byte of `w` equals `b` (exact as an existence test).
+#[inline]
+fn has_byte(w: u64, b: u8) -> bool {
+    let x = w ^ (LO * u64::from(b));
+    (x.wrapping_sub(LO) & !x & HI) != 0
+}
+
+/// The index of the first `"` or `\\` (and, with `controls`, byte below 0x20) in `s`,
+/// eight bytes at a time.
+#[inline]
+fn find_string_end(s: &[u8], controls: bool) -> Option<usize> {
+    let special = |c: u8| c == b'"' || c == b'\\' || (controls && c < 0x20);
+    let mut chunks = s.chunks_exact(8);
+    let mut base = 0;
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let ctrl = controls && (w.wrapping_sub(LO * 0x20) & !w & HI) != 0;
+        if (ctrl || has_byte(w, b'"') || has_byte(w, b'\\'))
+            && let Some(i) = chunk.iter().position(|&c| special(c))
+        {
+            return Some(base + i);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| special(c))
+        .map(|i| base + i)
+}
+
 /// A validating scanner over UTF-8 JSON bytes.
 struct Scanner<'a> {
     b: &'a [u8],
@@ -32,6 +68,13 @@ impl<'a> Scanner<'a> {
     }
 
     fn ws(&mut self) {
+        // Indentation runs eight spaces at a time.
+        while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
+            if chunk != b"        " {
+                break;
+            }
+            self.pos += 8;
+        }
         while let Some(c) = self.peek() {
             if matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
                 self.pos += 1;
@@ -57,6 +100,15 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
+            // Jump to the next quote, backslash or control byte.
+            let rest = self.b.get(self.pos..).unwrap_or_default();
+            match rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+            {
+                Some(n) => self.pos += n,
+                None => return err(self.b.len(), "unterminated string"),
+            }
             let Some(c) = self.peek() else {
                 return err(self.pos, "unterminated string");
             };
@@ -294,59 +346,116 @@ pub(crate) fn raw_kind(raw: &[u8]) -> RawKind {
     }
 }
 
-fn scanner(raw: &[u8]) -> Scanner<'_> {
-    Scanner {
-        b: raw,
-        pos: 0,
-        max_depth: usize::MAX,
+/// End of the string starting at `i` (a quote) in validated bytes: the index after its
+/// closing quote.
+fn skip_string(b: &[u8], mut i: usize) -> usize {
+    i += 1;
+    loop {
+        let rest = b.get(i..).unwrap_or_default();
+        match find_string_end(rest, false) {
+            Some(n) => i += n,
+            None => return b.len(),
+        }
+        match b.get(i) {
+            Some(b'"') => return i + 1,
+            Some(_) => i += 2,
+            None => return b.len(),
+        }
+    }
+}
+
+/// End of the value starting at `i` in validated bytes (no checks: the bytes were
+/// validated when the event was read).
+fn skip_value(b: &[u8], mut i: usize) -> usize {
+    match b.get(i) {
+        Some(b'"') => skip_string(b, i),
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            while let Some(&c) = b.get(i) {
+                match c {
+                    b'"' => {
+                        i = skip_string(b, i);
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            return i + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            b.len()
+        }
+        Some(_) => {
+            while let Some(&c) = b.get(i) {
+                if matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r') {
+                    break;
+                }
+                i += 1;
+            }
+            i
+        }
+        None => b.len(),
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// Calls `f(raw key, key has escapes, raw value)` for each member of a validated object.
+fn each_member<'a>(raw: &'a [u8], mut f: impl FnMut(&'a [u8], bool, &'a [u8])) {
+    if raw_kind(raw) != RawKind::Object {
+        return;
+    }
+    let mut i = skip_ws(raw, 1);
+    while raw.get(i) == Some(&b'"') {
+        let kend = skip_string(raw, i);
+        let key = raw.get(i + 1..kend.saturating_sub(1)).unwrap_or_default();
+        i = skip_ws(raw, kend);
+        i = skip_ws(raw, i + 1); // the ':'
+        let vend = skip_value(raw, i);
+        f(
+            key,
+            key.contains(&b'\\'),
+            raw.get(i..vend).unwrap_or_default(),
+        );
+        i = skip_ws(raw, vend);
+        if raw.get(i) != Some(&b',') {
+            return;
+        }
+        i = skip_ws(raw, i + 1);
     }
 }
 
 /// The members of a raw object (empty for anything else).
 pub(crate) fn raw_members(raw: &[u8]) -> Vec<Member<'_>> {
     let mut out = Vec::new();
-    if raw_kind(raw) != RawKind::Object {
-        return out;
-    }
-    let mut s = scanner(raw);
-    s.pos = 1;
-    s.ws();
-    if s.peek() == Some(b'}') {
-        return out;
-    }
-    loop {
-        s.ws();
-        let Ok((raw_key, escaped)) = s.string() else {
-            return out;
-        };
-        s.ws();
-        if s.expect(b':', "").is_err() {
-            return out;
-        }
-        s.ws();
-        let vstart = s.pos;
-        if s.value(0).is_err() {
-            return out;
-        }
-        out.push((
-            decode_key(raw_key, escaped),
-            raw.get(vstart..s.pos).unwrap_or_default(),
-        ));
-        s.ws();
-        match s.peek() {
-            Some(b',') => s.pos += 1,
-            _ => return out,
-        }
-    }
+    each_member(raw, |k, escaped, v| out.push((decode_key(k, escaped), v)));
+    out
 }
 
 /// The member `key` of a raw object (the last one, as decoders keep), if any.
 pub(crate) fn raw_get<'a>(raw: &'a [u8], key: &str) -> Option<&'a [u8]> {
-    raw_members(raw)
-        .into_iter()
-        .rev()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v)
+    let mut found = None;
+    each_member(raw, |k, escaped, v| {
+        let hit = if escaped {
+            decode_key(k, true) == key
+        } else {
+            k == key.as_bytes()
+        };
+        if hit {
+            found = Some(v);
+        }
+    });
+    found
 }
 
 /// The elements of a raw array (empty for anything else).
@@ -355,25 +464,20 @@ pub(crate) fn raw_elements(raw: &[u8]) -> Vec<&[u8]> {
     if raw_kind(raw) != RawKind::Array {
         return out;
     }
-    let mut s = scanner(raw);
-    s.pos = 1;
-    s.ws();
-    if s.peek() == Some(b']') {
+    let mut i = skip_ws(raw, 1);
+    if raw.get(i) == Some(&b']') {
         return out;
     }
-    loop {
-        s.ws();
-        let start = s.pos;
-        if s.value(0).is_err() {
-            return out;
+    while i < raw.len() {
+        let end = skip_value(raw, i);
+        out.push(raw.get(i..end).unwrap_or_default());
+        i = skip_ws(raw, end);
+        if raw.get(i) != Some(&b',') {
+            break;
         }
-        out.push(raw.get(start..s.pos).unwrap_or_default());
-        s.ws();
-        match s.peek() {
-            Some(b',') => s.pos += 1,
-            _ => return out,
-        }
+        i = skip_ws(raw, i + 1);
     }
+    out
 }
 
 /// Decodes a raw string value (with its quotes) into text.
@@ -587,6 +691,30 @@ mod tests {
         ];
         for (input, ok) in table {
             assert_eq!(validate(input.as_bytes(), 128).is_ok(), *ok, "{input}");
+        }
+    }
+
+    #[test]
+    fn word_scan_matches_bytewise_scan() {
+        let alphabet = [b'a', b'"', b'\\', 0x1f, 0x20, 0x7f, 0x80, 0xff, b' ', 0x00];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..40 {
+            for _ in 0..200 {
+                let s: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        alphabet[(seed % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                for controls in [false, true] {
+                    let naive = s
+                        .iter()
+                        .position(|&c| c == b'"' || c == b'\\' || (controls && c < 0x20));
+                    assert_eq!(find_string_end(&s, controls), naive, "{s:?} {controls}");
+                }
+            }
         }
     }
 

@@ -16,6 +16,16 @@
 //! YAML from Tekton's documentation (`triggers.tekton.dev/v1beta1`, and `v1alpha1` as
 //! written) parses unchanged.
 //!
+//! Semantics follow Tekton Triggers: bound strings are JSON-escaped without their quotes
+//! (so they stay valid inside a template's JSON strings), objects and numbers render as Go's
+//! `encoding/json` would (sorted keys, float64 numbers), a failing binding falls back to the
+//! template param's default, `$(tt.params.x)` is replaced textually and the result must
+//! parse as JSON. Event ids and `$(uid)` are derived deterministically unless the host sets
+//! [`Event::id`].
+//!
+//! Not done here: webhook (HTTP) interceptors, trigger groups, namespace selectors, the
+//! labels Tekton adds when it creates resources, and creating them: the host does these.
+//!
 //! ```
 //! use trigger_bindings::{Event, Headers, Listener, MemorySecretStore, github_signature};
 //!

@@ -550,6 +550,7 @@ fn resolve_params(
         body,
         extensions: &ext,
         context: &shared.context,
+        memo: Default::default(),
     };
     let mut out = BTreeMap::new();
     let defaults: Option<&[crate::model::ParamSpec]> = t

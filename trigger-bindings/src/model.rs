@@ -24,6 +24,12 @@ pub struct ObjectMeta {
     pub annotations: BTreeMap<String, String>,
 }
 
+fn null_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+    d: D,
+) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
 fn scalar_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::String(s) => s,
@@ -72,6 +78,7 @@ pub struct ParamSpec {
 #[serde(default)]
 pub struct TriggerBindingSpec {
     /// The params.
+    #[serde(deserialize_with = "null_default")]
     pub params: Vec<Param>,
 }
 
@@ -94,8 +101,10 @@ pub struct TriggerBinding {
 #[serde(rename_all = "camelCase", default)]
 pub struct TriggerTemplateSpec {
     /// Declared params.
+    #[serde(deserialize_with = "null_default")]
     pub params: Vec<ParamSpec>,
     /// Resources to create, with `$(tt.params.x)` and `$(uid)` inside.
+    #[serde(deserialize_with = "null_default")]
     pub resourcetemplates: Vec<Value>,
 }
 
@@ -194,7 +203,10 @@ pub struct TriggerInterceptor {
     #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
     pub r#ref: Option<InterceptorRef>,
     /// Its params.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_default"
+    )]
     pub params: Vec<InterceptorParam>,
     /// v1alpha1 `github:` form.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -252,11 +264,13 @@ pub struct TriggerSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Bindings.
+    #[serde(deserialize_with = "null_default")]
     pub bindings: Vec<TriggerSpecBinding>,
     /// Template.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<TriggerSpecTemplate>,
     /// Interceptors, in order.
+    #[serde(deserialize_with = "null_default")]
     pub interceptors: Vec<TriggerInterceptor>,
     /// A `Trigger` object by name (EventListener triggers only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -290,6 +304,7 @@ pub struct LabelSelector {
 #[serde(rename_all = "camelCase", default)]
 pub struct EventListenerSpec {
     /// Triggers, inline or by `triggerRef`.
+    #[serde(deserialize_with = "null_default")]
     pub triggers: Vec<TriggerSpec>,
     /// Selects `Trigger` objects by label (in addition to `triggers`).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -134,19 +134,13 @@ impl BindingExpr {
                 Part::Text(t) => out.push_str(t),
                 Part::Expr { original, path } => {
                     let result = match path {
-                        Ok(p) => p.eval(root),
+                        Ok(p) => p.results(root).map(|r| (p, r)),
                         Err(e) => Err(e.clone()),
                     };
                     match (result, fallback) {
-                        (Ok(()), _) => {}
-                        (Err(_), Some(f)) => {
-                            out.push_str(f);
-                            continue;
-                        }
+                        (Ok((p, results)), _) => p.render(&results, &mut out),
+                        (Err(_), Some(f)) => out.push_str(f),
                         (Err(e), None) => return Err((original.clone(), e)),
-                    }
-                    if let Ok(p) = path {
-                        p.render(root, &mut out);
                     }
                 }
             }
@@ -225,11 +219,7 @@ impl Path {
         Ok(Path { segs })
     }
 
-    fn eval(&self, root: &Root<'_>) -> Result<(), String> {
-        self.results(root).map(|_| ())
-    }
-
-    fn results<'r>(&self, root: &'r Root<'r>) -> Result<Vec<Node<'r>>, String> {
+    fn results<'a>(&self, root: &Root<'a>) -> Result<Vec<Node<'a>>, String> {
         let Some((first, rest)) = self.segs.split_first() else {
             return Ok(Vec::new());
         };
@@ -239,21 +229,18 @@ impl Path {
                 None => return Err(format!("{name} is not found")),
             },
             Seg::Wildcard => {
-                return walk(root.all(), rest);
+                return walk(root.all(), rest, &root.memo);
             }
             _ => return Err("unsupported expression at the root".to_string()),
         };
-        walk(vec![start], rest)
+        walk(vec![start], rest, &root.memo)
     }
 
-    fn render(&self, root: &Root<'_>, out: &mut String) {
-        let Ok(results) = self.results(root) else {
-            return;
-        };
+    fn render(&self, results: &[Node<'_>], out: &mut String) {
         if self.segs.is_empty() {
             return;
         }
-        match results.as_slice() {
+        match results {
             [one] => one.render_single(out),
             many => {
                 out.push('[');
@@ -269,13 +256,23 @@ impl Path {
     }
 }
 
-fn walk<'r>(mut cur: Vec<Node<'r>>, segs: &[Seg]) -> Result<Vec<Node<'r>>, String> {
+/// Member lists of the larger raw objects already looked into, by position (one event).
+pub(crate) type Memo<'a> = std::cell::RefCell<Vec<(usize, usize, Vec<json::Member<'a>>)>>;
+
+/// Objects smaller than this are scanned directly rather than memoised.
+const MEMO_MIN_LEN: usize = 256;
+
+fn walk<'a>(
+    mut cur: Vec<Node<'a>>,
+    segs: &[Seg],
+    memo: &Memo<'a>,
+) -> Result<Vec<Node<'a>>, String> {
     for seg in segs {
         let mut next = Vec::new();
         match seg {
             Seg::Field(name) => {
                 for n in &cur {
-                    if let Some(v) = n.field(name) {
+                    if let Some(v) = n.field(name, memo) {
                         next.push(v);
                     }
                 }
@@ -309,7 +306,7 @@ fn walk<'r>(mut cur: Vec<Node<'r>>, segs: &[Seg]) -> Result<Vec<Node<'r>>, Strin
                 for n in &cur {
                     let items = n.elements().unwrap_or_else(|| n.children());
                     for item in items {
-                        if f.matches(item) {
+                        if f.matches(item, memo) {
                             next.push(item);
                         }
                     }
@@ -322,12 +319,12 @@ fn walk<'r>(mut cur: Vec<Node<'r>>, segs: &[Seg]) -> Result<Vec<Node<'r>>, Strin
 }
 
 impl Filter {
-    fn matches(&self, item: Node<'_>) -> bool {
-        let left = self.left.resolve(item);
+    fn matches<'a>(&self, item: Node<'a>, memo: &Memo<'a>) -> bool {
+        let left = self.left.resolve(item, memo);
         match self.op {
             None => left.is_some(),
             Some(op) => {
-                let (Some(l), Some(r)) = (left, self.right.resolve(item)) else {
+                let (Some(l), Some(r)) = (left, self.right.resolve(item, memo)) else {
                     return false;
                 };
                 compare(&l, &r, op)
@@ -346,14 +343,14 @@ enum Scalar<'a> {
 }
 
 impl Operand {
-    fn resolve<'a>(&'a self, item: Node<'a>) -> Option<Scalar<'a>> {
+    fn resolve<'s, 'a: 's>(&'s self, item: Node<'a>, memo: &Memo<'a>) -> Option<Scalar<'s>> {
         match self {
             Operand::Str(s) => Some(Scalar::Str(Cow::Borrowed(s))),
             Operand::Num(n) => Some(Scalar::Num(*n)),
             Operand::Bool(b) => Some(Scalar::Bool(*b)),
             Operand::None => None,
             Operand::Current(segs) => {
-                let found = walk(vec![item], segs).ok()?;
+                let found = walk(vec![item], segs, memo).ok()?;
                 match found.as_slice() {
                     [one] => Some(one.scalar()),
                     _ => None,
@@ -584,8 +581,25 @@ pub(crate) enum Node<'a> {
 }
 
 impl<'a> Node<'a> {
-    fn field(&self, name: &str) -> Option<Node<'a>> {
+    fn field(&self, name: &str, memo: &Memo<'a>) -> Option<Node<'a>> {
         match self {
+            Node::Raw(r) if r.len() >= MEMO_MIN_LEN && json::raw_kind(r) == RawKind::Object => {
+                let key = (r.as_ptr() as usize, r.len());
+                let mut memo = memo.borrow_mut();
+                let found = match memo.iter().position(|(p, l, _)| (*p, *l) == key) {
+                    Some(i) => i,
+                    None => {
+                        memo.push((key.0, key.1, json::raw_members(r)));
+                        memo.len() - 1
+                    }
+                };
+                let members = &memo.get(found)?.2;
+                members
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| Node::Raw(v))
+            }
             Node::Raw(r) => json::raw_get(r, name).map(Node::Raw),
             Node::Top(_, members) => members
                 .iter()
@@ -696,6 +710,7 @@ pub(crate) struct Root<'a> {
     pub body: Node<'a>,
     pub extensions: &'a Value,
     pub context: &'a Value,
+    pub memo: Memo<'a>,
 }
 
 impl<'a> Root<'a> {
@@ -739,6 +754,7 @@ mod tests {
             body: Node::Raw(body.as_bytes()),
             extensions: &ext,
             context: &ctx,
+            memo: Default::default(),
         };
         BindingExpr::parse(expr).eval(&root, None)
     }

@@ -161,7 +161,8 @@ mod tests {
 
     #[test]
     fn substitution_table() {
-        let rows: &[(&str, &[(&str, &str)], bool, &str)] = &[
+        type Row<'a> = (&'a str, &'a [(&'a str, &'a str)], bool, &'a str);
+        let rows: &[Row<'_>] = &[
             (
                 "{\"a\":\"$(tt.params.x)-$(tt.params.y)\"}",
                 &[("x", "1"), ("y", "2")],

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{NamespacedRef, ObjectMeta, ObjectRef};
+use super::{ObjectMeta, ObjectRef};
 
 /// `image.toolkit.fluxcd.io` `ImageRepository`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -29,29 +29,8 @@ pub struct ImageRepositorySpec {
     pub suspend: bool,
 }
 
-/// `image.toolkit.fluxcd.io` `ImagePolicy`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ImagePolicy {
-    /// Metadata.
-    pub metadata: ObjectMeta,
-    /// Spec.
-    pub spec: ImagePolicySpec,
-}
-
-/// `ImagePolicy.spec`; `policy` and `filterTags` are kept as written and handed to
-/// image-policy.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ImagePolicySpec {
-    /// The ImageRepository whose tags are chosen from.
-    pub image_repository_ref: NamespacedRef,
-    /// `semver: {range}`, `alphabetical: {order}` or `numerical: {order}`.
-    pub policy: Value,
-    /// `pattern` / `extract`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub filter_tags: Option<Value>,
-}
+/// `image.toolkit.fluxcd.io` `ImagePolicy` (v1 or v1beta2), image-policy's model.
+pub use image_policy::ImagePolicy;
 
 /// `image.toolkit.fluxcd.io` (v1 or v1beta2) `ImageUpdateAutomation`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -77,14 +77,30 @@ fn group(api_version: &str) -> &str {
 impl Object {
     /// Classifies one object by `apiVersion` group and `kind`, parsing the toolkit's kinds.
     pub fn from_value(value: Value, origin: &str) -> Result<Object, Error> {
-        let api = value.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_string();
-        let kind = value.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
+        let api = value
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let kind = value
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let kind = kind.as_str();
         Ok(match (group(&api), kind) {
-            ("source.toolkit.fluxcd.io", "GitRepository") => Object::GitRepository(typed(value, origin, kind)?),
-            ("kustomize.toolkit.fluxcd.io", "Kustomization") => Object::Kustomization(typed(value, origin, kind)?),
-            ("image.toolkit.fluxcd.io", "ImageRepository") => Object::ImageRepository(typed(value, origin, kind)?),
-            ("image.toolkit.fluxcd.io", "ImagePolicy") => Object::ImagePolicy(typed(value, origin, kind)?),
+            ("source.toolkit.fluxcd.io", "GitRepository") => {
+                Object::GitRepository(typed(value, origin, kind)?)
+            }
+            ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
+                Object::Kustomization(typed(value, origin, kind)?)
+            }
+            ("image.toolkit.fluxcd.io", "ImageRepository") => {
+                Object::ImageRepository(typed(value, origin, kind)?)
+            }
+            ("image.toolkit.fluxcd.io", "ImagePolicy") => {
+                Object::ImagePolicy(typed(value, origin, kind)?)
+            }
             ("image.toolkit.fluxcd.io", "ImageUpdateAutomation") => {
                 Object::ImageUpdateAutomation(typed(value, origin, kind)?)
             }
@@ -94,8 +110,16 @@ impl Object {
     }
 }
 
-fn typed<T: serde::de::DeserializeOwned>(value: Value, origin: &str, kind: &str) -> Result<T, Error> {
-    let name = value.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
+fn typed<T: serde::de::DeserializeOwned>(
+    value: Value,
+    origin: &str,
+    kind: &str,
+) -> Result<T, Error> {
+    let name = value
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     serde_json::from_value(value).map_err(|e| Error::Model {
         origin: format!("{origin}: {kind}/{name}"),
         message: e.to_string(),
@@ -104,9 +128,13 @@ fn typed<T: serde::de::DeserializeOwned>(value: Value, origin: &str, kind: &str)
 
 /// Parses a YAML stream and classifies every document.
 pub fn parse_objects(text: &str, origin: &str) -> Result<Vec<Object>, Error> {
-    let docs = kustomize_lite::yaml::parse_stream(text, origin)
-        .map_err(|e| Error::Yaml { origin: origin.to_string(), message: e.to_string() })?;
-    docs.into_iter().map(|d| Object::from_value(d, origin)).collect()
+    let docs = kustomize_lite::yaml::parse_stream(text, origin).map_err(|e| Error::Yaml {
+        origin: origin.to_string(),
+        message: e.to_string(),
+    })?;
+    docs.into_iter()
+        .map(|d| Object::from_value(d, origin))
+        .collect()
 }
 
 /// A namespaced reference (`name`, optional `namespace`).
@@ -123,7 +151,11 @@ pub struct NamespacedRef {
 impl NamespacedRef {
     /// `namespace/name`, the namespace defaulting to `default_ns`.
     pub fn key(&self, default_ns: &str) -> String {
-        let ns = if self.namespace.is_empty() { default_ns } else { &self.namespace };
+        let ns = if self.namespace.is_empty() {
+            default_ns
+        } else {
+            &self.namespace
+        };
         format!("{ns}/{}", self.name)
     }
 }
@@ -145,5 +177,10 @@ pub struct ObjectRef {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests;

@@ -112,17 +112,42 @@ metadata:
 "#;
     let objs = parse_objects(text, "t.yaml").unwrap();
     assert_eq!(objs.len(), 6);
-    let Object::GitRepository(g) = &objs[0] else { panic!("{:?}", objs[0]) };
-    assert_eq!(g.spec.reference.as_ref().unwrap().semver.as_deref(), Some(">=6.0.0 <7.0.0"));
-    let Object::Kustomization(k) = &objs[1] else { panic!() };
+    let Object::GitRepository(g) = &objs[0] else {
+        panic!("{:?}", objs[0])
+    };
+    assert_eq!(
+        g.spec.reference.as_ref().unwrap().semver.as_deref(),
+        Some(">=6.0.0 <7.0.0")
+    );
+    let Object::Kustomization(k) = &objs[1] else {
+        panic!()
+    };
     assert_eq!(k.spec.depends_on[0].key("flux-system"), "flux-system/infra");
-    assert_eq!(k.spec.post_build.as_ref().unwrap().substitute_from[0].optional, true);
-    let Object::ImageUpdateAutomation(a) = &objs[2] else { panic!() };
-    assert_eq!(a.spec.git.push.as_ref().unwrap().branch.as_deref(), Some("main"));
-    assert!(matches!(&objs[3], Object::ImagePolicy(p) if p.spec.image_repository_ref.name == "podinfo"));
-    let Object::Application(app) = &objs[4] else { panic!() };
+    assert!(k.spec.post_build.as_ref().unwrap().substitute_from[0].optional);
+    let Object::ImageUpdateAutomation(a) = &objs[2] else {
+        panic!()
+    };
+    assert_eq!(
+        a.spec.git.push.as_ref().unwrap().branch.as_deref(),
+        Some("main")
+    );
+    assert!(
+        matches!(&objs[3], Object::ImagePolicy(p) if p.spec.image_repository_ref.name == "podinfo")
+    );
+    let Object::Application(app) = &objs[4] else {
+        panic!()
+    };
     assert!(app.create_namespace());
-    assert!(app.spec.sync_policy.as_ref().unwrap().automated.as_ref().unwrap().self_heal);
+    assert!(
+        app.spec
+            .sync_policy
+            .as_ref()
+            .unwrap()
+            .automated
+            .as_ref()
+            .unwrap()
+            .self_heal
+    );
     assert!(matches!(&objs[5], Object::Other(_)));
 }
 

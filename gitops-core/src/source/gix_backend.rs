@@ -15,7 +15,11 @@ use crate::Error;
 pub struct GixBackend;
 
 fn err(op: &'static str, repo: impl std::fmt::Display, e: impl std::fmt::Display) -> Error {
-    Error::Git { op, repo: repo.to_string(), message: e.to_string() }
+    Error::Git {
+        op,
+        repo: repo.to_string(),
+        message: e.to_string(),
+    }
 }
 
 /// Largest tree read (files) and blob (bytes).
@@ -49,7 +53,11 @@ fn git(dir: &Path, args: &[&str], op: &'static str) -> Result<String, Error> {
         .output()
         .map_err(|e| err(op, dir.display(), format!("cannot run git: {e}")))?;
     if !out.status.success() {
-        return Err(err(op, dir.display(), String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(err(
+            op,
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim(),
+        ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
@@ -59,7 +67,10 @@ impl GixBackend {
     /// or `sha1:<hex>` on a detached HEAD).
     pub fn head_revision(dir: &Path) -> Result<super::Resolved, Error> {
         let repo = gix::discover(dir).map_err(|e| err("read", dir.display(), e))?;
-        let commit = repo.head_id().map_err(|e| err("read", dir.display(), e))?.to_string();
+        let commit = repo
+            .head_id()
+            .map_err(|e| err("read", dir.display(), e))?
+            .to_string();
         let name = repo
             .head_name()
             .map_err(|e| err("read", dir.display(), e))?
@@ -77,7 +88,10 @@ impl GitBackend for GixBackend {
             let remote = repo
                 .find_remote("origin")
                 .map_err(|e| err("fetch", url, e))?
-                .with_refspecs(["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"], gix::remote::Direction::Fetch)
+                .with_refspecs(
+                    ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+                    gix::remote::Direction::Fetch,
+                )
                 .map_err(|e| err("fetch", url, e))?;
             remote
                 .connect(gix::remote::Direction::Fetch)
@@ -92,9 +106,14 @@ impl GitBackend for GixBackend {
         let mut prepare = gix::prepare_clone_bare(url, mirror)
             .map_err(|e| err("clone", url, e))?
             .configure_remote(|r| {
-                Ok(r.with_refspecs(["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"], gix::remote::Direction::Fetch)?)
+                r.with_refspecs(
+                    ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+                    gix::remote::Direction::Fetch,
+                )
             });
-        let (repo, _) = prepare.fetch_only(gix::progress::Discard, &interrupt).map_err(|e| err("clone", url, e))?;
+        let (repo, _) = prepare
+            .fetch_only(gix::progress::Discard, &interrupt)
+            .map_err(|e| err("clone", url, e))?;
         collect_refs(&repo, url)
     }
 
@@ -110,7 +129,9 @@ impl GitBackend for GixBackend {
             .tree()
             .map_err(|e| err("read", &where_, e))?;
         let mut recorder = gix::traverse::tree::Recorder::default();
-        tree.traverse().breadthfirst(&mut recorder).map_err(|e| err("read", &where_, e))?;
+        tree.traverse()
+            .breadthfirst(&mut recorder)
+            .map_err(|e| err("read", &where_, e))?;
         let mut files = Vec::new();
         for entry in recorder.records {
             if !entry.mode.is_blob() {
@@ -119,11 +140,20 @@ impl GitBackend for GixBackend {
             if files.len() >= MAX_FILES {
                 return Err(err("read", &where_, format!("more than {MAX_FILES} files")));
             }
-            let blob = repo.find_object(entry.oid).map_err(|e| err("read", &where_, e))?;
+            let blob = repo
+                .find_object(entry.oid)
+                .map_err(|e| err("read", &where_, e))?;
             if blob.data.len() > MAX_BLOB {
-                return Err(err("read", &where_, format!("{} is larger than {MAX_BLOB} bytes", entry.filepath)));
+                return Err(err(
+                    "read",
+                    &where_,
+                    format!("{} is larger than {MAX_BLOB} bytes", entry.filepath),
+                ));
             }
-            files.push(TreeFile { path: entry.filepath.to_string(), data: blob.data.clone() });
+            files.push(TreeFile {
+                path: entry.filepath.to_string(),
+                data: blob.data.clone(),
+            });
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(files)
@@ -136,21 +166,33 @@ impl GitBackend for GixBackend {
             .map_err(|e| err("clone", url, e))?
             .with_ref_name(Some(branch))
             .map_err(|e| err("clone", url, e))?;
-        let (mut checkout, _) =
-            prepare.fetch_then_checkout(gix::progress::Discard, &interrupt).map_err(|e| err("clone", url, e))?;
-        let (repo, _) = checkout.main_worktree(gix::progress::Discard, &interrupt).map_err(|e| err("checkout", url, e))?;
+        let (mut checkout, _) = prepare
+            .fetch_then_checkout(gix::progress::Discard, &interrupt)
+            .map_err(|e| err("clone", url, e))?;
+        let (repo, _) = checkout
+            .main_worktree(gix::progress::Discard, &interrupt)
+            .map_err(|e| err("checkout", url, e))?;
         let head = repo.head_id().map_err(|e| err("checkout", url, e))?;
         Ok(head.to_string())
     }
 
-    fn commit_all(&self, workdir: &Path, message: &str, author: &Signature) -> Result<Option<String>, Error> {
+    fn commit_all(
+        &self,
+        workdir: &Path,
+        message: &str,
+        author: &Signature,
+    ) -> Result<Option<String>, Error> {
         git(workdir, &["add", "-A"], "commit")?;
         if git(workdir, &["status", "--porcelain"], "commit")?.is_empty() {
             return Ok(None);
         }
         let name = format!("user.name={}", author.name);
         let email = format!("user.email={}", author.email);
-        git(workdir, &["-c", &name, "-c", &email, "commit", "-q", "-m", message], "commit")?;
+        git(
+            workdir,
+            &["-c", &name, "-c", &email, "commit", "-q", "-m", message],
+            "commit",
+        )?;
         git(workdir, &["rev-parse", "HEAD"], "commit").map(Some)
     }
 

@@ -81,7 +81,11 @@ impl IgnoreRules {
     /// Adds the rules of one file read in directory `base` (`""` for the root, else
     /// `dir/sub`); `spec.ignore` applies at the root.
     pub fn add(&mut self, text: &str, base: &str) -> Result<(), Error> {
-        let base = if base.is_empty() { String::new() } else { format!("{}/", base.trim_matches('/')) };
+        let base = if base.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", base.trim_matches('/'))
+        };
         for line in text.lines() {
             let line = line.trim_end();
             if line.is_empty() || line.starts_with('#') {
@@ -98,9 +102,21 @@ impl IgnoreRules {
             let anchored = pat.contains('/') && !pat.starts_with("**/");
             let pat = pat.trim_start_matches('/');
             let body = glob_to_regex(pat);
-            let re = if anchored { format!("^{body}$") } else { format!("^(?:.*/)?{body}$") };
-            let re = Regex::new(&re).map_err(|e| Error::Model { origin: format!("ignore rule {line:?}"), message: e.to_string() })?;
-            self.rules.push(Rule { base: base.clone(), negate, dir_only, re });
+            let re = if anchored {
+                format!("^{body}$")
+            } else {
+                format!("^(?:.*/)?{body}$")
+            };
+            let re = Regex::new(&re).map_err(|e| Error::Model {
+                origin: format!("ignore rule {line:?}"),
+                message: e.to_string(),
+            })?;
+            self.rules.push(Rule {
+                base: base.clone(),
+                negate,
+                dir_only,
+                re,
+            });
         }
         Ok(())
     }
@@ -108,7 +124,9 @@ impl IgnoreRules {
     /// Whether the file at `path` (relative, `/`-separated) is ignored: a file under an
     /// ignored directory is ignored; otherwise the last rule matching the file decides.
     pub fn is_ignored(&self, path: &str) -> bool {
-        let dirs = path.match_indices('/').map(|(i, _)| path.get(..i).unwrap_or(""));
+        let dirs = path
+            .match_indices('/')
+            .map(|(i, _)| path.get(..i).unwrap_or(""));
         for dir in dirs {
             if self.decide(dir, true) {
                 return true;
@@ -117,13 +135,20 @@ impl IgnoreRules {
         self.decide(path, false)
     }
 
+    /// Whether the directory at `path` is ignored (by a rule for it or for a parent).
+    pub fn is_ignored_dir(&self, path: &str) -> bool {
+        self.is_ignored(path) || self.decide(path, true)
+    }
+
     fn decide(&self, path: &str, is_dir: bool) -> bool {
         let mut ignored = false;
         for rule in &self.rules {
             if rule.dir_only && !is_dir {
                 continue;
             }
-            let Some(rel) = path.strip_prefix(rule.base.as_str()) else { continue };
+            let Some(rel) = path.strip_prefix(rule.base.as_str()) else {
+                continue;
+            };
             if rule.re.is_match(rel) {
                 ignored = !rule.negate;
             }
@@ -133,7 +158,12 @@ impl IgnoreRules {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
 

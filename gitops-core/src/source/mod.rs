@@ -25,7 +25,7 @@ mod ignore;
 
 #[cfg(feature = "git")]
 pub use gix_backend::GixBackend;
-pub use ignore::{IgnoreRules, DEFAULT_EXCLUDES};
+pub use ignore::{DEFAULT_EXCLUDES, IgnoreRules};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -65,7 +65,12 @@ pub trait GitBackend {
     /// Clones `url` with a work tree at `workdir`, `branch` checked out; returns its commit.
     fn checkout(&self, url: &str, branch: &str, workdir: &Path) -> Result<String, Error>;
     /// Commits every change of the work tree; `None` when nothing changed.
-    fn commit_all(&self, workdir: &Path, message: &str, author: &Signature) -> Result<Option<String>, Error>;
+    fn commit_all(
+        &self,
+        workdir: &Path,
+        message: &str,
+        author: &Signature,
+    ) -> Result<Option<String>, Error>;
     /// Pushes `refspec` (`HEAD:refs/heads/main`) to the work tree's origin.
     fn push(&self, workdir: &Path, refspec: &str) -> Result<(), Error>;
 }
@@ -104,64 +109,105 @@ fn is_hex_commit(s: &str) -> bool {
 }
 
 /// Resolves a `GitRepository` ref against the refs of the repository (Flux's rules).
-pub fn resolve_ref(reference: Option<&GitRepositoryRef>, refs: &Refs, repo: &str) -> Result<Resolved, Error> {
+pub fn resolve_ref(
+    reference: Option<&GitRepositoryRef>,
+    refs: &Refs,
+    repo: &str,
+) -> Result<Resolved, Error> {
     let default = GitRepositoryRef::default();
     let r = reference.unwrap_or(&default);
     if let Some(commit) = r.commit.as_deref().filter(|c| !c.is_empty()) {
         if !is_hex_commit(commit) {
-            return Err(Error::Git { op: "resolve", repo: repo.into(), message: format!("commit {commit:?} is not a full SHA-1") });
+            return Err(Error::Git {
+                op: "resolve",
+                repo: repo.into(),
+                message: format!("commit {commit:?} is not a full SHA-1"),
+            });
         }
-        let name = r.branch.clone().filter(|b| !b.is_empty()).unwrap_or_default();
-        return Ok(Resolved { name, commit: commit.to_ascii_lowercase() });
+        let name = r
+            .branch
+            .clone()
+            .filter(|b| !b.is_empty())
+            .unwrap_or_default();
+        return Ok(Resolved {
+            name,
+            commit: commit.to_ascii_lowercase(),
+        });
     }
     if let Some(name) = r.name.as_deref().filter(|n| !n.is_empty()) {
         let commit = lookup(refs, name, repo, &format!("reference {name:?}"))?;
-        return Ok(Resolved { name: name.to_string(), commit });
+        return Ok(Resolved {
+            name: name.to_string(),
+            commit,
+        });
     }
     if let Some(range) = r.semver.as_deref().filter(|s| !s.is_empty()) {
-        let req = semver_req(range).map_err(|message| Error::Git { op: "resolve", repo: repo.into(), message })?;
+        let constraint =
+            image_policy::semver_range::Constraint::parse(range).map_err(|e| Error::Git {
+                op: "resolve",
+                repo: repo.into(),
+                message: format!("invalid semver range {range:?}: {e}"),
+            })?;
         let best = refs
             .iter()
             .filter_map(|(k, c)| k.strip_prefix("refs/tags/").map(|t| (t, c)))
-            .filter_map(|(t, c)| semver::Version::parse(t.strip_prefix('v').unwrap_or(t)).ok().map(|v| (v, t, c)))
-            .filter(|(v, _, _)| req.iter().any(|r| r.matches(v)))
-            .max_by(|a, b| a.0.cmp(&b.0));
+            .filter_map(|(t, c)| {
+                image_policy::semver_range::parse_tag_version(t)
+                    .ok()
+                    .map(|v| (v, t, c))
+            })
+            .filter(|(v, _, _)| constraint.matches(v))
+            .max_by(|a, b| {
+                image_policy::semver_range::compare(&a.0, &b.0).then_with(|| a.1.cmp(b.1))
+            });
         return match best {
-            Some((_, tag, commit)) => Ok(Resolved { name: tag.to_string(), commit: commit.clone() }),
-            None => Err(Error::Git { op: "resolve", repo: repo.into(), message: format!("no tag matches semver range {range:?}") }),
+            Some((_, tag, commit)) => Ok(Resolved {
+                name: tag.to_string(),
+                commit: commit.clone(),
+            }),
+            None => Err(Error::Git {
+                op: "resolve",
+                repo: repo.into(),
+                message: format!("no tag matches semver range {range:?}"),
+            }),
         };
     }
     if let Some(tag) = r.tag.as_deref().filter(|t| !t.is_empty()) {
-        let commit = lookup(refs, &format!("refs/tags/{tag}"), repo, &format!("tag {tag:?}"))?;
-        return Ok(Resolved { name: tag.to_string(), commit });
+        let commit = lookup(
+            refs,
+            &format!("refs/tags/{tag}"),
+            repo,
+            &format!("tag {tag:?}"),
+        )?;
+        return Ok(Resolved {
+            name: tag.to_string(),
+            commit,
+        });
     }
-    let branch = r.branch.as_deref().filter(|b| !b.is_empty()).unwrap_or("master");
-    let commit = lookup(refs, &format!("refs/heads/{branch}"), repo, &format!("branch {branch:?}"))?;
-    Ok(Resolved { name: branch.to_string(), commit })
-}
-
-/// A Masterminds-style range (`>=1.0 <2.0`, `1.2.x || ^2`, `v` prefixes) as alternatives of
-/// `semver` requirements.
-fn semver_req(range: &str) -> Result<Vec<semver::VersionReq>, String> {
-    range
-        .split("||")
-        .map(|alt| {
-            let parts: Vec<String> = alt
-                .split([' ', ','])
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let op_len = p.find(|c: char| c.is_ascii_digit() || c == 'v' || c == '*' || c == 'x').unwrap_or(0);
-                    let (op, ver) = p.split_at(op_len);
-                    format!("{op}{}", ver.strip_prefix('v').unwrap_or(ver))
-                })
-                .collect();
-            semver::VersionReq::parse(&parts.join(", ")).map_err(|e| format!("invalid semver range {range:?}: {e}"))
-        })
-        .collect()
+    let branch = r
+        .branch
+        .as_deref()
+        .filter(|b| !b.is_empty())
+        .unwrap_or("master");
+    let commit = lookup(
+        refs,
+        &format!("refs/heads/{branch}"),
+        repo,
+        &format!("branch {branch:?}"),
+    )?;
+    Ok(Resolved {
+        name: branch.to_string(),
+        commit,
+    })
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
 
@@ -179,7 +225,11 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        let r = |b: Option<&str>, t: Option<&str>, s: Option<&str>, n: Option<&str>, cm: Option<String>| GitRepositoryRef {
+        let r = |b: Option<&str>,
+                 t: Option<&str>,
+                 s: Option<&str>,
+                 n: Option<&str>,
+                 cm: Option<String>| GitRepositoryRef {
             branch: b.map(Into::into),
             tag: t.map(Into::into),
             semver: s.map(Into::into),
@@ -188,19 +238,63 @@ mod tests {
         };
         let cases = [
             (None, Ok(format!("master@sha1:{}", c(1)))),
-            (Some(r(Some("main"), None, None, None, None)), Ok(format!("main@sha1:{}", c(2)))),
-            (Some(r(Some("main"), Some("v1.0.0"), None, None, None)), Ok(format!("v1.0.0@sha1:{}", c(3)))),
-            (Some(r(None, Some("v1.0.0"), Some("<2.0.0"), None, None)), Ok(format!("v1.5.0@sha1:{}", c(4)))),
-            (Some(r(None, None, Some(">=1.0.0"), None, None)), Ok(format!("2.0.0@sha1:{}", c(5)))),
-            (Some(r(None, None, Some("1.0.x || >=3"), None, None)), Ok(format!("v1.0.0@sha1:{}", c(3)))),
-            (Some(r(Some("main"), None, Some(">=1"), Some("refs/pull/7/head"), None)), Ok(format!("refs/pull/7/head@sha1:{}", c(6)))),
-            (Some(r(Some("main"), None, None, Some("refs/pull/7/head"), Some(c(9)))), Ok(format!("main@sha1:{}", c(9)))),
-            (Some(r(None, None, None, None, Some(c(9)))), Ok(format!("sha1:{}", c(9)))),
-            (Some(r(Some("nope"), None, None, None, None)), Err("branch \"nope\" not found")),
-            (Some(r(None, None, Some(">=9"), None, None)), Err("no tag matches")),
+            (
+                Some(r(Some("main"), None, None, None, None)),
+                Ok(format!("main@sha1:{}", c(2))),
+            ),
+            (
+                Some(r(Some("main"), Some("v1.0.0"), None, None, None)),
+                Ok(format!("v1.0.0@sha1:{}", c(3))),
+            ),
+            (
+                Some(r(None, Some("v1.0.0"), Some("<2.0.0"), None, None)),
+                Ok(format!("v1.5.0@sha1:{}", c(4))),
+            ),
+            (
+                Some(r(None, None, Some(">=1.0.0"), None, None)),
+                Ok(format!("2.0.0@sha1:{}", c(5))),
+            ),
+            (
+                Some(r(None, None, Some("1.0.x || >=3"), None, None)),
+                Ok(format!("v1.0.0@sha1:{}", c(3))),
+            ),
+            (
+                Some(r(
+                    Some("main"),
+                    None,
+                    Some(">=1"),
+                    Some("refs/pull/7/head"),
+                    None,
+                )),
+                Ok(format!("refs/pull/7/head@sha1:{}", c(6))),
+            ),
+            (
+                Some(r(
+                    Some("main"),
+                    None,
+                    None,
+                    Some("refs/pull/7/head"),
+                    Some(c(9)),
+                )),
+                Ok(format!("main@sha1:{}", c(9))),
+            ),
+            (
+                Some(r(None, None, None, None, Some(c(9)))),
+                Ok(format!("sha1:{}", c(9))),
+            ),
+            (
+                Some(r(Some("nope"), None, None, None, None)),
+                Err("branch \"nope\" not found"),
+            ),
+            (
+                Some(r(None, None, Some(">=9"), None, None)),
+                Err("no tag matches"),
+            ),
         ];
         for (input, want) in cases {
-            let got = resolve_ref(input.as_ref(), &refs, "repo").map(|r| r.revision()).map_err(|e| e.to_string());
+            let got = resolve_ref(input.as_ref(), &refs, "repo")
+                .map(|r| r.revision())
+                .map_err(|e| e.to_string());
             match (want, got) {
                 (Ok(w), Ok(g)) => assert_eq!(g, w, "{input:?}"),
                 (Err(w), Err(g)) => assert!(g.contains(w), "{g}"),

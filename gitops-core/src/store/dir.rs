@@ -34,7 +34,9 @@ fn segment(s: &str, what: &str, id: &dyn std::fmt::Display) -> Result<String, Er
 
 /// Writes `bytes` to `path` atomically (temporary file + rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = path.parent().ok_or_else(|| Error::io(path.display(), "no parent directory"))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::io(path.display(), "no parent directory"))?;
     fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
@@ -60,8 +62,16 @@ impl DirStore {
 
     /// The file an object is kept in.
     pub fn path_of(&self, id: &ResId) -> Result<PathBuf, Error> {
-        let group = if id.group.is_empty() { "core".to_string() } else { segment(&id.group, "group", id)? };
-        let ns = if id.namespace.is_empty() { "_cluster".to_string() } else { segment(&id.namespace, "namespace", id)? };
+        let group = if id.group.is_empty() {
+            "core".to_string()
+        } else {
+            segment(&id.group, "group", id)?
+        };
+        let ns = if id.namespace.is_empty() {
+            "_cluster".to_string()
+        } else {
+            segment(&id.namespace, "namespace", id)?
+        };
         Ok(self
             .root
             .join("objects")
@@ -72,18 +82,32 @@ impl DirStore {
     }
 
     fn inventory_path(&self, owner: &str) -> PathBuf {
-        let safe: String =
-            owner.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+        let safe: String = owner
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
         self.root.join("inventories").join(format!("{safe}.json"))
     }
 
     fn read_object(path: &Path) -> Result<Value, Error> {
         let text = fs::read_to_string(path).map_err(|e| Error::io(path.display(), e))?;
         let mut docs = kustomize_lite::yaml::parse_stream(&text, &path.display().to_string())
-            .map_err(|e| Error::Yaml { origin: path.display().to_string(), message: e.to_string() })?;
+            .map_err(|e| Error::Yaml {
+                origin: path.display().to_string(),
+                message: e.to_string(),
+            })?;
         match (docs.pop(), docs.is_empty()) {
             (Some(v), true) => Ok(v),
-            _ => Err(Error::Yaml { origin: path.display().to_string(), message: "expected one object".into() }),
+            _ => Err(Error::Yaml {
+                origin: path.display().to_string(),
+                message: "expected one object".into(),
+            }),
         }
     }
 }
@@ -118,7 +142,10 @@ impl ClusterStore for DirStore {
     fn list(&self) -> Result<Vec<ResId>, Error> {
         let mut files = Vec::new();
         walk(&self.root.join("objects"), &mut files)?;
-        let mut ids = files.iter().map(|p| ResId::of(&Self::read_object(p)?)).collect::<Result<Vec<_>, _>>()?;
+        let mut ids = files
+            .iter()
+            .map(|p| ResId::of(&Self::read_object(p)?))
+            .collect::<Result<Vec<_>, _>>()?;
         ids.sort();
         Ok(ids)
     }
@@ -143,21 +170,47 @@ impl ClusterStore for DirStore {
         match fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str(&text)
                 .map(Some)
-                .map_err(|e| Error::Store { op: "inventory", object: owner.into(), message: e.to_string() }),
+                .map_err(|e| Error::Store {
+                    op: "inventory",
+                    object: owner.into(),
+                    message: e.to_string(),
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(path.display(), e)),
         }
     }
 
     fn set_inventory(&mut self, owner: &str, ids: &BTreeSet<ResId>) -> Result<(), Error> {
-        let text = serde_json::to_string_pretty(ids)
-            .map_err(|e| Error::Store { op: "inventory", object: owner.into(), message: e.to_string() })?;
+        let text = serde_json::to_string_pretty(ids).map_err(|e| Error::Store {
+            op: "inventory",
+            object: owner.into(),
+            message: e.to_string(),
+        })?;
         write_atomic(&self.inventory_path(owner), text.as_bytes())
+    }
+
+    fn synced_revision(&self, owner: &str) -> Result<Option<String>, Error> {
+        let path = self.inventory_path(owner).with_extension("revision");
+        match fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text.trim().to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(path.display(), e)),
+        }
+    }
+
+    fn set_synced_revision(&mut self, owner: &str, revision: &str) -> Result<(), Error> {
+        let path = self.inventory_path(owner).with_extension("revision");
+        write_atomic(&path, format!("{revision}\n").as_bytes())
     }
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
 
@@ -169,16 +222,26 @@ mod tests {
         s.apply(&obj).unwrap();
         let id = ResId::of(&obj).unwrap();
         assert_eq!(s.get(&id).unwrap().unwrap(), obj);
-        assert!(tmp.path().join("objects/apps/Deployment/prod/web.yaml").is_file());
+        assert!(
+            tmp.path()
+                .join("objects/apps/Deployment/prod/web.yaml")
+                .is_file()
+        );
         assert_eq!(s.list().unwrap(), vec![id.clone()]);
         let inv: BTreeSet<_> = [id.clone()].into();
-        s.set_inventory("Kustomization/flux-system/apps", &inv).unwrap();
-        assert_eq!(s.inventory("Kustomization/flux-system/apps").unwrap(), Some(inv));
+        s.set_inventory("Kustomization/flux-system/apps", &inv)
+            .unwrap();
+        assert_eq!(
+            s.inventory("Kustomization/flux-system/apps").unwrap(),
+            Some(inv)
+        );
         assert!(s.delete(&id).unwrap());
         assert!(!s.delete(&id).unwrap());
         let bad = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "../x"}});
         assert!(s.apply(&bad).is_err());
-        let leftovers: Vec<_> = std::fs::read_dir(tmp.path().join("inventories")).unwrap().collect();
+        let leftovers: Vec<_> = std::fs::read_dir(tmp.path().join("inventories"))
+            .unwrap()
+            .collect();
         assert_eq!(leftovers.len(), 1, "no temporary files left behind");
     }
 }

@@ -31,7 +31,11 @@ pub(crate) fn eval(
             let value = match lookup(&name) {
                 Some(v) => v.into_bytes(),
                 None if is_default_op(op) => Vec::new(),
-                None => return Err(SubstReason::VarNotSet { name: name.into_owned() }),
+                None => {
+                    return Err(SubstReason::VarNotSet {
+                        name: name.into_owned(),
+                    });
+                }
             };
             let result = apply(op, value, &values)?;
             out.extend_from_slice(&result);
@@ -46,7 +50,10 @@ pub(crate) fn eval(
 /// Operators that supply their own value when the variable is unset; strict mode lets them
 /// through.
 fn is_default_op(op: &[u8]) -> bool {
-    matches!(op, b"-" | b"+" | b"=" | b"?" | b":-" | b":+" | b":=" | b":?")
+    matches!(
+        op,
+        b"-" | b"+" | b"=" | b"?" | b":-" | b":+" | b":=" | b":?"
+    )
 }
 
 fn apply(op: &[u8], s: Vec<u8>, args: &[Vec<u8>]) -> Result<Vec<u8>, SubstReason> {
@@ -194,13 +201,19 @@ fn atoi(s: &[u8]) -> Option<i64> {
 
 fn substring(s: Vec<u8>, pos: Option<&[u8]>, len: Option<&[u8]>) -> Result<Vec<u8>, SubstReason> {
     let Some(pos) = pos else { return Ok(s) };
-    let Some(mut pos) = atoi(pos) else { return Ok(s) };
+    let Some(mut pos) = atoi(pos) else {
+        return Ok(s);
+    };
     let n = i64::try_from(s.len()).unwrap_or(i64::MAX);
     if pos < 0 {
         pos = (n + pos).max(0);
     }
     let tail = |p: i64| -> Vec<u8> {
-        usize::try_from(p).ok().and_then(|p| s.get(p..)).unwrap_or_default().to_vec()
+        usize::try_from(p)
+            .ok()
+            .and_then(|p| s.get(p..))
+            .unwrap_or_default()
+            .to_vec()
     };
     let Some(len) = len else {
         return Ok(if pos < n { tail(pos) } else { Vec::new() });
@@ -306,11 +319,7 @@ fn scan_chunk(mut pattern: &[u8]) -> (bool, &[u8], &[u8]) {
     let mut i = 0;
     while i < pattern.len() {
         match pattern.get(i) {
-            Some(b'\\') => {
-                if i + 1 < pattern.len() {
-                    i += 1;
-                }
-            }
+            Some(b'\\') if i + 1 < pattern.len() => i += 1,
             Some(b'[') => in_range = true,
             Some(b']') => in_range = false,
             Some(b'*') if !in_range => break,
@@ -344,7 +353,9 @@ fn match_chunk<'a>(mut chunk: &[u8], mut s: &'a [u8]) -> (&'a [u8], bool, bool) 
                         chunk = chunk.get(1..).unwrap_or_default();
                         break;
                     }
-                    let Some((lo, rest)) = class_char(chunk) else { return BAD };
+                    let Some((lo, rest)) = class_char(chunk) else {
+                        return BAD;
+                    };
                     chunk = rest;
                     let mut hi = lo;
                     if chunk.first() == Some(&b'-') {
@@ -408,7 +419,12 @@ fn class_char(chunk: &[u8]) -> Option<(char, &[u8])> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
 

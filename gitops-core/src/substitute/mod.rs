@@ -96,7 +96,9 @@ pub enum SubstReason {
 impl fmt::Display for SubstReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SubstReason::BadSubstitution { offset } => write!(f, "bad substitution at byte {offset}"),
+            SubstReason::BadSubstitution { offset } => {
+                write!(f, "bad substitution at byte {offset}")
+            }
             SubstReason::MissingClosingBrace { offset } => {
                 write!(f, "missing closing brace at byte {offset}")
             }
@@ -104,12 +106,17 @@ impl fmt::Display for SubstReason {
                 write!(f, "unable to parse variable name at byte {offset}")
             }
             SubstReason::FuncSubstitution { offset } => {
-                write!(f, "unable to parse substitution within function at byte {offset}")
+                write!(
+                    f,
+                    "unable to parse substitution within function at byte {offset}"
+                )
             }
             SubstReason::DefaultFunction { offset } => {
                 write!(f, "unable to parse default function at byte {offset}")
             }
-            SubstReason::VarNotSet { name } => write!(f, "variable not set (strict mode): {name:?}"),
+            SubstReason::VarNotSet { name } => {
+                write!(f, "variable not set (strict mode): {name:?}")
+            }
             SubstReason::SubstringLength { length } => {
                 write!(f, "substring length {length} is negative")
             }
@@ -126,7 +133,10 @@ impl fmt::Display for SubstReason {
 /// Not strict: an unset variable reads as empty. Strict: an unset variable is an error unless
 /// a default operator (`=`, `:=`, `:-`, ...) supplies the value.
 pub fn envsubst(text: &str, vars: &Vars, strict: bool) -> Result<String, Error> {
-    eval_str(text, vars, strict).map_err(|reason| Error::Substitute { object: "<text>".into(), reason })
+    eval_str(text, vars, strict).map_err(|reason| Error::Substitute {
+        object: "<text>".into(),
+        reason,
+    })
 }
 
 fn eval_str(text: &str, vars: &Vars, strict: bool) -> Result<String, SubstReason> {
@@ -180,7 +190,11 @@ pub fn is_substitution_disabled(obj: &Value) -> bool {
 ///
 /// Every variable name must be valid (checked before anything is substituted); the error
 /// names the object.
-pub fn substitute_object(obj: &Value, vars: &Vars, opts: SubstituteOptions) -> Result<Value, Error> {
+pub fn substitute_object(
+    obj: &Value,
+    vars: &Vars,
+    opts: SubstituteOptions,
+) -> Result<Value, Error> {
     if is_substitution_disabled(obj) || (vars.is_empty() && !opts.always) {
         return Ok(obj.clone());
     }
@@ -189,10 +203,15 @@ pub fn substitute_object(obj: &Value, vars: &Vars, opts: SubstituteOptions) -> R
     }
     let object = describe(obj);
     let text = kustomize_lite::yaml::emit_document(obj);
-    let substituted = eval_str(&text, vars, opts.strict)
-        .map_err(|reason| Error::Substitute { object: object.clone(), reason })?;
-    let mut docs = kustomize_lite::yaml::parse_stream(&substituted, &object)
-        .map_err(|e| Error::Yaml { origin: format!("{object} after substitution"), message: e.to_string() })?;
+    let substituted = eval_str(&text, vars, opts.strict).map_err(|reason| Error::Substitute {
+        object: object.clone(),
+        reason,
+    })?;
+    let mut docs =
+        kustomize_lite::yaml::parse_stream(&substituted, &object).map_err(|e| Error::Yaml {
+            origin: format!("{object} after substitution"),
+            message: e.to_string(),
+        })?;
     match (docs.pop(), docs.is_empty()) {
         (Some(doc @ Value::Object(_)), true) => Ok(doc),
         _ => Err(Error::Yaml {
@@ -203,8 +222,14 @@ pub fn substitute_object(obj: &Value, vars: &Vars, opts: SubstituteOptions) -> R
 }
 
 /// Substitutes every object; the first error stops.
-pub fn substitute_all(objs: &[Value], vars: &Vars, opts: SubstituteOptions) -> Result<Vec<Value>, Error> {
-    objs.iter().map(|o| substitute_object(o, vars, opts)).collect()
+pub fn substitute_all(
+    objs: &[Value],
+    vars: &Vars,
+    opts: SubstituteOptions,
+) -> Result<Vec<Value>, Error> {
+    objs.iter()
+        .map(|o| substitute_object(o, vars, opts))
+        .collect()
 }
 
 /// Layers variable sources the way Flux does: each `substituteFrom` source in order (later
@@ -223,12 +248,20 @@ pub fn layer_vars<'a>(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> Vars {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -282,12 +315,24 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let text = "${a:=".repeat(1000) + &"}".repeat(1000);
-        assert!(envsubst(&text, &Vars::new(), false).unwrap_err().to_string().contains("nested"));
+        assert!(
+            envsubst(&text, &Vars::new(), false)
+                .unwrap_err()
+                .to_string()
+                .contains("nested")
+        );
     }
 
     #[test]
     fn var_names() {
-        for (name, ok) in [("a", true), ("_a1", true), ("1a", false), ("my-var", false), ("", false), ("é", false)] {
+        for (name, ok) in [
+            ("a", true),
+            ("_a1", true),
+            ("1a", false),
+            ("my-var", false),
+            ("", false),
+            ("é", false),
+        ] {
             assert_eq!(is_valid_var_name(name), ok, "{name}");
         }
     }
@@ -304,7 +349,12 @@ mod tests {
     fn quoted_values_keep_their_type() {
         let obj: Value = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": "c"}, "data": {"a": "${q}", "b": "${p}"}});
-        let out = substitute_object(&obj, &vars(&[("q", "\"true\""), ("p", "8080")]), SubstituteOptions::default()).unwrap();
+        let out = substitute_object(
+            &obj,
+            &vars(&[("q", "\"true\""), ("p", "8080")]),
+            SubstituteOptions::default(),
+        )
+        .unwrap();
         assert_eq!(out["data"]["a"], Value::String("true".into()));
         assert_eq!(out["data"]["b"], serde_json::json!(8080));
     }

@@ -154,7 +154,10 @@ impl Scanner {
     }
 
     fn text(&self) -> Vec<u8> {
-        self.buf.get(self.start..self.pos).unwrap_or_default().to_vec()
+        self.buf
+            .get(self.start..self.pos)
+            .unwrap_or_default()
+            .to_vec()
     }
 
     fn scan(&mut self) -> Token {
@@ -267,7 +270,8 @@ impl Parser {
     fn parse_any(&mut self) -> Result<Node, SubstReason> {
         let mut nodes = Vec::new();
         loop {
-            self.s.set(Accept::Any, MODE_IDENT | MODE_LBRACK | MODE_ESCAPE);
+            self.s
+                .set(Accept::Any, MODE_IDENT | MODE_LBRACK | MODE_ESCAPE);
             self.s.escape_dollar = true;
             self.s.escape_backslash = false;
             match self.s.scan() {
@@ -286,7 +290,10 @@ impl Parser {
 
     fn parse_func(&mut self, depth: usize) -> Result<Node, SubstReason> {
         if depth > MAX_DEPTH {
-            return Err(SubstReason::TooDeep { offset: self.s.pos, max: MAX_DEPTH });
+            return Err(SubstReason::TooDeep {
+                offset: self.s.pos,
+                max: MAX_DEPTH,
+            });
         }
         self.s.escape_dollar = true;
         self.s.escape_backslash = true;
@@ -296,7 +303,11 @@ impl Parser {
         self.s.set(Accept::Ident, MODE_IDENT);
         let name = match self.s.scan() {
             Token::Ident => self.s.text(),
-            _ => return Err(SubstReason::VariableName { offset: self.s.start }),
+            _ => {
+                return Err(SubstReason::VariableName {
+                    offset: self.s.start,
+                });
+            }
         };
         match self.s.peek() {
             ':' => self.parse_default_or_substr(name, depth),
@@ -308,8 +319,14 @@ impl Parser {
             _ => {
                 self.s.set(Accept::Ident, MODE_RBRACK);
                 match self.s.scan() {
-                    Token::Rbrack => Ok(Node::Func { param: name, op: Vec::new(), args: Vec::new() }),
-                    _ => Err(SubstReason::MissingClosingBrace { offset: self.s.start }),
+                    Token::Rbrack => Ok(Node::Func {
+                        param: name,
+                        op: Vec::new(),
+                        args: Vec::new(),
+                    }),
+                    _ => Err(SubstReason::MissingClosingBrace {
+                        offset: self.s.start,
+                    }),
                 }
             }
         }
@@ -320,9 +337,9 @@ impl Parser {
         match self.s.scan() {
             Token::Lbrack => self.parse_func(depth + 1),
             Token::Ident | Token::Rbrack => Ok(Node::Text(self.s.text())),
-            Token::Eof | Token::Illegal => {
-                Err(SubstReason::FuncSubstitution { offset: self.s.start })
-            }
+            Token::Eof | Token::Illegal => Err(SubstReason::FuncSubstitution {
+                offset: self.s.start,
+            }),
         }
     }
 
@@ -334,7 +351,11 @@ impl Parser {
         }
     }
 
-    fn parse_default_or_substr(&mut self, name: Vec<u8>, depth: usize) -> Result<Node, SubstReason> {
+    fn parse_default_or_substr(
+        &mut self,
+        name: Vec<u8>,
+        depth: usize,
+    ) -> Result<Node, SubstReason> {
         self.s.read();
         let r = self.s.peek();
         self.s.unread();
@@ -359,7 +380,12 @@ impl Parser {
         Ok(Node::Func { param, op, args })
     }
 
-    fn parse_remove(&mut self, param: Vec<u8>, accept: Accept, depth: usize) -> Result<Node, SubstReason> {
+    fn parse_remove(
+        &mut self,
+        param: Vec<u8>,
+        accept: Accept,
+        depth: usize,
+    ) -> Result<Node, SubstReason> {
         let op = self.scan_op(accept)?;
         let args = vec![self.parse_param(Accept::NotClosing, MODE_IDENT, depth)?];
         self.consume_rbrack()?;
@@ -378,11 +404,19 @@ impl Parser {
     }
 
     fn parse_default(&mut self, param: Vec<u8>, depth: usize) -> Result<Node, SubstReason> {
-        let accept = if self.s.peek() == '=' { Accept::OneEqual } else { Accept::DefaultOp };
+        let accept = if self.s.peek() == '=' {
+            Accept::OneEqual
+        } else {
+            Accept::DefaultOp
+        };
         self.s.set(accept, MODE_IDENT);
         let op = match self.s.scan() {
             Token::Ident => self.s.text(),
-            _ => return Err(SubstReason::DefaultFunction { offset: self.s.start }),
+            _ => {
+                return Err(SubstReason::DefaultFunction {
+                    offset: self.s.start,
+                });
+            }
         };
         let mut args = Vec::new();
         while self.s.peek() != '}' {
@@ -395,7 +429,11 @@ impl Parser {
     fn parse_casing(&mut self, param: Vec<u8>) -> Result<Node, SubstReason> {
         let op = self.scan_op(Accept::CasingOp)?;
         self.consume_rbrack()?;
-        Ok(Node::Func { param, op, args: Vec::new() })
+        Ok(Node::Func {
+            param,
+            op,
+            args: Vec::new(),
+        })
     }
 
     fn parse_len(&mut self) -> Result<Node, SubstReason> {
@@ -406,11 +444,19 @@ impl Parser {
             _ => return Err(self.bad()),
         };
         self.consume_rbrack()?;
-        Ok(Node::Func { param, op, args: Vec::new() })
+        Ok(Node::Func {
+            param,
+            op,
+            args: Vec::new(),
+        })
     }
 
     fn consume_rbrack(&mut self) -> Result<(), SubstReason> {
         self.s.mode = MODE_RBRACK;
-        if self.s.scan() == Token::Rbrack { Ok(()) } else { Err(self.bad()) }
+        if self.s.scan() == Token::Rbrack {
+            Ok(())
+        } else {
+            Err(self.bad())
+        }
     }
 }

@@ -6,7 +6,7 @@ use crate::fieldspec::{self, NameRef};
 use crate::resid::{Gvk, ResId};
 use crate::resource::{Resource, as_map};
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// What the fix-up needs to know about a possible referral.
 struct Candidate {
@@ -24,6 +24,8 @@ impl Candidate {
 
 struct Ctx<'a> {
     candidates: &'a [Candidate],
+    /// Indices of `candidates` by each of their previous names.
+    by_name: &'a HashMap<&'a str, Vec<usize>>,
     referrer: &'a Candidate,
     referrer_subject_namespaces: &'a BTreeSet<String>,
     referred: &'a Gvk,
@@ -87,16 +89,32 @@ impl Ctx<'_> {
         }
     }
 
+    /// Visible candidates that once had the name `old`.
+    fn named(&self, old: &str) -> Vec<&Candidate> {
+        self.by_name
+            .get(old)
+            .map(|ix| {
+                ix.iter()
+                    .filter_map(|&i| self.candidates.get(i))
+                    .filter(|c| self.visible(c))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn set_scalar(&self, node: &mut Value) -> Result<(), Error> {
         let Some(old) = node.as_str() else {
             return Ok(());
         };
-        let pool: Vec<&Candidate> = self.candidates.iter().filter(|c| self.visible(c)).collect();
+        let pool = self.named(old);
         let same = |l: &[&Candidate]| {
             l.iter()
                 .all(|c| l.first().is_some_and(|f| f.id.name == c.id.name))
         };
-        if let Some(c) = self.select(old, &pool, same)?.and_then(|i| self.candidates.get(i)) {
+        if let Some(c) = self
+            .select(old, &pool, same)?
+            .and_then(|i| self.candidates.get(i))
+        {
             *node = Value::String(c.id.name.clone());
         }
         Ok(())
@@ -106,7 +124,7 @@ impl Ctx<'_> {
         let Some(old) = node.get("name").and_then(Value::as_str).map(str::to_string) else {
             return Ok(());
         };
-        let visible: Vec<&Candidate> = self.candidates.iter().filter(|c| self.visible(c)).collect();
+        let visible = self.named(&old);
         let pool: Vec<&Candidate> = match node.get("namespace").and_then(Value::as_str) {
             None => visible,
             Some(ns) => {
@@ -213,39 +231,60 @@ pub fn apply(resources: &mut [Resource], refs: &[NameRef]) -> Result<(), Error> 
             suffixes: r.suffixes.clone(),
         })
         .collect();
-    // Only objects that were renamed can be the target of a fix-up.
-    let renamed: Vec<Candidate> = candidates
-        .iter()
-        .filter(|c| !c.prev.is_empty())
-        .map(|c| Candidate {
-            id: c.id.clone(),
-            prev: c.prev.clone(),
-            prefixes: c.prefixes.clone(),
-            suffixes: c.suffixes.clone(),
+    // Only objects that were renamed can be the target of a fix-up: per referred kind, the
+    // renamed objects that once were of that kind.
+    let mut pools: HashMap<&Gvk, Vec<&Candidate>> = HashMap::new();
+    for nr in refs {
+        pools.entry(&nr.referred).or_insert_with(|| {
+            candidates
+                .iter()
+                .filter(|c| c.prev.iter().any(|id| id.gvk.is_selected_by(&nr.referred)))
+                .collect()
+        });
+    }
+    let owned: HashMap<&Gvk, Vec<Candidate>> = pools
+        .into_iter()
+        .map(|(g, list)| {
+            let v = list
+                .into_iter()
+                .map(|c| Candidate {
+                    id: c.id.clone(),
+                    prev: c.prev.clone(),
+                    prefixes: c.prefixes.clone(),
+                    suffixes: c.suffixes.clone(),
+                })
+                .collect();
+            (g, v)
         })
         .collect();
-    if renamed.is_empty() {
-        return Ok(());
-    }
+    let indexes: HashMap<&Gvk, HashMap<&str, Vec<usize>>> = owned
+        .iter()
+        .map(|(g, pool)| {
+            let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (i, c) in pool.iter().enumerate() {
+                for id in &c.prev {
+                    let e = m.entry(id.name.as_str()).or_default();
+                    if e.last() != Some(&i) {
+                        e.push(i);
+                    }
+                }
+            }
+            (*g, m)
+        })
+        .collect();
+    let gvks: Vec<Gvk> = candidates.iter().map(|c| c.id.gvk.clone()).collect();
     for nr in refs {
-        let pool: Vec<Candidate> = renamed
-            .iter()
-            .filter(|c| c.prev.iter().any(|id| id.gvk.is_selected_by(&nr.referred)))
-            .map(|c| Candidate {
-                id: c.id.clone(),
-                prev: c.prev.clone(),
-                prefixes: c.prefixes.clone(),
-                suffixes: c.suffixes.clone(),
-            })
-            .collect();
+        let (Some(pool), Some(by_name)) = (owned.get(&nr.referred), indexes.get(&nr.referred))
+        else {
+            continue;
+        };
         if pool.is_empty() {
             continue;
         }
         let path = nr.field.path_string();
         let role_ref_path = path.ends_with("roleRef/name");
         for (i, r) in resources.iter_mut().enumerate() {
-            let gvk = r.gvk();
-            if !gvk.is_selected_by(&nr.field.gvk) {
+            if !gvks.get(i).is_some_and(|g| g.is_selected_by(&nr.field.gvk)) {
                 continue;
             }
             let Some(me) = candidates.get(i) else {
@@ -253,7 +292,8 @@ pub fn apply(resources: &mut [Resource], refs: &[NameRef]) -> Result<(), Error> 
             };
             let subject_ns = subject_namespaces(&r.obj);
             let ctx = Ctx {
-                candidates: &pool,
+                candidates: pool,
+                by_name,
                 referrer: me,
                 referrer_subject_namespaces: &subject_ns,
                 referred: &nr.referred,

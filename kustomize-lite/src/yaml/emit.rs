@@ -184,14 +184,27 @@ struct Emitter {
 
 /// What a scalar's characters allow.
 #[derive(Clone, Copy)]
-struct Analysis {
+pub(super) struct Analysis {
     multiline: bool,
     block_plain_allowed: bool,
     single_quoted_allowed: bool,
-    block_allowed: bool,
+    /// A `|` or `>` block can hold the text.
+    pub(super) block_allowed: bool,
 }
 
-fn is_break(c: char) -> bool {
+/// Fast path: a string of letters, digits and `-._/` (not `-`, not starting `---` or
+/// `...`) needs no character analysis: it is plain unless it reads back as another type,
+/// and then double-quoted without escapes.
+fn is_simple_word(s: &str) -> bool {
+    !s.is_empty()
+        && s != "-"
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'/'))
+        && !s.starts_with("---")
+        && !s.starts_with("...")
+}
+
+pub(super) fn is_break(c: char) -> bool {
     matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
@@ -208,7 +221,7 @@ fn is_printable(c: char) -> bool {
 
 /// Port of the writer's scalar analysis (block context only: flow collections written here
 /// are always empty).
-fn analyze(value: &str) -> Analysis {
+pub(super) fn analyze(value: &str) -> Analysis {
     if value.is_empty() {
         return Analysis {
             multiline: false,
@@ -446,14 +459,23 @@ impl Emitter {
             Value::Null => self.plain_word("null"),
             Value::Bool(b) => self.plain_word(if *b { "true" } else { "false" }),
             Value::Number(n) => {
-                let mut text = String::new();
-                number_text(n, &mut text);
-                self.plain_word(&text);
+                if !self.whitespace {
+                    self.put(' ');
+                }
+                let start = self.out.len();
+                number_text(n, &mut self.out);
+                self.column += self.out.len() - start;
+                self.whitespace = false;
+                self.indention = false;
             }
             Value::String(s) => {
-                let s = fold_nel(s);
-                let a = analyze(&s);
-                self.string(&s, a, ctx);
+                if is_simple_word(s) {
+                    self.simple_word(s);
+                } else {
+                    let s = fold_nel(s);
+                    let a = analyze(&s);
+                    self.string(&s, a, ctx);
+                }
             }
             Value::Array(items) if items.is_empty() => self.empty_flow("[", "]"),
             Value::Object(map) if map.is_empty() => self.empty_flow("{", "}"),
@@ -465,6 +487,20 @@ impl Emitter {
     fn empty_flow(&mut self, open: &str, close: &str) {
         self.write_indicator(open, true, true, false);
         self.write_indicator(close, false, false, false);
+    }
+
+    /// A string of [`is_simple_word`] characters: plain unless it would read back as
+    /// another type.
+    fn simple_word(&mut self, s: &str) {
+        if needs_quotes_for_type(s) {
+            self.write_indicator("\"", true, false, false);
+            self.write_str(s);
+            self.write_indicator("\"", false, false, false);
+            self.whitespace = false;
+            self.indention = false;
+        } else {
+            self.plain_word(s);
+        }
     }
 
     /// A plain scalar without spaces or breaks (null, booleans, numbers).
@@ -525,6 +561,18 @@ impl Emitter {
 
     fn entry(&mut self, key: &str, value: &Value) {
         self.write_indent();
+        if key.len() <= MAX_SIMPLE_KEY && is_simple_word(key) {
+            self.simple_word(key);
+            self.write_indicator(":", false, false, false);
+            self.node(
+                value,
+                Ctx {
+                    mapping: true,
+                    simple_key: false,
+                },
+            );
+            return;
+        }
         let key = fold_nel(key);
         let a = analyze(&key);
         if !a.multiline && key.len() <= MAX_SIMPLE_KEY {

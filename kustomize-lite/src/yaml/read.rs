@@ -1,10 +1,12 @@
 //! The reader: parser events to JSON-like values, bounded and located.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
+use serde_json::map::Entry;
 use serde_json::{Map, Number, Value};
 use serde_saphyr::granit_parser::{
-    ErrorKind, Event, Options, Parser, ScalarStyle, ScanError, Span, Tag,
+    ErrorKind, Event, Options, Parser, ScalarStyle, ScanError, Span, StructureStyle, Tag,
 };
 
 use super::resolve::{Resolved, Schema, resolve};
@@ -38,8 +40,8 @@ enum Frame {
     },
     Map {
         map: Map<String, Value>,
-        /// Line of each explicit key, in insertion order (for duplicate-key messages).
-        key_lines: Vec<usize>,
+        /// Where this mapping's key lines start in [`Builder::key_lines`].
+        lines_start: usize,
         key: Option<Key>,
         merges: Vec<Map<String, Value>>,
         anchor: usize,
@@ -58,6 +60,13 @@ struct Builder<'a> {
     docs: Vec<Value>,
     nodes: usize,
     alias_nodes: usize,
+    /// Line of each explicit key of the open mappings, innermost last (for duplicate-key
+    /// messages); one buffer for all, so a mapping costs no allocation of its own.
+    key_lines: Vec<usize>,
+    /// Open flow collections (`[...]`, `{...}`).
+    flow_depth: usize,
+    /// The event being handled covers no text (an omitted value).
+    empty_span: bool,
     /// Where the event being handled starts (1-based line and column).
     line: usize,
     column: usize,
@@ -98,6 +107,9 @@ pub(super) fn parse(
         docs: Vec::new(),
         nodes: 0,
         alias_nodes: 0,
+        flow_depth: 0,
+        empty_span: false,
+        key_lines: Vec::new(),
         line: 1,
         column: 1,
     };
@@ -111,6 +123,7 @@ pub(super) fn parse(
 
 impl Builder<'_> {
     fn at(&mut self, span: &Span) {
+        self.empty_span = span.start.index() == span.end.index();
         self.line = span.start.line();
         self.column = span.start.col() + 1;
     }
@@ -198,6 +211,7 @@ impl Builder<'_> {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
+                let text: Cow<'_, str> = text;
                 self.count_nodes(1)?;
                 if self.in_key_position() {
                     let merge = match tag.as_deref() {
@@ -205,7 +219,7 @@ impl Builder<'_> {
                         Some(t) => is_core(t, "merge"),
                     };
                     if anchor != 0 {
-                        let value = self.scalar(&text, style, tag.as_deref())?;
+                        let value = self.scalar(text.clone(), style, tag.as_deref())?;
                         self.anchors.insert(
                             anchor,
                             Done {
@@ -224,7 +238,7 @@ impl Builder<'_> {
                     };
                     self.set_key(key);
                 } else {
-                    let value = self.scalar(&text, style, tag.as_deref())?;
+                    let value = self.scalar(text, style, tag.as_deref())?;
                     self.finish(
                         Done {
                             value,
@@ -235,7 +249,8 @@ impl Builder<'_> {
                     )?;
                 }
             }
-            Event::SequenceStart(_, anchor, _) => {
+            Event::SequenceStart(style, anchor, _) => {
+                self.enter(style);
                 self.reject_collection_key()?;
                 self.count_nodes(1)?;
                 self.check_depth(1)?;
@@ -246,13 +261,14 @@ impl Builder<'_> {
                     height: 0,
                 });
             }
-            Event::MappingStart(_, anchor, _) => {
+            Event::MappingStart(style, anchor, _) => {
+                self.enter(style);
                 self.reject_collection_key()?;
                 self.count_nodes(1)?;
                 self.check_depth(1)?;
                 self.stack.push(Frame::Map {
                     map: Map::new(),
-                    key_lines: Vec::new(),
+                    lines_start: self.key_lines.len(),
                     key: None,
                     merges: Vec::new(),
                     anchor,
@@ -260,7 +276,7 @@ impl Builder<'_> {
                     height: 0,
                 });
             }
-            Event::SequenceEnd => match self.stack.pop() {
+            Event::SequenceEnd => match self.leave() {
                 Some(Frame::Seq {
                     items,
                     anchor,
@@ -278,15 +294,17 @@ impl Builder<'_> {
                     return Err(self.error(YamlErrorKind::Syntax, "unbalanced sequence end".into()));
                 }
             },
-            Event::MappingEnd => match self.stack.pop() {
+            Event::MappingEnd => match self.leave() {
                 Some(Frame::Map {
                     mut map,
                     merges,
                     anchor,
                     nodes,
                     height,
+                    lines_start,
                     ..
                 }) => {
+                    self.key_lines.truncate(lines_start);
                     for merged in merges {
                         for (k, v) in merged {
                             if !map.contains_key(&k) {
@@ -313,6 +331,19 @@ impl Builder<'_> {
             _ => {}
         }
         Ok(())
+    }
+
+    fn enter(&mut self, style: StructureStyle) {
+        if style == StructureStyle::Flow {
+            self.flow_depth += 1;
+        }
+    }
+
+    /// Closes the innermost collection (flow collections hold only flow collections, so
+    /// inside one, every end closes a flow collection).
+    fn leave(&mut self) -> Option<Frame> {
+        self.flow_depth = self.flow_depth.saturating_sub(1);
+        self.stack.pop()
     }
 
     fn reject_collection_key(&self) -> Result<(), YamlError> {
@@ -409,7 +440,7 @@ impl Builder<'_> {
             }
             Some(Frame::Map {
                 map,
-                key_lines,
+                lines_start,
                 key,
                 merges,
                 nodes,
@@ -420,23 +451,25 @@ impl Builder<'_> {
                 *height = (*height).max(done.height);
                 match key.take() {
                     Some(Key::Name(name, key_line)) => {
-                        if map.contains_key(&name) {
-                            let first = map
-                                .keys()
-                                .position(|k| *k == name)
-                                .and_then(|i| key_lines.get(i))
-                                .copied()
-                                .unwrap_or(key_line);
-                            (
-                                YamlErrorKind::DuplicateKey,
-                                format!("mapping key {name:?} already defined at line {first}"),
-                                key_line,
-                            )
-                        } else {
-                            map.insert(name, done.value);
-                            key_lines.push(key_line);
-                            return Ok(());
-                        }
+                        let name = match map.entry(name) {
+                            Entry::Vacant(slot) => {
+                                slot.insert(done.value);
+                                self.key_lines.push(key_line);
+                                return Ok(());
+                            }
+                            Entry::Occupied(slot) => slot.key().clone(),
+                        };
+                        let first = map
+                            .keys()
+                            .position(|k| *k == name)
+                            .and_then(|i| self.key_lines.get(*lines_start + i))
+                            .copied()
+                            .unwrap_or(key_line);
+                        (
+                            YamlErrorKind::DuplicateKey,
+                            format!("mapping key {name:?} already defined at line {first}"),
+                            key_line,
+                        )
                     }
                     Some(Key::Drop) => return Ok(()),
                     Some(Key::Merge) => match done.value {
@@ -477,18 +510,28 @@ impl Builder<'_> {
     /// The value of a scalar in value position.
     fn scalar(
         &self,
-        text: &str,
+        text: Cow<'_, str>,
         style: ScalarStyle,
         tag: Option<&Tag>,
     ) -> Result<Value, YamlError> {
         let core = tag.and_then(core_name);
         let plain = style == ScalarStyle::Plain;
         let resolved = match core.as_deref() {
-            Some("str") => return Ok(Value::String(text.to_string())),
-            Some("binary") => return Ok(Value::String(text.to_string())),
+            Some("str") => return Ok(Value::String(text.into_owned())),
+            Some("binary") => {
+                use base64::Engine as _;
+                let compact: String = text.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+                return match base64::engine::general_purpose::STANDARD.decode(compact) {
+                    Ok(bytes) => Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+                    Err(e) => Err(self.error(
+                        YamlErrorKind::Syntax,
+                        format!("cannot decode !!binary value: {e}"),
+                    )),
+                };
+            }
             Some("null") => return Ok(Value::Null),
             Some(want @ ("bool" | "int" | "float" | "timestamp")) => {
-                let r = resolve(text, Schema::Read);
+                let r = resolve(&text, Schema::Read);
                 let ok = matches!(
                     (want, &r),
                     ("bool", Resolved::Bool(_))
@@ -514,11 +557,20 @@ impl Builder<'_> {
                     (_, r) => r,
                 }
             }
-            _ if !plain => return Ok(Value::String(text.to_string())),
-            _ if tag.is_some_and(|t| t.handle() == "!" && t.suffix().is_empty()) => {
-                return Ok(Value::String(text.to_string()));
+            None if style == ScalarStyle::Folded && tag.is_none() => {
+                return Ok(Value::String(refold(text)));
             }
-            _ => resolve(text, Schema::Read),
+            _ if !plain => return Ok(Value::String(text.into_owned())),
+            // kustomize reads an omitted value inside `{...}` or `[...]` (`{f: }`) as "",
+            // where an omitted block value (`f:`) is null.
+            None if tag.is_none() && self.empty_span && self.flow_depth > 0 => {
+                return Ok(Value::String(String::new()));
+            }
+            // A custom tag (`!Ref x`) leaves the text a string; the non-specific `!` does not.
+            None if tag.is_some_and(|t| !is_non_specific(t)) => {
+                return Ok(Value::String(text.into_owned()));
+            }
+            _ => resolve(&text, Schema::Read),
         };
         Ok(match resolved {
             Resolved::Null => Value::Null,
@@ -534,17 +586,84 @@ impl Builder<'_> {
             }
             Resolved::Timestamp(t) => match self.options.timestamps {
                 Timestamps::Rfc3339 => Value::String(t.to_rfc3339()),
-                Timestamps::AsWritten => Value::String(text.to_string()),
+                Timestamps::AsWritten => Value::String(text.into_owned()),
             },
-            Resolved::Merge | Resolved::Str => Value::String(text.to_string()),
+            Resolved::Merge | Resolved::Str => Value::String(text.into_owned()),
         })
     }
+}
+
+/// The text of a `>` block scalar as kustomize ends up with it.
+///
+/// kustomize writes every object back out as YAML, keeping each scalar's style, and reads
+/// that again before printing. Its writer puts an extra line break after a folded line
+/// whenever the text does not start with a blank, so a line followed by a more-indented
+/// line gains an empty line in between (`x\n  y` becomes `x\n\n  y`). This replays that
+/// write and read.
+fn refold(text: Cow<'_, str>) -> String {
+    folded_round_trip(&text).unwrap_or_else(|| text.into_owned())
+}
+
+fn folded_round_trip(value: &str) -> Option<String> {
+    use super::emit::{analyze, is_break};
+    if !value.contains('\n')
+        || !analyze(value).block_allowed
+        || value.contains(['\u{2028}', '\u{2029}'])
+    {
+        // Single lines fold to themselves; other texts are written double-quoted.
+        return None;
+    }
+    let first_after_breaks = value.chars().find(|c| !is_break(*c));
+    let extra_breaks = !matches!(first_after_breaks, None | Some(' ' | '\t' | '\0'));
+    let mut out = String::with_capacity(value.len() * 2 + 16);
+    out.push_str("v: >");
+    if value.starts_with(' ') || value.chars().next().is_some_and(is_break) {
+        out.push('2');
+    }
+    let mut rev = value.chars().rev();
+    match (rev.next(), rev.next()) {
+        (Some(last), _) if !is_break(last) => out.push('-'),
+        (Some(_), None) => out.push('+'),
+        (Some(_), Some(prev)) if is_break(prev) => out.push('+'),
+        _ => {}
+    }
+    out.push('\n');
+    let mut breaks = true;
+    let mut leading_spaces = true;
+    for c in value.chars() {
+        if c == '\n' {
+            if !breaks && !leading_spaces && extra_breaks {
+                out.push('\n');
+            }
+            out.push('\n');
+            breaks = true;
+        } else {
+            if breaks {
+                out.push_str("  ");
+                leading_spaces = c == ' ' || c == '\t';
+            }
+            out.push(c);
+            breaks = false;
+        }
+    }
+    let mut parser = Parser::new_from_str(&out);
+    while let Some(Ok((event, _))) = parser.next_event() {
+        if let Event::Scalar(text, ScalarStyle::Folded, _, _) = event {
+            return Some(text.into_owned());
+        }
+    }
+    None
 }
 
 /// The core-schema name of a tag (`str`, `int`, `merge` ...), if it is one.
 fn core_name(tag: &Tag) -> Option<String> {
     tag.suffix_in_namespace(CORE_TAG_PREFIX)
         .map(|s| s.into_owned())
+}
+
+/// The non-specific tag `!`.
+fn is_non_specific(tag: &Tag) -> bool {
+    matches!(tag.parts(), ("", "!") | ("!", ""))
 }
 
 fn is_core(tag: &Tag, name: &str) -> bool {

@@ -40,8 +40,7 @@ pub(crate) struct Compiled {
     /// `None`: the whole body; otherwise the top-level fields read.
     body_fields: Option<Vec<String>>,
     uses_body: bool,
-    /// Static cost, as a function of the iteration bound: `base + per_iter * n + ...`,
-    /// kept as the expression tree's shape (see [`cost`]).
+    /// The Tekton functions the expression calls (registered per evaluation).
     functions: Vec<&'static str>,
 }
 
@@ -141,17 +140,15 @@ fn collect_body_fields(e: &IdedExpr, out: &mut Option<Vec<String>>) {
             }
         }
         Expr::Call(c) => {
-            if c.func_name == "_[_]" {
-                if let ([target, key], None) = (c.args.as_slice(), &c.target) {
-                    if matches!(&target.expr, Expr::Ident(n) if n == "body") {
-                        if let Expr::Literal(LiteralValue::String(k)) = &key.expr {
-                            if let Some(v) = out.as_mut() {
-                                v.push(k.inner().to_string());
-                            }
-                            return;
-                        }
-                    }
+            if let ([target, key], None, "_[_]") =
+                (c.args.as_slice(), &c.target, c.func_name.as_str())
+                && matches!(&target.expr, Expr::Ident(n) if n == "body")
+                && let Expr::Literal(LiteralValue::String(k)) = &key.expr
+            {
+                if let Some(v) = out.as_mut() {
+                    v.push(k.inner().to_string());
                 }
+                return;
             }
             if let Some(t) = &c.target {
                 collect_body_fields(t, out);
@@ -275,7 +272,7 @@ pub(crate) struct Inputs {
 impl Inputs {
     pub(crate) fn new(view: &EventView<'_>) -> Inputs {
         let mut h: HashMap<Key, CelValue> = HashMap::new();
-        for (k, vals) in &view.canonical_headers {
+        for (k, vals) in view.canonical_headers() {
             let list: Vec<CelValue> = vals
                 .iter()
                 .map(|v| CelValue::String(Arc::new(v.clone())))

@@ -55,14 +55,17 @@ pub(crate) enum Interceptor {
     Invalid(String),
 }
 
+/// A validated body: the raw top-level value and, for an object, its members.
+type ParsedBody<'a> = (&'a [u8], Vec<Member<'a>>);
+
 /// A read-only view of the event shared by all triggers.
 pub(crate) struct EventView<'a> {
     pub headers: &'a Headers,
-    pub canonical_headers: Vec<(String, Vec<String>)>,
+    canonical: OnceCell<Vec<(String, Vec<String>)>>,
     pub body_bytes: &'a [u8],
     pub url: &'a str,
     pub max_depth: usize,
-    parsed: OnceCell<Result<(&'a [u8], Vec<Member<'a>>), String>>,
+    parsed: OnceCell<Result<ParsedBody<'a>, String>>,
 }
 
 impl<'a> EventView<'a> {
@@ -74,12 +77,17 @@ impl<'a> EventView<'a> {
     ) -> EventView<'a> {
         EventView {
             headers,
-            canonical_headers: headers.canonical(),
+            canonical: OnceCell::new(),
             body_bytes: body,
             url,
             max_depth,
             parsed: OnceCell::new(),
         }
+    }
+
+    /// Header names in Go's canonical form with their values, names sorted.
+    pub(crate) fn canonical_headers(&self) -> &[(String, Vec<String>)] {
+        self.canonical.get_or_init(|| self.headers.canonical())
     }
 
     /// The validated body: its raw top-level value and, for an object, its members.
@@ -226,6 +234,12 @@ impl Interceptor {
                 secret,
                 event_types,
             } => {
+                if view.headers.get("Content-Type") == Some("application/x-www-form-urlencoded") {
+                    return Decision::Stop(
+                        "form parameter encoding not supported, please change the hook to send JSON payloads"
+                            .into(),
+                    );
+                }
                 let event = view.headers.get("X-Github-Event").unwrap_or_default();
                 if let Some(stop) = check_event_type(event, event_types.as_deref()) {
                     return stop;
