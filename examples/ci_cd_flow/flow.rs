@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use gitops_toolkit::gitops::automation::{AutomationOutcome, Change, run_automation};
+use gitops_toolkit::gitops::automation::{
+    AutomationOutcome, Change, latest_image, run_automation_with_policies, setter_key,
+};
 use gitops_toolkit::gitops::model::{
     GitRepository, ImagePolicy as FluxImagePolicy, ImageRepository, ImageUpdateAutomation,
     Kustomization, Object, parse_objects,
@@ -24,12 +26,10 @@ use gitops_toolkit::gitops::plan::Action;
 use gitops_toolkit::gitops::reconcile::{
     KustomizationResult, ReconcileOptions, Renderer, Source, StatusHealth, reconcile_all,
 };
+use gitops_toolkit::gitops::render::{BuildOverrides, flux_build};
 use gitops_toolkit::gitops::source::{GitBackend, GixBackend, resolve_ref};
 use gitops_toolkit::gitops::store::{ClusterStore, MemoryStore};
-use gitops_toolkit::image::{
-    FilterTags, ImageRef, OciLayout, OciLayoutLister, Policy, PolicyChoice, TagLister, TreeOptions,
-    update_tree_with,
-};
+use gitops_toolkit::image::{ImageRef, OciLayout, OciLayoutLister, TagLister};
 use gitops_toolkit::kustomize::MemoryFs;
 use gitops_toolkit::pipeline::runner::{LogSink, RunInfo};
 use gitops_toolkit::pipeline::substitute::{MapLookup, substitute};
@@ -814,29 +814,26 @@ impl<'a> Flow<'a> {
             listed_tags.join(", ")
         ));
 
-        let policy_key = flux.image_policy.metadata.key();
-        let choice: PolicyChoice = serde_json::from_value(flux.image_policy.spec.policy.clone())
-            .map_err(|e| format!("ImagePolicy {policy_key}: spec.policy: {e}"))?;
-        let filter: Option<FilterTags> = match &flux.image_policy.spec.filter_tags {
-            Some(v) => Some(
-                serde_json::from_value(v.clone())
-                    .map_err(|e| format!("ImagePolicy {policy_key}: spec.filterTags: {e}"))?,
-            ),
-            None => None,
-        };
-        let policy = Policy::from_choice(&policy_key, &choice, filter.as_ref())
-            .map_err(|e| e.to_string())?;
-        let tag = policy
-            .select(&listed_tags)
+        let policy = &flux.image_policy;
+        let setter = setter_key(policy);
+        let repository = ImageRef::parse(&repo).map_err(|e| e.to_string())?;
+        let selected = latest_image(policy, &repository, &listed_tags)
             .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("ImagePolicy {policy_key}: no tag matches"))?;
+            .ok_or_else(|| format!("ImagePolicy {setter}: no tag matches"))?;
+        let tag = selected.tag().unwrap_or_default().to_string();
         let digest = self.registry.digest(&repo, &tag)?.unwrap_or_default();
-        let selected = ImageRef::parse(&repo)
-            .and_then(|r| r.with_tag(&tag))
-            .map_err(|e| e.to_string())?;
         let selected_image = format!("{repo}:{tag}");
+        let how = match (&policy.spec.filter_tags, &policy.spec.policy.numerical) {
+            (Some(f), Some(_)) => format!(
+                "numerical order of `{}` extracted by `{}`",
+                f.extract.as_deref().unwrap_or(""),
+                f.pattern
+            ),
+            _ => "its policy".to_string(),
+        };
         self.out.event(format!(
-            "ImagePolicy    {policy_key}: numerical asc over the `ts` of `^main-[a-f0-9]+-(?P<ts>[0-9]+)$` -> latest {selected_image} ({})",
+            "ImagePolicy    {}: {how} -> latest {selected_image} ({})",
+            setter.replacen(':', "/", 1),
             short_digest(&digest)
         ));
 
@@ -849,44 +846,16 @@ impl<'a> Flow<'a> {
             .as_ref()
             .and_then(|c| c.reference.branch.clone())
             .unwrap_or_else(|| "main".into());
-        let setter = format!(
-            "{}:{}",
-            flux.image_policy.metadata.namespace, flux.image_policy.metadata.name
-        );
         let policies = BTreeMap::from([(setter, selected)]);
         let workdir = self.dir.join("flux").join("image-automation");
         let _ = std::fs::remove_dir_all(&workdir);
-        let update_path = automation.spec.update.path.clone();
-        let tree_root = workdir.clone();
-        let mut update = |_: &Path| -> Result<Vec<Change>, gitops_toolkit::gitops::Error> {
-            let options = TreeOptions {
-                update_path: Some(PathBuf::from(&update_path)),
-                dry_run: false,
-            };
-            let report = update_tree_with(&tree_root, &policies, &options).map_err(|e| {
-                gitops_toolkit::gitops::Error::Image {
-                    origin: "ImageUpdateAutomation".into(),
-                    message: e.to_string(),
-                }
-            })?;
-            Ok(report
-                .changes
-                .into_iter()
-                .map(|c| Change {
-                    file: c.file,
-                    old_value: c.old_value,
-                    new_value: c.new_value,
-                    setter: c.setter,
-                })
-                .collect())
-        };
-        let outcome = run_automation(
+        let outcome = run_automation_with_policies(
             &automation,
             &url,
             &branch,
             &workdir,
             &GixBackend,
-            &mut update,
+            &policies,
         )
         .map_err(|e| e.to_string())?;
         let AutomationOutcome::Pushed {
@@ -1435,8 +1404,8 @@ impl LogSink for PipelineLogs<'_, '_> {
 
 // ---- rendering Kustomizations from the fetched tree --------------------------------------
 
-/// Renders a Kustomization's path with kustomize-lite, straight from the files of the
-/// fetched git tree (no checkout on disk).
+/// Renders a Kustomization's path as Flux does (gitops-core's `flux_build` over
+/// kustomize-lite), straight from the files of the fetched git tree: no checkout on disk.
 struct TreeRenderer {
     root: PathBuf,
     fs: MemoryFs,
@@ -1450,8 +1419,16 @@ impl Renderer for TreeRenderer {
         let rel = rel
             .to_str()
             .ok_or_else(|| format!("{} is not UTF-8", rel.display()))?;
-        let rel = if rel.is_empty() { "." } else { rel };
-        gitops_toolkit::kustomize::build(&self.fs, rel).map_err(|e| e.to_string())
+        flux_build(&self.fs, rel, &BuildOverrides::default())
+    }
+
+    fn render_source(
+        &self,
+        _root: &Path,
+        path: &str,
+        overrides: &BuildOverrides,
+    ) -> Result<Vec<Value>, String> {
+        flux_build(&self.fs, path, overrides)
     }
 }
 
