@@ -488,18 +488,21 @@ impl<'a> Flow<'a> {
 
         let t = "1. repositories, registry and cluster";
         self.phase(t);
-        self.create_repositories()?;
+        self.create_repositories()
+            .map_err(|e| format!("{t}: {e}"))?;
         self.end_phase(t);
 
         let t = "2. push to app-source, webhook, EventListener";
         self.phase(t);
         let (app_commit, forged_rejection, trigger_params, pipeline_run) =
-            self.push_and_trigger()?;
+            self.push_and_trigger().map_err(|e| format!("{t}: {e}"))?;
         self.end_phase(t);
 
         let t = "3. PipelineRun: clone, test, build-and-push";
         self.phase(t);
-        let (pipeline, pipeline_logs) = self.run_pipeline(&pipeline_run)?;
+        let (pipeline, pipeline_logs) = self
+            .run_pipeline(&pipeline_run)
+            .map_err(|e| format!("{t}: {e}"))?;
         let pushed_image = match pipeline.results.get("image") {
             Some(v) => v.to_string(),
             None => return Err("the PipelineRun has no `image` result".into()),
@@ -508,17 +511,17 @@ impl<'a> Flow<'a> {
 
         let t = "4. image policy, setters, automation commit";
         self.phase(t);
-        let auto = self.image_automation()?;
+        let auto = self.image_automation().map_err(|e| format!("{t}: {e}"))?;
         self.end_phase(t);
 
         let t = "5. GitRepository fetch, Kustomizations reconcile";
         self.phase(t);
-        self.sync("new image")?;
+        self.sync("new image").map_err(|e| format!("{t}: {e}"))?;
         self.end_phase(t);
 
         let t = "6. acceptance replays: drift, replicas, prune";
         self.phase(t);
-        self.acceptance()?;
+        self.acceptance().map_err(|e| format!("{t}: {e}"))?;
         self.end_phase(t);
 
         Ok(FlowReport {
