@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use serde::Serialize;
 
@@ -100,7 +101,8 @@ pub fn is_manifest_file(name: &str) -> bool {
 
 /// Rewrites the marked fields of every manifest under `dir` (see [`is_manifest_file`];
 /// `.git` directories and symbolic links are skipped) and reports the changes. Nothing is
-/// written unless every file parses; each changed file is replaced atomically.
+/// written unless every file parses; each changed file (and only those) is replaced
+/// atomically, several at a time on a few scoped threads.
 ///
 /// ```
 /// use std::collections::BTreeMap;
@@ -145,32 +147,101 @@ pub fn update_tree_with(
     let mut files = Vec::new();
     let meta = fs::symlink_metadata(&start).map_err(|e| Error::io(&start, e))?;
     if meta.is_dir() {
-        collect(&start, dir, 0, &mut files)?;
+        collect(&start, 0, &mut files)?;
     } else if meta.is_file() {
-        let rel = relative(dir, &start);
-        files.push((start.clone(), rel));
+        files.push(start.clone());
     }
     let mut rewrites = Vec::new();
     let mut changes = Vec::new();
     let mut unknown = Vec::new();
-    for (path, rel) in files {
-        let text = read_text(&path)?;
+    // One buffer for every file: most files hold no marker and are only searched.
+    let mut buf = Vec::new();
+    for path in files {
+        let mut file = fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        buf.clear();
+        file.read_to_end(&mut buf)
+            .map_err(|e| Error::io(&path, e))?;
+        let text = std::str::from_utf8(&buf).map_err(|e| {
+            Error::io(
+                &path,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            )
+        })?;
         if !text.contains(crate::setters::MARKER) {
             continue;
         }
-        let r = rewrite_setters_detailed(&text, &rel, policies)?;
+        let rel = relative(dir, &path);
+        let r = rewrite_setters_detailed(text, &rel, policies)?;
         unknown.extend(r.unknown);
         if !r.changes.is_empty() && r.text != text {
             changes.extend(r.changes);
-            rewrites.push((path, r.text));
+            // Taken from the open file now, so the write needs no second look-up.
+            let permissions = file.metadata().ok().map(|m| m.permissions());
+            rewrites.push((path, r.text, permissions));
         }
     }
     if !options.dry_run {
-        for (path, text) in &rewrites {
-            write_atomic(path, text.as_bytes())?;
-        }
+        write_all(&rewrites)?;
     }
     Ok(Report::from_changes(changes, unknown))
+}
+
+/// The most files [`update_tree`] writes at the same time.
+const WRITE_THREADS: usize = 8;
+
+type Rewrite = (PathBuf, String, Option<fs::Permissions>);
+
+/// Writes every rewritten file, each atomically. Replacing a file frees the old one's
+/// blocks, which some file systems do synchronously (e.g. ext4 without a journal and with
+/// `discard`), so the writes run on up to [`WRITE_THREADS`] threads. No new write starts
+/// once one has failed; the error of the first failing file in path order is returned.
+fn write_all(rewrites: &[Rewrite]) -> Result<(), Error> {
+    let threads = WRITE_THREADS.min(rewrites.len());
+    if threads <= 1 {
+        for (path, text, permissions) in rewrites {
+            write_atomic_with(path, text.as_bytes(), permissions.as_ref())?;
+        }
+        return Ok(());
+    }
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let errors: Vec<(usize, Error)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut errors = Vec::new();
+                    while !failed.load(Ordering::Relaxed) {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some((path, text, permissions)) = rewrites.get(i) else {
+                            break;
+                        };
+                        if let Err(e) =
+                            write_atomic_with(path, text.as_bytes(), permissions.as_ref())
+                        {
+                            failed.store(true, Ordering::Relaxed);
+                            errors.push((i, e));
+                        }
+                    }
+                    errors
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join().unwrap_or_else(|_| {
+                    vec![(
+                        usize::MAX,
+                        Error::io(".", std::io::Error::other("a file writer panicked")),
+                    )]
+                })
+            })
+            .collect()
+    });
+    match errors.into_iter().min_by_key(|(i, _)| *i) {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
 }
 
 fn relative(root: &Path, path: &Path) -> String {
@@ -184,56 +255,47 @@ fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-fn collect(
-    dir: &Path,
-    root: &Path,
-    depth: usize,
-    out: &mut Vec<(PathBuf, String)>,
-) -> Result<(), Error> {
+fn collect(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> {
     if depth > MAX_DEPTH {
         return Err(Error::io(
             dir,
             std::io::Error::other(format!("directory nesting deeper than {MAX_DEPTH}")),
         ));
     }
-    let mut entries: Vec<(String, PathBuf, fs::FileType)> = Vec::new();
+    let mut entries: Vec<(std::ffi::OsString, fs::FileType)> = Vec::new();
     for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let ft = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
-        entries.push((
-            entry.file_name().to_string_lossy().into_owned(),
-            entry.path(),
-            ft,
-        ));
+        entries.push((entry.file_name(), ft));
     }
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, path, ft) in entries {
+    entries.sort_by(|a, b| a.0.to_string_lossy().cmp(&b.0.to_string_lossy()));
+    for (name, ft) in entries {
         if ft.is_dir() {
             if name != ".git" {
-                collect(&path, root, depth + 1, out)?;
+                collect(&dir.join(&name), depth + 1, out)?;
             }
-        } else if ft.is_file() && is_manifest_file(&name) {
-            let rel = relative(root, &path);
-            out.push((path, rel));
+        } else if ft.is_file() && is_manifest_file(&name.to_string_lossy()) {
+            out.push(dir.join(&name));
         }
     }
     Ok(())
-}
-
-fn read_text(path: &Path) -> Result<String, Error> {
-    let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-    String::from_utf8(bytes).map_err(|e| {
-        Error::io(
-            path,
-            std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-        )
-    })
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
 /// readers see the old or the new content, never a part. Permissions are kept. The file is
 /// not fsynced: durability is left to whoever commits the tree (e.g. git).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let permissions = fs::metadata(path).ok().map(|m| m.permissions());
+    write_atomic_with(path, bytes, permissions.as_ref())
+}
+
+/// [`write_atomic`] with the permissions to give the new file (those of the file it
+/// replaces), already known.
+fn write_atomic_with(
+    path: &Path,
+    bytes: &[u8],
+    permissions: Option<&fs::Permissions>,
+) -> Result<(), Error> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -246,9 +308,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        if let Ok(meta) = fs::metadata(path) {
-            fs::set_permissions(&tmp, meta.permissions())?;
+        if let Some(p) = permissions {
+            f.set_permissions(p.clone())?;
         }
+        drop(f);
         fs::rename(&tmp, path)
     })();
     if let Err(e) = result {
@@ -256,4 +319,147 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         return Err(Error::io(path, e));
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    fn policies(tag: &str) -> BTreeMap<String, ImageRef> {
+        let image = ImageRef::parse(&format!("app:{tag}")).unwrap();
+        BTreeMap::from([("ns:app".to_string(), image)])
+    }
+
+    const MARKED: &str = "image: app:1 # {\"$imagepolicy\": \"ns:app\"}\n";
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn writes_only_changed_files_and_leaves_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("a/b")).unwrap();
+        fs::create_dir_all(root.join(".git")).unwrap();
+        fs::write(root.join("a/b/x.yaml"), MARKED).unwrap();
+        fs::write(root.join("a/y.yml"), MARKED.replace("app:1", "app:2")).unwrap();
+        fs::write(root.join("a/plain.yaml"), "kind: A\n").unwrap();
+        fs::write(root.join(".git/z.yaml"), MARKED).unwrap();
+        fs::write(root.join("a/notes.txt"), MARKED).unwrap();
+        let before = fs::metadata(root.join("a/y.yml"))
+            .unwrap()
+            .modified()
+            .unwrap();
+
+        let report = update_tree(root, &policies("2")).unwrap();
+        assert_eq!(report.files_written, vec!["a/b/x.yaml".to_string()]);
+        assert_eq!(report.changes.len(), 1);
+        assert_eq!(report.changes[0].line, 1);
+        assert_eq!(
+            fs::read_to_string(root.join("a/b/x.yaml")).unwrap(),
+            MARKED.replace("app:1", "app:2")
+        );
+        // Untouched: already up to date, outside the manifests, inside `.git`.
+        assert_eq!(
+            fs::metadata(root.join("a/y.yml"))
+                .unwrap()
+                .modified()
+                .unwrap(),
+            before
+        );
+        assert_eq!(
+            fs::read_to_string(root.join(".git/z.yaml")).unwrap(),
+            MARKED
+        );
+        assert_eq!(
+            fs::read_to_string(root.join("a/notes.txt")).unwrap(),
+            MARKED
+        );
+        assert_eq!(names(&root.join("a/b")), vec!["x.yaml"]);
+        assert_eq!(
+            names(&root.join("a")),
+            vec!["b", "notes.txt", "plain.yaml", "y.yml"]
+        );
+
+        // A second run has nothing to do.
+        let again = update_tree(root, &policies("2")).unwrap();
+        assert!(again.is_empty());
+        assert!(again.files_written.is_empty());
+    }
+
+    #[test]
+    fn dry_run_and_update_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("prod")).unwrap();
+        fs::create_dir_all(root.join("dev")).unwrap();
+        fs::write(root.join("prod/a.yaml"), MARKED).unwrap();
+        fs::write(root.join("dev/a.yaml"), MARKED).unwrap();
+        let dry = TreeOptions {
+            update_path: Some(PathBuf::from("./prod")),
+            dry_run: true,
+        };
+        let report = update_tree_with(root, &policies("3"), &dry).unwrap();
+        assert_eq!(report.files_written, vec!["prod/a.yaml".to_string()]);
+        assert_eq!(
+            fs::read_to_string(root.join("prod/a.yaml")).unwrap(),
+            MARKED
+        );
+        let wet = TreeOptions {
+            dry_run: false,
+            ..dry
+        };
+        update_tree_with(root, &policies("3"), &wet).unwrap();
+        assert!(
+            fs::read_to_string(root.join("prod/a.yaml"))
+                .unwrap()
+                .contains("app:3")
+        );
+        assert_eq!(fs::read_to_string(root.join("dev/a.yaml")).unwrap(), MARKED);
+        let outside = TreeOptions {
+            update_path: Some(PathBuf::from("../x")),
+            dry_run: false,
+        };
+        assert!(update_tree_with(root, &policies("3"), &outside).is_err());
+    }
+
+    #[test]
+    fn nothing_is_written_when_a_file_is_not_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::write(root.join("a.yaml"), MARKED).unwrap();
+        fs::write(root.join("b.yaml"), b"kind: \xff\n").unwrap();
+        let err = update_tree(root, &policies("2")).unwrap_err().to_string();
+        assert!(err.contains("b.yaml"), "{err}");
+        assert_eq!(fs::read_to_string(root.join("a.yaml")).unwrap(), MARKED);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn permissions_are_kept() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        fs::write(&path, MARKED).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        update_tree(dir.path(), &policies("2")).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o640);
+        write_atomic(&path, b"x: 1\n").unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o640);
+        assert_eq!(names(dir.path()), vec!["a.yaml"]);
+    }
 }

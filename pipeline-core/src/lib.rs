@@ -67,6 +67,6 @@ pub use run::{
     SpecStatus, TaskInstance, TaskState, TaskStatus,
 };
 pub use runner::{
-    ExecOutcome, LocalExecutor, LogSink, PipelineRunOutcome, Runner, TaskCatalogue, TaskExecution,
-    TaskExecutor, TaskJob, TaskOutcome,
+    ExecOutcome, LocalExecutor, LogSink, NoLogs, PipelineRunOutcome, RunInfo, Runner, StdoutLogs,
+    TaskCatalogue, TaskExecution, TaskExecutor, TaskJob, TaskOutcome,
 };

@@ -1516,3 +1516,184 @@ impl PipelineRunState {
         out
     }
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    fn spec(json: &str) -> PipelineSpec {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn state(json: &str) -> PipelineRunState {
+        PipelineRunState::new(&spec(json), RunContext::named("r", "p")).unwrap()
+    }
+
+    #[test]
+    fn retries_come_back_with_a_higher_attempt() {
+        let mut run = state(r#"{"tasks":[{"name":"a","taskRef":{"name":"t"},"retries":2}]}"#);
+        let first = run.next();
+        run.failed(first[0].id).unwrap();
+        let second = run.next();
+        assert_eq!(second[0].attempt, 1);
+        run.timed_out(second[0].id).unwrap();
+        let third = run.next();
+        assert_eq!(third[0].attempt, 2);
+        run.succeeded(third[0].id, BTreeMap::new()).unwrap();
+        assert!(run.next().is_empty() && run.is_done());
+        assert_eq!(run.condition().reason, "Succeeded");
+        assert_eq!(run.task_status("a").unwrap().attempts, 3);
+    }
+
+    #[test]
+    fn on_error_continue_does_not_stop_the_run() {
+        let mut run = state(
+            r#"{"tasks":[{"name":"a","taskRef":{"name":"t"},"onError":"continue"},{"name":"b","taskRef":{"name":"t"},"runAfter":["a"]}]}"#,
+        );
+        let a = run.next();
+        run.failed(a[0].id).unwrap();
+        let b = run.next();
+        assert_eq!(b[0].pipeline_task, "b");
+        run.succeeded(b[0].id, BTreeMap::new()).unwrap();
+        let c = run.condition();
+        assert_eq!(
+            (c.status, c.reason.as_str()),
+            (ConditionStatus::True, "Succeeded")
+        );
+        assert_eq!(
+            c.message,
+            "Tasks Completed: 2 (Failed: 1 (Ignored: 1), Cancelled 0), Skipped: 0"
+        );
+    }
+
+    #[test]
+    fn a_missing_result_of_a_succeeded_task_fails_validation() {
+        let mut run = state(
+            r#"{"tasks":[{"name":"a","taskRef":{"name":"t"}},{"name":"b","taskRef":{"name":"t"},"params":[{"name":"p","value":"$(tasks.a.results.r)"}]}]}"#,
+        );
+        let a = run.next();
+        run.succeeded(a[0].id, BTreeMap::new()).unwrap();
+        assert!(run.next().is_empty());
+        let c = run.condition();
+        assert_eq!(c.reason, "PipelineValidationFailed");
+        assert!(
+            c.message.contains("did not emit the result \"r\""),
+            "{}",
+            c.message
+        );
+    }
+
+    #[test]
+    fn when_skips_stay_scoped_to_the_task() {
+        let mut run = state(
+            r#"{"tasks":[{"name":"a","taskRef":{"name":"t"},"when":[{"input":"x","operator":"in","values":["y"]}]},{"name":"b","taskRef":{"name":"t"},"runAfter":["a"]},{"name":"c","taskRef":{"name":"t"},"params":[{"name":"p","value":"$(tasks.a.results.r)"}]}]}"#,
+        );
+        let ready = run.next();
+        assert_eq!(ready.len(), 1);
+        assert_eq!(ready[0].pipeline_task, "b");
+        assert_eq!(
+            run.task_status("c").unwrap().skip_reason,
+            Some(SkipReason::MissingResults)
+        );
+    }
+
+    #[test]
+    fn cancellation_and_timeouts() {
+        let two = r#"{"tasks":[{"name":"a","taskRef":{"name":"t"}},{"name":"b","taskRef":{"name":"t"},"runAfter":["a"]}],"finally":[{"name":"f","taskRef":{"name":"t"}}]}"#;
+        // Cancelled: running instances are stopped, nothing else runs.
+        let mut run = state(two);
+        let a = run.next();
+        assert_eq!(run.cancel(SpecStatus::Cancelled), vec![a[0].id]);
+        assert!(run.next().is_empty() && run.is_done());
+        assert_eq!(run.condition().reason, "Cancelled");
+        assert_eq!(run.task_status("b").unwrap().state, TaskState::NotRun);
+        // CancelledRunFinally: finally still runs.
+        let mut run = state(two);
+        run.next();
+        run.cancel(SpecStatus::CancelledRunFinally);
+        let f = run.next();
+        assert_eq!(f[0].pipeline_task, "f");
+        // The cancelled instance counts as a failure, and Tekton checks "stopping" first.
+        assert_eq!(
+            run.task_status("b").unwrap().skip_reason,
+            Some(SkipReason::Stopping)
+        );
+        run.succeeded(f[0].id, BTreeMap::new()).unwrap();
+        assert_eq!(run.condition().reason, "Cancelled");
+        // Pipeline timeout.
+        let mut run = state(two);
+        run.next();
+        run.timeout(RunTimeout::Pipeline);
+        assert!(run.is_done());
+        assert_eq!(run.condition().reason, "PipelineRunTimeout");
+        // Tasks timeout: finally runs, then the run times out.
+        let mut run = state(two);
+        run.next();
+        run.timeout(RunTimeout::Tasks);
+        let f = run.next();
+        assert_eq!(f[0].pipeline_task, "f");
+        assert_eq!(run.condition().reason, "PipelineRunTimeoutRunningFinally");
+        run.succeeded(f[0].id, BTreeMap::new()).unwrap();
+        assert_eq!(run.condition().reason, "PipelineRunTimeout");
+    }
+
+    #[test]
+    fn matrix_results_are_aggregated() {
+        let mut run = state(
+            r#"{"tasks":[{"name":"m","taskRef":{"name":"t"},"matrix":{"params":[{"name":"x","value":["1","2"]}]}},{"name":"n","taskRef":{"name":"t"},"params":[{"name":"all","value":"$(tasks.m.results.r[*])"}]}]}"#,
+        );
+        for inst in run.next() {
+            let v = inst
+                .params
+                .iter()
+                .find(|p| p.name == "x")
+                .unwrap()
+                .value
+                .to_string();
+            run.succeeded(
+                inst.id,
+                BTreeMap::from([("r".to_string(), ParamValue::String(format!("v{v}")))]),
+            )
+            .unwrap();
+        }
+        let n = run.next();
+        assert_eq!(
+            n[0].params[0].value,
+            ParamValue::Array(vec!["v1".into(), "v2".into()])
+        );
+    }
+
+    #[test]
+    fn run_parameters_are_checked() {
+        let s = spec(
+            r#"{"params":[{"name":"x"},{"name":"y","type":"array"}],"tasks":[{"name":"a","taskRef":{"name":"t"}}]}"#,
+        );
+        let err = PipelineRunState::new(&s, RunContext::named("r", "p")).unwrap_err();
+        assert!(
+            matches!(&err, Error::RunRejected { reason, .. } if reason == "ParameterMissing"),
+            "{err}"
+        );
+        let mut ctx = RunContext::named("r", "p");
+        ctx.params = vec![
+            Param {
+                name: "x".into(),
+                value: ParamValue::String("1".into()),
+            },
+            Param {
+                name: "y".into(),
+                value: ParamValue::String("1".into()),
+            },
+        ];
+        let err = PipelineRunState::new(&s, ctx).unwrap_err();
+        assert!(
+            matches!(&err, Error::RunRejected { reason, .. } if reason == "ParameterTypeMismatch"),
+            "{err}"
+        );
+    }
+}
