@@ -1,5 +1,7 @@
 //! gitops-core benchmarks: planning 5,000 desired objects against 5,000 live ones (10%
-//! changed, 1% pruned); target under 50 ms.
+//! changed, 1% pruned; target under 50 ms), and, with the `git` feature, fetching a local
+//! repository into a fresh mirror with gix next to `git fetch` of the same repository
+//! (target: within 1.5x).
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -48,10 +50,116 @@ fn bench_plan(c: &mut Criterion) {
         })
         .chain((n..n + 50).map(|i| deployment(i, "nginx:1.0")))
         .collect();
-    c.bench_function("plan 5000 desired vs 5000 live", |b| {
+    let mut g = c.benchmark_group("plan");
+    g.sample_size(20);
+    g.bench_function("plan 5000 desired vs 5000 live", |b| {
         b.iter(|| plan(&desired, &live, &previous, PlanOptions::default()).unwrap())
     });
+    g.finish();
 }
 
-criterion_group!(benches, bench_plan);
+#[cfg(feature = "git")]
+fn bench_fetch(c: &mut Criterion) {
+    use std::io::Write as _;
+    use std::path::Path;
+    use std::process::{Command, Stdio};
+
+    use gitops_toolkit::gitops::source::{GitBackend, GixBackend};
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    // A repository of 100 commits touching 2,000 manifests, made with `git fast-import`.
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    let mut stream = String::new();
+    for c in 0..100 {
+        stream.push_str(&format!(
+            "commit refs/heads/main\ncommitter bench <bench@example.com> {} +0000\ndata 9\ncommit {c:02}\n",
+            1_700_000_000 + c
+        ));
+        for f in 0..20 {
+            let body = format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{c}-{f}\ndata:\n  v: \"{c}\"\n"
+            );
+            stream.push_str(&format!(
+                "M 100644 inline apps/app-{c}/cm-{f}.yaml\ndata {}\n{body}\n",
+                body.len()
+            ));
+        }
+    }
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(&repo)
+        .args(["fast-import", "--quiet"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    git(&repo, &["tag", "v1.0.0"]);
+    let url = format!("file://{}", repo.display());
+    let mirrors = tmp.path().join("mirrors");
+    let mut n = 0usize;
+    let mut fresh = move || {
+        n += 1;
+        mirrors.join(n.to_string())
+    };
+
+    let mut g = c.benchmark_group("fetch local repository (100 commits, 2000 files)");
+    g.sample_size(10);
+    g.bench_function("gix fetch into a fresh mirror", |b| {
+        b.iter_batched(
+            &mut fresh,
+            |m| GixBackend.fetch(&url, &m).unwrap(),
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("git fetch into a fresh mirror", |b| {
+        b.iter_batched(
+            || {
+                let m = fresh();
+                std::fs::create_dir_all(&m).unwrap();
+                git(&m, &["init", "-q", "--bare"]);
+                m
+            },
+            |m| {
+                git(
+                    &m,
+                    &[
+                        "fetch",
+                        "-q",
+                        &url,
+                        "+refs/heads/*:refs/heads/*",
+                        "+refs/tags/*:refs/tags/*",
+                    ],
+                )
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+#[cfg(not(feature = "git"))]
+fn bench_fetch(_c: &mut Criterion) {}
+
+criterion_group!(benches, bench_plan, bench_fetch);
 criterion_main!(benches);

@@ -58,6 +58,11 @@ pub enum Action {
 }
 
 impl Action {
+    /// Whether the object is desired (created, updated or unchanged).
+    pub fn is_desired(&self) -> bool {
+        matches!(self, Action::Create | Action::Update(_) | Action::Unchanged)
+    }
+
     /// The word Flux prints for the action.
     pub fn verb(&self) -> &'static str {
         match self {
@@ -77,7 +82,8 @@ pub struct PlanEntry {
     pub id: ResId,
     /// What happens to it.
     pub action: Action,
-    /// The desired object (absent for prune and orphan entries).
+    /// The object to apply: present for create and update entries only (unchanged, prune
+    /// and orphan entries carry no copy).
     pub desired: Option<Value>,
 }
 
@@ -95,11 +101,11 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The desired inventory (every object applied).
+    /// The desired inventory (every object created, updated or unchanged).
     pub fn inventory(&self) -> BTreeSet<ResId> {
         self.entries
             .iter()
-            .filter(|e| e.desired.is_some())
+            .filter(|e| e.action.is_desired())
             .map(|e| e.id.clone())
             .collect()
     }
@@ -232,37 +238,51 @@ pub fn plan(
     previous: &BTreeSet<ResId>,
     opts: PlanOptions,
 ) -> Result<Plan, Error> {
-    let mut seen = BTreeSet::new();
-    let mut entries = Vec::with_capacity(desired.len());
+    // Compare in place; only objects that will be applied are copied into the plan.
+    let mut ranked: Vec<(u8, PlanEntry)> = Vec::with_capacity(desired.len());
     for obj in desired {
         let id = ResId::of(obj)?;
-        if !seen.insert(id.clone()) {
-            return Err(Error::Model {
-                origin: id.to_string(),
-                message: "the source renders this object twice".into(),
-            });
-        }
-        let action = match live.get(&id) {
-            None => Action::Create,
+        let (action, copy) = match live.get(&id) {
+            None => (Action::Create, Some(obj.clone())),
             Some(l) => {
                 let changes = diff(obj, l);
                 if changes.is_empty() {
-                    Action::Unchanged
+                    (Action::Unchanged, None)
                 } else {
-                    Action::Update(changes)
+                    (Action::Update(changes), Some(obj.clone()))
                 }
             }
         };
-        entries.push(PlanEntry {
-            id,
-            action,
-            desired: Some(obj.clone()),
+        ranked.push((
+            kind_rank(&id.kind),
+            PlanEntry {
+                id,
+                action,
+                desired: copy,
+            },
+        ));
+    }
+    ranked.sort_unstable_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
+    if let Some(w) = ranked.windows(2).find(|w| match w {
+        [a, b] => a.1.id == b.1.id,
+        _ => false,
+    }) && let Some((_, e)) = w.first()
+    {
+        return Err(Error::Model {
+            origin: e.id.to_string(),
+            message: "the source renders this object twice".into(),
         });
     }
-    entries.sort_by_cached_key(|e| (kind_rank(&e.id.kind), e.id.clone()));
-    let mut stale: Vec<&ResId> = previous.iter().filter(|id| !seen.contains(*id)).collect();
-    stale.sort_by_cached_key(|id| std::cmp::Reverse((kind_rank(&id.kind), (*id).clone())));
-    for id in stale {
+    let mut entries: Vec<PlanEntry> = ranked.into_iter().map(|(_, e)| e).collect();
+    let seen: std::collections::HashSet<&ResId> = entries.iter().map(|e| &e.id).collect();
+    let mut stale: Vec<(u8, &ResId)> = previous
+        .iter()
+        .filter(|id| !seen.contains(id))
+        .map(|id| (kind_rank(&id.kind), id))
+        .collect();
+    stale.sort_unstable_by(|a, b| b.cmp(a));
+    let mut prunes = Vec::with_capacity(stale.len());
+    for (_, id) in stale {
         let Some(l) = live.get(id) else { continue };
         let keep = !opts.prune
             || l.pointer("/metadata/annotations")
@@ -274,12 +294,14 @@ pub fn plan(
                 .and_then(Value::as_str)
                 == Some("disabled");
         let action = if keep { Action::Orphan } else { Action::Prune };
-        entries.push(PlanEntry {
+        prunes.push(PlanEntry {
             id: id.clone(),
             action,
             desired: None,
         });
     }
+    drop(seen);
+    entries.extend(prunes);
     Ok(Plan { entries })
 }
 

@@ -633,28 +633,60 @@ pub fn sync_application(
         .sync_policy
         .as_ref()
         .and_then(|p| p.automated.as_ref());
-    let Some(auto) = automated else {
-        let previous = store.inventory(&owner).ok().flatten().unwrap_or_default();
-        let mut ids = previous.clone();
-        ids.extend(desired.iter().filter_map(|o| ResId::of(o).ok()));
-        let live = store.get_many(&mut ids.iter()).unwrap_or_default();
-        let p = plan(&desired, &live, &previous, PlanOptions { prune: false }).unwrap_or_default();
-        let sync_status = if p.is_noop() { "Synced" } else { "OutOfSync" };
-        let c = Condition::new("Ready", "Unknown", "ManualSync", "automated sync is off");
-        let result = KustomizationResult {
-            key,
-            plan: p,
-            applied: 0,
-            conditions: vec![c],
-        };
-        return ApplicationResult {
-            result,
-            sync_status,
-            health_status: "Progressing",
-        };
+    // Without selfHeal, Argo syncs only when the revision changes: drift at the revision
+    // already synced is reported OutOfSync and left alone.
+    let synced = store.synced_revision(&owner).ok().flatten();
+    let hold =
+        automated.is_some_and(|a| !a.self_heal) && synced.as_deref() == Some(&*source.revision);
+    let auto = match automated {
+        Some(a) if !hold => a,
+        _ => {
+            let previous = store.inventory(&owner).ok().flatten().unwrap_or_default();
+            let mut ids = previous.clone();
+            ids.extend(desired.iter().filter_map(|o| ResId::of(o).ok()));
+            let live = store.get_many(&mut ids.iter()).unwrap_or_default();
+            let p =
+                plan(&desired, &live, &previous, PlanOptions { prune: false }).unwrap_or_default();
+            let sync_status = if p.is_noop() { "Synced" } else { "OutOfSync" };
+            let c = if hold {
+                Condition::new(
+                    "Ready",
+                    "Unknown",
+                    "SelfHealDisabled",
+                    format!(
+                        "revision {} is already synced; drift is not repaired",
+                        source.revision
+                    ),
+                )
+            } else {
+                Condition::new("Ready", "Unknown", "ManualSync", "automated sync is off")
+            };
+            let result = KustomizationResult {
+                key,
+                plan: p,
+                applied: 0,
+                conditions: vec![c],
+            };
+            return ApplicationResult {
+                result,
+                sync_status,
+                health_status: "Progressing",
+            };
+        }
     };
     match apply_objects(&owner, &desired, auto.prune, store) {
         Ok((p, applied)) => {
+            if let Err(e) = store.set_synced_revision(&owner, &source.revision) {
+                let mut result =
+                    KustomizationResult::stopped(key, "ReconciliationFailed", e.to_string(), false);
+                result.plan = p;
+                result.applied = applied;
+                return ApplicationResult {
+                    result,
+                    sync_status: "OutOfSync",
+                    health_status: "Degraded",
+                };
+            }
             let unhealthy = p
                 .inventory()
                 .iter()

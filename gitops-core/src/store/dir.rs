@@ -188,6 +188,20 @@ impl ClusterStore for DirStore {
         })?;
         write_atomic(&self.inventory_path(owner), text.as_bytes())
     }
+
+    fn synced_revision(&self, owner: &str) -> Result<Option<String>, Error> {
+        let path = self.inventory_path(owner).with_extension("revision");
+        match fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text.trim().to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(path.display(), e)),
+        }
+    }
+
+    fn set_synced_revision(&mut self, owner: &str, revision: &str) -> Result<(), Error> {
+        let path = self.inventory_path(owner).with_extension("revision");
+        write_atomic(&path, format!("{revision}\n").as_bytes())
+    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ pub struct MemoryStore {
     pub objects: BTreeMap<ResId, Value>,
     /// Inventories by owner.
     pub inventories: BTreeMap<String, BTreeSet<ResId>>,
+    /// Last synced revisions by owner.
+    pub revisions: BTreeMap<String, String>,
 }
 
 impl MemoryStore {
@@ -48,6 +50,16 @@ impl ClusterStore for MemoryStore {
 
     fn set_inventory(&mut self, owner: &str, ids: &BTreeSet<ResId>) -> Result<(), Error> {
         self.inventories.insert(owner.to_string(), ids.clone());
+        Ok(())
+    }
+
+    fn synced_revision(&self, owner: &str) -> Result<Option<String>, Error> {
+        Ok(self.revisions.get(owner).cloned())
+    }
+
+    fn set_synced_revision(&mut self, owner: &str, revision: &str) -> Result<(), Error> {
+        self.revisions
+            .insert(owner.to_string(), revision.to_string());
         Ok(())
     }
 }

@@ -34,6 +34,19 @@ pub trait ClusterStore {
     /// Records the inventory of `owner`.
     fn set_inventory(&mut self, owner: &str, ids: &BTreeSet<ResId>) -> Result<(), Error>;
 
+    /// The source revision `owner` was last synced to (`None`: unknown). Argo CD
+    /// Applications without `selfHeal` only sync again when it changes. The default stores
+    /// nothing, so every reconcile counts as a new revision.
+    fn synced_revision(&self, owner: &str) -> Result<Option<String>, Error> {
+        let _ = owner;
+        Ok(None)
+    }
+    /// Records the revision `owner` was synced to.
+    fn set_synced_revision(&mut self, owner: &str, revision: &str) -> Result<(), Error> {
+        let _ = (owner, revision);
+        Ok(())
+    }
+
     /// The live objects among `ids`.
     fn get_many(
         &self,
