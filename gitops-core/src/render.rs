@@ -389,7 +389,11 @@ mod tests {
         .collect()
     }
 
-    type Case = (&'static str, BuildOverrides, Result<Vec<&'static str>, &'static str>);
+    type Case = (
+        &'static str,
+        BuildOverrides,
+        Result<Vec<&'static str>, &'static str>,
+    );
 
     #[test]
     fn flux_build_table() {
