@@ -142,15 +142,14 @@ impl Event {
 
 /// A UUID-shaped id (version 4 layout) from a SHA-256 of `parts`.
 pub(crate) fn uuid_like(parts: &[&[u8]]) -> String {
-    use sha2::Digest as _;
-    let mut h = sha2::Sha256::new();
+    let mut h = ring::digest::Context::new(&ring::digest::SHA256);
     for p in parts {
-        h.update((p.len() as u64).to_be_bytes());
+        h.update(&(p.len() as u64).to_be_bytes());
         h.update(p);
     }
-    let d = h.finalize();
+    let d = h.finish();
     let mut b = [0u8; 16];
-    for (dst, src) in b.iter_mut().zip(d.iter()) {
+    for (dst, src) in b.iter_mut().zip(d.as_ref()) {
         *dst = *src;
     }
     b[6] = (b[6] & 0x0f) | 0x40;

@@ -385,71 +385,36 @@ fn check_signature(
             "signature validation failed: the signature is not hexadecimal".into(),
         );
     };
-    let ok = match algo {
-        "sha256" => verify::<sha2::Sha256>(secret.expose(), body, &sig),
-        "sha512" => verify::<sha2::Sha512>(secret.expose(), body, &sig),
-        "sha1" => constant_time_eq(&hmac_sha1(secret.expose(), body), &sig),
+    let algorithm = match algo {
+        "sha256" => ring::hmac::HMAC_SHA256,
+        "sha512" => ring::hmac::HMAC_SHA512,
+        "sha1" => ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
         other => {
             return Decision::Stop(format!(
                 "signature validation failed: unknown signature algorithm {other:?}"
             ));
         }
     };
-    if ok {
+    let key = ring::hmac::Key::new(algorithm, secret.expose());
+    // Constant time in the tag comparison.
+    if ring::hmac::verify(&key, body, &sig).is_ok() {
         Decision::Continue(Default::default())
     } else {
         Decision::Stop("signature validation failed".into())
     }
 }
 
-fn verify<D>(key: &[u8], body: &[u8], sig: &[u8]) -> bool
-where
-    D: hmac::EagerHash,
-    hmac::Hmac<D>: hmac::KeyInit + hmac::Mac,
-{
-    use hmac::Mac as _;
-    let Ok(mut mac) = <hmac::Hmac<D> as hmac::KeyInit>::new_from_slice(key) else {
-        return false;
-    };
-    mac.update(body);
-    mac.verify_slice(sig).is_ok()
-}
-
-/// HMAC-SHA1 (RFC 2104) for Bitbucket's `sha1=` signatures.
-pub(crate) fn hmac_sha1(key: &[u8], body: &[u8]) -> Vec<u8> {
-    use sha1::Digest as _;
-    const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        let d = sha1::Sha1::digest(key);
-        for (dst, src) in k.iter_mut().zip(d.iter()) {
-            *dst = *src;
-        }
-    } else {
-        for (dst, src) in k.iter_mut().zip(key) {
-            *dst = *src;
-        }
-    }
-    let mut inner = sha1::Sha1::new();
-    inner.update(k.map(|b| b ^ 0x36));
-    inner.update(body);
-    let ih = inner.finalize();
-    let mut outer = sha1::Sha1::new();
-    outer.update(k.map(|b| b ^ 0x5c));
-    outer.update(ih);
-    outer.finalize().to_vec()
+/// HMAC of `body` under `key` with `algorithm`.
+fn hmac(algorithm: ring::hmac::Algorithm, key: &[u8], body: &[u8]) -> ring::hmac::Tag {
+    ring::hmac::sign(&ring::hmac::Key::new(algorithm, key), body)
 }
 
 /// `sha256=` + hex HMAC-SHA256 of `body`: the `X-Hub-Signature-256` GitHub sends.
 pub fn github_signature(secret: &[u8], body: &[u8]) -> String {
-    use hmac::Mac as _;
-    match <hmac::Hmac<sha2::Sha256> as hmac::KeyInit>::new_from_slice(secret) {
-        Ok(mut mac) => {
-            mac.update(body);
-            format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
-        }
-        Err(_) => String::new(),
-    }
+    format!(
+        "sha256={}",
+        hex::encode(hmac(ring::hmac::HMAC_SHA256, secret, body))
+    )
 }
 
 #[cfg(test)]
@@ -466,7 +431,11 @@ mod tests {
     fn hmac_vectors() {
         // RFC 2202 test case 2 and GitHub's documented example.
         assert_eq!(
-            hex::encode(hmac_sha1(b"Jefe", b"what do ya want for nothing?")),
+            hex::encode(hmac(
+                ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+                b"Jefe",
+                b"what do ya want for nothing?"
+            )),
             "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
         );
         assert_eq!(
@@ -475,7 +444,8 @@ mod tests {
         );
         let long_key = [0xaa_u8; 80];
         assert_eq!(
-            hex::encode(hmac_sha1(
+            hex::encode(hmac(
+                ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
                 &long_key,
                 b"Test Using Larger Than Block-Size Key - Hash Key First"
             )),
