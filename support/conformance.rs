@@ -24,7 +24,11 @@ use std::path::{Path, PathBuf};
 
 /// The repository root (the workspace root, one level above every member crate).
 pub fn repo_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // Prefer the value cargo sets when it runs the test (the checkout being tested) over the
+    // one compiled in, so a test binary reused from another checkout still finds its corpus.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     if manifest.join("support").join("conformance.rs").is_file() {
         manifest
     } else {
