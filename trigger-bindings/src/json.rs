@@ -1,9 +1,11 @@
-//! A small JSON toolkit for request bodies: one validating pass with a depth bound, lookups
-//! on the raw bytes (only the parts a binding or CEL expression asks for are decoded), and
+//! A small JSON toolkit for request bodies: one validating pass with a depth bound that
+//! also indexes every value, lookups on that index (only the parts a binding or CEL
+//! expression asks for are decoded), and
 //! the Go `encoding/json` rendering Tekton's bindings produce (sorted keys, HTML-safe
 //! escapes, float64 numbers).
 
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// Why a body is not acceptable JSON: a message and the byte offset.
@@ -55,11 +57,37 @@ fn find_string_end(s: &[u8], controls: bool) -> Option<usize> {
         .map(|i| base + i)
 }
 
-/// A validating scanner over UTF-8 JSON bytes.
+/// One value of a parsed document: where its bytes are, where its key is (for an object
+/// member) and the index just past its subtree (its next sibling, if any).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    start: u32,
+    end: u32,
+    next: u32,
+    key_start: u32,
+    key_end: u32,
+}
+
+/// A validated JSON document with an index of every value: lookups walk the index and
+/// never scan the bytes again, and only the strings asked for are decoded.
+#[derive(Debug)]
+pub(crate) struct Doc<'a> {
+    bytes: &'a [u8],
+    nodes: Vec<Entry>,
+}
+
+/// The index of one value in a [`Doc`].
+pub(crate) type NodeId = usize;
+
+/// A validating scanner over UTF-8 JSON bytes that builds a [`Doc`] index as it goes. It
+/// loops with an explicit stack, so nesting costs heap, not call stack.
 struct Scanner<'a> {
     b: &'a [u8],
     pos: usize,
     max_depth: usize,
+    nodes: Vec<Entry>,
+    /// Open containers: their entry and whether they are objects.
+    stack: Vec<(usize, bool)>,
 }
 
 impl<'a> Scanner<'a> {
@@ -93,33 +121,24 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Scans a string starting at `"`; returns the raw bytes between the quotes and whether
-    /// they hold an escape.
-    fn string(&mut self) -> Res<(&'a [u8], bool)> {
+    /// Scans a string starting at `"`; returns the offsets of the bytes between the quotes.
+    fn string(&mut self) -> Res<(u32, u32)> {
         self.expect(b'"', "expected a string")?;
         let start = self.pos;
-        let mut escaped = false;
         loop {
-            // Jump to the next quote, backslash or control byte.
+            // Jump to the next quote, backslash or control byte, eight bytes at a time.
             let rest = self.b.get(self.pos..).unwrap_or_default();
-            match rest
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-            {
+            match find_string_end(rest, true) {
                 Some(n) => self.pos += n,
                 None => return err(self.b.len(), "unterminated string"),
             }
-            let Some(c) = self.peek() else {
-                return err(self.pos, "unterminated string");
-            };
-            match c {
-                b'"' => {
-                    let raw = self.b.get(start..self.pos).unwrap_or_default();
+            match self.peek() {
+                Some(b'"') => {
+                    let end = self.pos;
                     self.pos += 1;
-                    return Ok((raw, escaped));
+                    return Ok((start as u32, end as u32));
                 }
-                b'\\' => {
-                    escaped = true;
+                Some(b'\\') => {
                     self.pos += 1;
                     match self.peek() {
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
@@ -137,8 +156,8 @@ impl<'a> Scanner<'a> {
                         _ => return err(self.pos, "invalid escape in string"),
                     }
                 }
-                0..=0x1f => return err(self.pos, "control character in string"),
-                _ => self.pos += 1,
+                Some(_) => return err(self.pos, "control character in string"),
+                None => return err(self.pos, "unterminated string"),
             }
         }
     }
@@ -189,78 +208,110 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Scans one value (no leading whitespace) at nesting `depth`.
-    fn value(&mut self, depth: usize) -> Res<()> {
-        match self.peek() {
-            Some(b'{') => {
-                if depth >= self.max_depth {
-                    return err(self.pos, "nesting deeper than the limit");
-                }
-                self.pos += 1;
-                self.ws();
-                if self.peek() == Some(b'}') {
+    /// Records the end of entry `idx`: its bytes end here, its subtree ends at the index.
+    fn close(&mut self, idx: usize) {
+        let (end, next) = (self.pos as u32, self.nodes.len() as u32);
+        if let Some(e) = self.nodes.get_mut(idx) {
+            e.end = end;
+            e.next = next;
+        }
+    }
+
+    /// A member key and its `:`, leaving the position at the member's value.
+    fn key(&mut self) -> Res<(u32, u32)> {
+        let key = self.string()?;
+        self.ws();
+        self.expect(b':', "expected ':'")?;
+        self.ws();
+        Ok(key)
+    }
+
+    /// Scans one whole value (no leading whitespace), however deep.
+    fn document(&mut self) -> Res<()> {
+        let mut key = (0u32, 0u32);
+        'value: loop {
+            let idx = self.nodes.len();
+            self.nodes.push(Entry {
+                start: self.pos as u32,
+                end: self.pos as u32,
+                next: 0,
+                key_start: key.0,
+                key_end: key.1,
+            });
+            match self.peek() {
+                Some(open @ (b'{' | b'[')) => {
+                    if self.stack.len() >= self.max_depth {
+                        return err(self.pos, "nesting deeper than the limit");
+                    }
+                    let object = open == b'{';
                     self.pos += 1;
-                    return Ok(());
-                }
-                loop {
                     self.ws();
+                    if self.peek() == Some(if object { b'}' } else { b']' }) {
+                        self.pos += 1;
+                        self.close(idx);
+                    } else {
+                        self.stack.push((idx, object));
+                        key = if object { self.key()? } else { (0, 0) };
+                        continue 'value;
+                    }
+                }
+                Some(b'"') => {
                     self.string()?;
-                    self.ws();
-                    self.expect(b':', "expected ':'")?;
-                    self.ws();
-                    self.value(depth + 1)?;
-                    self.ws();
-                    match self.peek() {
-                        Some(b',') => self.pos += 1,
-                        Some(b'}') => {
-                            self.pos += 1;
-                            return Ok(());
-                        }
-                        _ => return err(self.pos, "expected ',' or '}'"),
-                    }
+                    self.close(idx);
                 }
+                Some(b't') => {
+                    self.literal(b"true")?;
+                    self.close(idx);
+                }
+                Some(b'f') => {
+                    self.literal(b"false")?;
+                    self.close(idx);
+                }
+                Some(b'n') => {
+                    self.literal(b"null")?;
+                    self.close(idx);
+                }
+                Some(b'-' | b'0'..=b'9') => {
+                    self.number()?;
+                    self.close(idx);
+                }
+                Some(_) => return err(self.pos, "unexpected character"),
+                None => return err(self.pos, "unexpected end of input"),
             }
-            Some(b'[') => {
-                if depth >= self.max_depth {
-                    return err(self.pos, "nesting deeper than the limit");
-                }
-                self.pos += 1;
+            // After a complete value: a separator, or the end of enclosing containers.
+            while let Some(&(container, object)) = self.stack.last() {
                 self.ws();
-                if self.peek() == Some(b']') {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                loop {
-                    self.ws();
-                    self.value(depth + 1)?;
-                    self.ws();
-                    match self.peek() {
-                        Some(b',') => self.pos += 1,
-                        Some(b']') => {
-                            self.pos += 1;
-                            return Ok(());
-                        }
-                        _ => return err(self.pos, "expected ',' or ']'"),
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        self.ws();
+                        key = if object { self.key()? } else { (0, 0) };
+                        continue 'value;
                     }
+                    Some(b'}') if object => {
+                        self.pos += 1;
+                        self.close(container);
+                        self.stack.pop();
+                    }
+                    Some(b']') if !object => {
+                        self.pos += 1;
+                        self.close(container);
+                        self.stack.pop();
+                    }
+                    _ if object => return err(self.pos, "expected ',' or '}'"),
+                    _ => return err(self.pos, "expected ',' or ']'"),
                 }
             }
-            Some(b'"') => self.string().map(|_| ()),
-            Some(b't') => self.literal(b"true"),
-            Some(b'f') => self.literal(b"false"),
-            Some(b'n') => self.literal(b"null"),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(_) => err(self.pos, "unexpected character"),
-            None => err(self.pos, "unexpected end of input"),
+            return Ok(());
         }
     }
 }
 
-/// A top-level object member: its key (decoded) and raw value.
-pub(crate) type Member<'a> = (std::borrow::Cow<'a, str>, &'a [u8]);
-
-/// Validates `bytes` as one JSON document nested at most `max_depth` deep. Returns the raw
-/// top-level value (whitespace trimmed) and, when it is an object, its members in order.
-pub(crate) fn validate(bytes: &[u8], max_depth: usize) -> Res<(&[u8], Option<Vec<Member<'_>>>)> {
+/// Validates `bytes` as one JSON value (UTF-8, nesting at most `max_depth`) and indexes it.
+pub(crate) fn parse(bytes: &[u8], max_depth: usize) -> Res<Doc<'_>> {
+    if u32::try_from(bytes.len()).is_err() {
+        return err(0, "document larger than 4 GiB");
+    }
     if let Err(e) = std::str::from_utf8(bytes) {
         return err(e.valid_up_to(), "invalid UTF-8");
     }
@@ -268,63 +319,153 @@ pub(crate) fn validate(bytes: &[u8], max_depth: usize) -> Res<(&[u8], Option<Vec
         b: bytes,
         pos: 0,
         max_depth,
+        // About one value per 16 bytes in typical webhook payloads.
+        nodes: Vec::with_capacity(bytes.len() / 16 + 1),
+        stack: Vec::new(),
     };
     s.ws();
-    let start = s.pos;
-    let members = if s.peek() == Some(b'{') && max_depth > 0 {
-        // Scan the top-level object here to record its members on the way.
-        let mut members = Vec::new();
-        s.pos += 1;
-        s.ws();
-        if s.peek() == Some(b'}') {
-            s.pos += 1;
-        } else {
-            loop {
-                s.ws();
-                let (raw_key, escaped) = s.string()?;
-                let key = decode_key(raw_key, escaped);
-                s.ws();
-                s.expect(b':', "expected ':'")?;
-                s.ws();
-                let vstart = s.pos;
-                s.value(1)?;
-                members.push((key, bytes.get(vstart..s.pos).unwrap_or_default()));
-                s.ws();
-                match s.peek() {
-                    Some(b',') => s.pos += 1,
-                    Some(b'}') => {
-                        s.pos += 1;
-                        break;
-                    }
-                    _ => return err(s.pos, "expected ',' or '}'"),
-                }
-            }
-        }
-        Some(members)
-    } else {
-        s.value(0)?;
-        None
-    };
-    let end = s.pos;
+    s.document()?;
     s.ws();
     if s.pos != bytes.len() {
         return err(s.pos, "trailing characters after the JSON value");
     }
-    Ok((bytes.get(start..end).unwrap_or_default(), members))
+    Ok(Doc {
+        bytes,
+        nodes: s.nodes,
+    })
 }
 
-fn decode_key(raw: &[u8], escaped: bool) -> std::borrow::Cow<'_, str> {
+impl<'a> Doc<'a> {
+    /// The top-level value.
+    pub(crate) const ROOT: NodeId = 0;
+
+    fn entry(&self, id: NodeId) -> Option<&Entry> {
+        self.nodes.get(id)
+    }
+
+    /// The raw bytes of value `id`.
+    pub(crate) fn raw(&self, id: NodeId) -> &'a [u8] {
+        let bytes = self.bytes;
+        self.entry(id)
+            .and_then(|e| bytes.get(e.start as usize..e.end as usize))
+            .unwrap_or_default()
+    }
+
+    /// The kind of value `id`.
+    pub(crate) fn kind(&self, id: NodeId) -> RawKind {
+        raw_kind(self.raw(id))
+    }
+
+    /// The members of an object or the elements of an array, in order.
+    pub(crate) fn children(&self, id: NodeId) -> Children<'_, 'a> {
+        let end = match self.entry(id) {
+            Some(e) if matches!(self.kind(id), RawKind::Object | RawKind::Array) => e.next as usize,
+            _ => id + 1,
+        };
+        Children {
+            doc: self,
+            cur: id + 1,
+            end,
+        }
+    }
+
+    /// The raw (still escaped) key bytes of member `id`.
+    fn key_raw(&self, id: NodeId) -> &'a [u8] {
+        let bytes = self.bytes;
+        self.entry(id)
+            .and_then(|e| bytes.get(e.key_start as usize..e.key_end as usize))
+            .unwrap_or_default()
+    }
+
+    /// The decoded key of member `id`.
+    pub(crate) fn key(&self, id: NodeId) -> Cow<'a, str> {
+        let raw = self.key_raw(id);
+        decode_str(raw, raw.contains(&b'\\'))
+    }
+
+    /// The member `name` of object `id` (the last one when a key repeats, as decoders keep).
+    pub(crate) fn field(&self, id: NodeId, name: &str) -> Option<NodeId> {
+        if self.kind(id) != RawKind::Object {
+            return None;
+        }
+        let mut found = None;
+        for child in self.children(id) {
+            let raw = self.key_raw(child);
+            let hit = if raw.contains(&b'\\') {
+                decode_str(raw, true) == name
+            } else {
+                raw == name.as_bytes()
+            };
+            if hit {
+                found = Some(child);
+            }
+        }
+        found
+    }
+
+    /// The decoded string of value `id`, if it is a string.
+    pub(crate) fn str(&self, id: NodeId) -> Option<Cow<'a, str>> {
+        raw_str(self.raw(id))
+    }
+
+    /// The value of number `id` as a float64 (what Go decodes JSON numbers to).
+    pub(crate) fn number(&self, id: NodeId) -> f64 {
+        raw_number_text(self.raw(id))
+    }
+
+    /// Decodes value `id` into a [`Value`] (numbers as float64, as Go sees them).
+    #[cfg(test)]
+    pub(crate) fn to_value(&self, id: NodeId) -> Value {
+        match self.kind(id) {
+            RawKind::Object => Value::Object(
+                self.children(id)
+                    .map(|c| (self.key(c).into_owned(), self.to_value(c)))
+                    .collect(),
+            ),
+            RawKind::Array => Value::Array(self.children(id).map(|c| self.to_value(c)).collect()),
+            RawKind::String => Value::String(self.str(id).unwrap_or_default().into_owned()),
+            RawKind::Number => serde_json::Number::from_f64(self.number(id))
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
+            RawKind::Bool => Value::Bool(self.raw(id).first() == Some(&b't')),
+            RawKind::Null => Value::Null,
+        }
+    }
+}
+
+/// The children of one value of a [`Doc`].
+#[derive(Debug, Clone)]
+pub(crate) struct Children<'d, 'a> {
+    doc: &'d Doc<'a>,
+    cur: usize,
+    end: usize,
+}
+
+impl Iterator for Children<'_, '_> {
+    type Item = NodeId;
+
+    fn next(&mut self) -> Option<NodeId> {
+        if self.cur >= self.end {
+            return None;
+        }
+        let id = self.cur;
+        self.cur = self.doc.entry(id).map_or(self.end, |e| e.next as usize);
+        Some(id)
+    }
+}
+
+fn decode_str(raw: &[u8], escaped: bool) -> Cow<'_, str> {
     if !escaped {
-        return std::borrow::Cow::Borrowed(std::str::from_utf8(raw).unwrap_or_default());
+        return Cow::Borrowed(std::str::from_utf8(raw).unwrap_or_default());
     }
     let mut quoted = Vec::with_capacity(raw.len() + 2);
     quoted.push(b'"');
     quoted.extend_from_slice(raw);
     quoted.push(b'"');
-    std::borrow::Cow::Owned(serde_json::from_slice::<String>(&quoted).unwrap_or_default())
+    Cow::Owned(serde_json::from_slice::<String>(&quoted).unwrap_or_default())
 }
 
-/// The kind of a raw (already validated) JSON value.
+/// The kind of a JSON value, from its first byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RawKind {
     Object,
@@ -335,6 +476,7 @@ pub(crate) enum RawKind {
     Null,
 }
 
+/// The kind of a validated raw value.
 pub(crate) fn raw_kind(raw: &[u8]) -> RawKind {
     match raw.first() {
         Some(b'{') => RawKind::Object,
@@ -346,160 +488,13 @@ pub(crate) fn raw_kind(raw: &[u8]) -> RawKind {
     }
 }
 
-/// End of the string starting at `i` (a quote) in validated bytes: the index after its
-/// closing quote.
-fn skip_string(b: &[u8], mut i: usize) -> usize {
-    i += 1;
-    loop {
-        let rest = b.get(i..).unwrap_or_default();
-        match find_string_end(rest, false) {
-            Some(n) => i += n,
-            None => return b.len(),
-        }
-        match b.get(i) {
-            Some(b'"') => return i + 1,
-            Some(_) => i += 2,
-            None => return b.len(),
-        }
-    }
-}
-
-/// End of the value starting at `i` in validated bytes (no checks: the bytes were
-/// validated when the event was read).
-fn skip_value(b: &[u8], mut i: usize) -> usize {
-    match b.get(i) {
-        Some(b'"') => skip_string(b, i),
-        Some(b'{' | b'[') => {
-            let mut depth = 0usize;
-            while let Some(&c) = b.get(i) {
-                match c {
-                    b'"' => {
-                        i = skip_string(b, i);
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth = depth.saturating_sub(1);
-                        if depth == 0 {
-                            return i + 1;
-                        }
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-            b.len()
-        }
-        Some(_) => {
-            while let Some(&c) = b.get(i) {
-                if matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r') {
-                    break;
-                }
-                i += 1;
-            }
-            i
-        }
-        None => b.len(),
-    }
-}
-
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-        i += 1;
-    }
-    i
-}
-
-/// Calls `f(raw key, key has escapes, raw value)` for each member of a validated object.
-fn each_member<'a>(raw: &'a [u8], mut f: impl FnMut(&'a [u8], bool, &'a [u8])) {
-    if raw_kind(raw) != RawKind::Object {
-        return;
-    }
-    let mut i = skip_ws(raw, 1);
-    while raw.get(i) == Some(&b'"') {
-        let kend = skip_string(raw, i);
-        let key = raw.get(i + 1..kend.saturating_sub(1)).unwrap_or_default();
-        i = skip_ws(raw, kend);
-        i = skip_ws(raw, i + 1); // the ':'
-        let vend = skip_value(raw, i);
-        f(
-            key,
-            key.contains(&b'\\'),
-            raw.get(i..vend).unwrap_or_default(),
-        );
-        i = skip_ws(raw, vend);
-        if raw.get(i) != Some(&b',') {
-            return;
-        }
-        i = skip_ws(raw, i + 1);
-    }
-}
-
-/// The members of a raw object (empty for anything else).
-pub(crate) fn raw_members(raw: &[u8]) -> Vec<Member<'_>> {
-    let mut out = Vec::new();
-    each_member(raw, |k, escaped, v| out.push((decode_key(k, escaped), v)));
-    out
-}
-
-/// The member `key` of a raw object (the last one, as decoders keep), if any.
-pub(crate) fn raw_get<'a>(raw: &'a [u8], key: &str) -> Option<&'a [u8]> {
-    let mut found = None;
-    each_member(raw, |k, escaped, v| {
-        let hit = if escaped {
-            decode_key(k, true) == key
-        } else {
-            k == key.as_bytes()
-        };
-        if hit {
-            found = Some(v);
-        }
-    });
-    found
-}
-
-/// The elements of a raw array (empty for anything else).
-pub(crate) fn raw_elements(raw: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    if raw_kind(raw) != RawKind::Array {
-        return out;
-    }
-    let mut i = skip_ws(raw, 1);
-    if raw.get(i) == Some(&b']') {
-        return out;
-    }
-    while i < raw.len() {
-        let end = skip_value(raw, i);
-        out.push(raw.get(i..end).unwrap_or_default());
-        i = skip_ws(raw, end);
-        if raw.get(i) != Some(&b',') {
-            break;
-        }
-        i = skip_ws(raw, i + 1);
-    }
-    out
-}
-
-/// Decodes a raw string value (with its quotes) into text.
-pub(crate) fn raw_str(raw: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+/// The decoded string of a validated raw string value.
+pub(crate) fn raw_str(raw: &[u8]) -> Option<Cow<'_, str>> {
     let inner = raw.get(1..raw.len().checked_sub(1)?)?;
     if raw.first() != Some(&b'"') {
         return None;
     }
-    Some(decode_key(inner, inner.contains(&b'\\')))
-}
-
-/// Decodes a raw (validated) value into a [`Value`].
-#[cfg(test)]
-pub(crate) fn raw_to_value(raw: &[u8]) -> Value {
-    match raw_kind(raw) {
-        RawKind::String => raw_str(raw)
-            .map(|s| Value::String(s.into_owned()))
-            .unwrap_or(Value::Null),
-        RawKind::Bool => Value::Bool(raw.first() == Some(&b't')),
-        RawKind::Null => Value::Null,
-        _ => serde_json::from_slice(raw).unwrap_or(Value::Null),
-    }
+    Some(decode_str(inner, inner.contains(&b'\\')))
 }
 
 /// Writes `n` the way Go's `encoding/json` writes a float64 (JSON numbers decode to float64
@@ -610,38 +605,39 @@ pub(crate) fn go_marshal_value(out: &mut String, v: &Value) {
     }
 }
 
-/// Writes a raw (validated) value as Go's `json.Marshal` of its decoded form.
-pub(crate) fn go_marshal_raw(out: &mut String, raw: &[u8]) {
-    match raw_kind(raw) {
+/// Writes value `id` of `doc` as Go's `json.Marshal` of its decoded form.
+pub(crate) fn go_marshal_node(out: &mut String, doc: &Doc<'_>, id: NodeId) {
+    match doc.kind(id) {
         RawKind::Null => out.push_str("null"),
-        RawKind::Bool => out.push_str(if raw.first() == Some(&b't') {
+        RawKind::Bool => out.push_str(if doc.raw(id).first() == Some(&b't') {
             "true"
         } else {
             "false"
         }),
-        RawKind::Number => go_number(out, raw_number_text(raw)),
+        RawKind::Number => go_number(out, doc.number(id)),
         RawKind::String => {
             out.push('"');
-            if let Some(s) = raw_str(raw) {
+            if let Some(s) = doc.str(id) {
                 go_escape_into(out, &s);
             }
             out.push('"');
         }
         RawKind::Array => {
             out.push('[');
-            for (i, item) in raw_elements(raw).into_iter().enumerate() {
+            for (i, item) in doc.children(id).enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                go_marshal_raw(out, item);
+                go_marshal_node(out, doc, item);
             }
             out.push(']');
         }
         RawKind::Object => {
-            let mut members = raw_members(raw);
+            let mut members: Vec<(Cow<'_, str>, NodeId)> =
+                doc.children(id).map(|c| (doc.key(c), c)).collect();
             // Decoders keep the last duplicate; a stable sort keeps input order among equals.
             members.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut dedup: Vec<Member<'_>> = Vec::with_capacity(members.len());
+            let mut dedup: Vec<(Cow<'_, str>, NodeId)> = Vec::with_capacity(members.len());
             for m in members {
                 match dedup.last_mut() {
                     Some(last) if last.0 == m.0 => *last = m,
@@ -656,7 +652,7 @@ pub(crate) fn go_marshal_raw(out: &mut String, raw: &[u8]) {
                 out.push('"');
                 go_escape_into(out, k);
                 out.push_str("\":");
-                go_marshal_raw(out, v);
+                go_marshal_node(out, doc, *v);
             }
             out.push('}');
         }
@@ -690,7 +686,7 @@ mod tests {
             ("", false),
         ];
         for (input, ok) in table {
-            assert_eq!(validate(input.as_bytes(), 128).is_ok(), *ok, "{input}");
+            assert_eq!(parse(input.as_bytes(), 128).is_ok(), *ok, "{input}");
         }
     }
 
@@ -721,11 +717,11 @@ mod tests {
     #[test]
     fn depth_limit() {
         let deep = "[".repeat(10) + &"]".repeat(10);
-        assert!(validate(deep.as_bytes(), 10).is_ok());
-        assert!(validate(deep.as_bytes(), 9).is_err());
+        assert!(parse(deep.as_bytes(), 10).is_ok());
+        assert!(parse(deep.as_bytes(), 9).is_err());
         let obj = "{\"a\":".repeat(5) + "1" + &"}".repeat(5);
-        assert!(validate(obj.as_bytes(), 5).is_ok());
-        assert!(validate(obj.as_bytes(), 4).is_err());
+        assert!(parse(obj.as_bytes(), 5).is_ok());
+        assert!(parse(obj.as_bytes(), 4).is_err());
     }
 
     #[test]
@@ -745,7 +741,8 @@ mod tests {
         ];
         for (input, want) in table {
             let mut out = String::new();
-            go_marshal_raw(&mut out, input.as_bytes());
+            let doc = parse(input.as_bytes(), 128).unwrap();
+            go_marshal_node(&mut out, &doc, Doc::ROOT);
             assert_eq!(&out, want, "{input}");
             let mut out2 = String::new();
             go_marshal_value(&mut out2, &serde_json::from_str(input).unwrap());
@@ -754,16 +751,53 @@ mod tests {
     }
 
     #[test]
-    fn raw_lookups() {
-        let raw = br#"{"a":{"b":[1,{"c":"d"}]},"e\u0066":2}"#;
-        let (top, members) = validate(raw, 128).unwrap();
-        assert_eq!(members.unwrap().len(), 2);
-        let a = raw_get(top, "a").unwrap();
-        let b = raw_get(a, "b").unwrap();
-        let els = raw_elements(b);
+    fn index_lookups() {
+        let raw = br#"{"a":{"b":[1,{"c":"d"}]},"e\u0066":2,"a2":[],"x":{},"a":{"b":[]}}"#;
+        let doc = parse(raw, 128).unwrap();
+        let root = Doc::ROOT;
+        assert_eq!(doc.children(root).count(), 5);
+        // A repeated key: the last one wins, as decoders keep.
+        let a = doc.field(root, "a").unwrap();
+        assert_eq!(doc.raw(a), br#"{"b":[]}"#);
+        let first_a = doc.children(root).next().unwrap();
+        let b = doc.field(first_a, "b").unwrap();
+        let els: Vec<_> = doc.children(b).collect();
         assert_eq!(els.len(), 2);
-        assert_eq!(raw_get(els[1], "c"), Some(&b"\"d\""[..]));
-        assert_eq!(raw_get(top, "ef"), Some(&b"2"[..]));
-        assert_eq!(raw_to_value(els[1]), serde_json::json!({"c": "d"}));
+        assert_eq!(doc.raw(doc.field(els[1], "c").unwrap()), b"\"d\"");
+        assert_eq!(doc.raw(doc.field(root, "ef").unwrap()), b"2");
+        assert_eq!(doc.children(doc.field(root, "a2").unwrap()).count(), 0);
+        assert_eq!(doc.children(doc.field(root, "x").unwrap()).count(), 0);
+        assert_eq!(doc.field(els[0], "c"), None);
+        assert_eq!(doc.to_value(els[1]), serde_json::json!({"c": "d"}));
+        assert_eq!(
+            doc.to_value(root),
+            serde_json::json!({"a": {"b": []}, "ef": 2.0, "a2": [], "x": {}})
+        );
+    }
+
+    /// `v` with every number as a float64, as Go decodes them.
+    fn floats(v: Value) -> Value {
+        match v {
+            Value::Number(n) => serde_json::json!(n.as_f64().unwrap()),
+            Value::Array(a) => Value::Array(a.into_iter().map(floats).collect()),
+            Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (k, floats(v))).collect()),
+            other => other,
+        }
+    }
+
+    #[test]
+    fn index_matches_serde_json() {
+        // Every value of a document, decoded through the index, equals serde_json's decoding.
+        let docs = [
+            r#"{"k":[1,[2,[3,{"z":[]}]],{"q":"\u00e9\n"}],"e":{},"n":null,"t":true}"#,
+            r#"[[[],[{}]],{"a":{"b":{"c":[-1.5e3,"x"]}}}, "s", 0 ]"#,
+            "  \"top\"  ",
+            "12",
+        ];
+        for text in docs {
+            let doc = parse(text.as_bytes(), 128).unwrap();
+            let want = floats(serde_json::from_str(text).unwrap());
+            assert_eq!(doc.to_value(Doc::ROOT), want, "{text}");
+        }
     }
 }

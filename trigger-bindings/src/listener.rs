@@ -3,7 +3,7 @@
 use crate::error::Error;
 use crate::event::{Event, uuid_like};
 use crate::interceptors::{Decision, EventView, Interceptor, cel};
-use crate::json;
+use crate::json::Doc;
 use crate::model::{EventListener, Param, Resources, TriggerInterceptor, TriggerSpec};
 use crate::path::{BindingExpr, Node, Root};
 use crate::secrets::{MemorySecretStore, SecretStore};
@@ -485,9 +485,14 @@ impl Listener {
                 }
             }
         }
+        let extensions = Value::Object(extensions);
         let params = match resolve_params(t, shared, &extensions) {
             Ok(p) => p,
             Err(reason) => return Outcome::Rejected { reason },
+        };
+        let extensions = match extensions {
+            Value::Object(m) => m,
+            _ => Map::new(),
         };
         let resources = match &t.template {
             None => Vec::new(),
@@ -527,30 +532,25 @@ struct Shared<'a> {
 fn resolve_params(
     t: &TriggerPlan,
     shared: &Shared<'_>,
-    extensions: &Map<String, Value>,
+    extensions: &Value,
 ) -> Result<BTreeMap<String, String>, String> {
     let view = &shared.view;
     let body = if view.body_bytes.is_empty() {
         Node::Val(&Value::Null)
     } else {
         match view.parsed_body() {
-            Ok((top, members)) if json::raw_kind(top) == json::RawKind::Object => {
-                Node::Top(top, members)
-            }
-            Ok((top, _)) => Node::Raw(top),
+            Ok(doc) => Node::Doc(doc, Doc::ROOT),
             Err(e) => return Err(format!("failed to unmarshal request body: {e}")),
         }
     };
     let header = shared
         .header_view
         .get_or_init(|| view.headers.binding_view());
-    let ext = Value::Object(extensions.clone());
     let root = Root {
         header,
         body,
-        extensions: &ext,
+        extensions,
         context: &shared.context,
-        memo: Default::default(),
     };
     let mut out = BTreeMap::new();
     let defaults: Option<&[crate::model::ParamSpec]> = t

@@ -7,7 +7,7 @@
 //! quotes, `null` is `null`, anything else (objects, arrays, numbers) is Go's JSON encoding,
 //! several results are a JSON array.
 
-use crate::json::{self, RawKind};
+use crate::json::{self, Doc, NodeId, RawKind};
 use serde_json::Value;
 use std::borrow::Cow;
 
@@ -229,11 +229,11 @@ impl Path {
                 None => return Err(format!("{name} is not found")),
             },
             Seg::Wildcard => {
-                return walk(root.all(), rest, &root.memo);
+                return walk(root.all(), rest);
             }
             _ => return Err("unsupported expression at the root".to_string()),
         };
-        walk(vec![start], rest, &root.memo)
+        walk(vec![start], rest)
     }
 
     fn render(&self, results: &[Node<'_>], out: &mut String) {
@@ -256,23 +256,13 @@ impl Path {
     }
 }
 
-/// Member lists of the larger raw objects already looked into, by position (one event).
-pub(crate) type Memo<'a> = std::cell::RefCell<Vec<(usize, usize, Vec<json::Member<'a>>)>>;
-
-/// Objects smaller than this are scanned directly rather than memoised.
-const MEMO_MIN_LEN: usize = 256;
-
-fn walk<'a>(
-    mut cur: Vec<Node<'a>>,
-    segs: &[Seg],
-    memo: &Memo<'a>,
-) -> Result<Vec<Node<'a>>, String> {
+fn walk<'a>(mut cur: Vec<Node<'a>>, segs: &[Seg]) -> Result<Vec<Node<'a>>, String> {
     for seg in segs {
         let mut next = Vec::new();
         match seg {
             Seg::Field(name) => {
                 for n in &cur {
-                    if let Some(v) = n.field(name, memo) {
+                    if let Some(v) = n.field(name) {
                         next.push(v);
                     }
                 }
@@ -306,7 +296,7 @@ fn walk<'a>(
                 for n in &cur {
                     let items = n.elements().unwrap_or_else(|| n.children());
                     for item in items {
-                        if f.matches(item, memo) {
+                        if f.matches(item) {
                             next.push(item);
                         }
                     }
@@ -319,12 +309,12 @@ fn walk<'a>(
 }
 
 impl Filter {
-    fn matches<'a>(&self, item: Node<'a>, memo: &Memo<'a>) -> bool {
-        let left = self.left.resolve(item, memo);
+    fn matches(&self, item: Node<'_>) -> bool {
+        let left = self.left.resolve(item);
         match self.op {
             None => left.is_some(),
             Some(op) => {
-                let (Some(l), Some(r)) = (left, self.right.resolve(item, memo)) else {
+                let (Some(l), Some(r)) = (left, self.right.resolve(item)) else {
                     return false;
                 };
                 compare(&l, &r, op)
@@ -343,14 +333,14 @@ enum Scalar<'a> {
 }
 
 impl Operand {
-    fn resolve<'s, 'a: 's>(&'s self, item: Node<'a>, memo: &Memo<'a>) -> Option<Scalar<'s>> {
+    fn resolve<'s, 'a: 's>(&'s self, item: Node<'a>) -> Option<Scalar<'s>> {
         match self {
             Operand::Str(s) => Some(Scalar::Str(Cow::Borrowed(s))),
             Operand::Num(n) => Some(Scalar::Num(*n)),
             Operand::Bool(b) => Some(Scalar::Bool(*b)),
             Operand::None => None,
             Operand::Current(segs) => {
-                let found = walk(vec![item], segs, memo).ok()?;
+                let found = walk(vec![item], segs).ok()?;
                 match found.as_slice() {
                     [one] => Some(one.scalar()),
                     _ => None,
@@ -571,50 +561,26 @@ fn parse_operand(text: &str) -> Result<Operand, String> {
         .map_err(|_| format!("invalid filter operand {t:?}"))
 }
 
-/// One value found by a path: raw body bytes or a decoded value.
+/// One value found by a path: a value of the indexed body, or a decoded value.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Node<'a> {
-    Raw(&'a [u8]),
-    /// The body's top-level object with its members already indexed.
-    Top(&'a [u8], &'a [json::Member<'a>]),
+    Doc(&'a Doc<'a>, NodeId),
     Val(&'a Value),
 }
 
 impl<'a> Node<'a> {
-    fn field(&self, name: &str, memo: &Memo<'a>) -> Option<Node<'a>> {
-        match self {
-            Node::Raw(r) if r.len() >= MEMO_MIN_LEN && json::raw_kind(r) == RawKind::Object => {
-                let key = (r.as_ptr() as usize, r.len());
-                let mut memo = memo.borrow_mut();
-                let found = match memo.iter().position(|(p, l, _)| (*p, *l) == key) {
-                    Some(i) => i,
-                    None => {
-                        memo.push((key.0, key.1, json::raw_members(r)));
-                        memo.len() - 1
-                    }
-                };
-                let members = &memo.get(found)?.2;
-                members
-                    .iter()
-                    .rev()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| Node::Raw(v))
-            }
-            Node::Raw(r) => json::raw_get(r, name).map(Node::Raw),
-            Node::Top(_, members) => members
-                .iter()
-                .rev()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| Node::Raw(v)),
+    fn field(&self, name: &str) -> Option<Node<'a>> {
+        match *self {
+            Node::Doc(doc, id) => doc.field(id, name).map(|c| Node::Doc(doc, c)),
             Node::Val(Value::Object(m)) => m.get(name).map(Node::Val),
             Node::Val(_) => None,
         }
     }
 
     fn elements(&self) -> Option<Vec<Node<'a>>> {
-        match self {
-            Node::Raw(r) if json::raw_kind(r) == RawKind::Array => {
-                Some(json::raw_elements(r).into_iter().map(Node::Raw).collect())
+        match *self {
+            Node::Doc(doc, id) if doc.kind(id) == RawKind::Array => {
+                Some(doc.children(id).map(|c| Node::Doc(doc, c)).collect())
             }
             Node::Val(Value::Array(items)) => Some(items.iter().map(Node::Val).collect()),
             _ => None,
@@ -622,16 +588,8 @@ impl<'a> Node<'a> {
     }
 
     fn children(&self) -> Vec<Node<'a>> {
-        match self {
-            Node::Raw(r) => match json::raw_kind(r) {
-                RawKind::Array => json::raw_elements(r).into_iter().map(Node::Raw).collect(),
-                RawKind::Object => json::raw_members(r)
-                    .into_iter()
-                    .map(|(_, v)| Node::Raw(v))
-                    .collect(),
-                _ => Vec::new(),
-            },
-            Node::Top(_, members) => members.iter().map(|(_, v)| Node::Raw(v)).collect(),
+        match *self {
+            Node::Doc(doc, id) => doc.children(id).map(|c| Node::Doc(doc, c)).collect(),
             Node::Val(Value::Array(items)) => items.iter().map(Node::Val).collect(),
             Node::Val(Value::Object(m)) => m.values().map(Node::Val).collect(),
             Node::Val(_) => Vec::new(),
@@ -640,7 +598,7 @@ impl<'a> Node<'a> {
 
     fn kind_name(&self) -> &'static str {
         let kind = match self {
-            Node::Raw(r) | Node::Top(r, _) => json::raw_kind(r),
+            Node::Doc(doc, id) => doc.kind(*id),
             Node::Val(v) => match v {
                 Value::Object(_) => RawKind::Object,
                 Value::Array(_) => RawKind::Array,
@@ -661,19 +619,13 @@ impl<'a> Node<'a> {
     }
 
     fn scalar(&self) -> Scalar<'a> {
-        match self {
-            Node::Top(..) => Scalar::Other,
-            Node::Raw(r) => match json::raw_kind(r) {
-                RawKind::String => json::raw_str(r).map(Scalar::Str).unwrap_or(Scalar::Other),
-                RawKind::Number => Scalar::Num(
-                    std::str::from_utf8(r)
-                        .ok()
-                        .and_then(|s| s.parse().ok())
-                        .unwrap_or(0.0),
-                ),
-                RawKind::Bool => Scalar::Bool(r.first() == Some(&b't')),
+        match *self {
+            Node::Doc(doc, id) => match doc.kind(id) {
+                RawKind::String => doc.str(id).map(Scalar::Str).unwrap_or(Scalar::Other),
+                RawKind::Number => Scalar::Num(doc.number(id)),
+                RawKind::Bool => Scalar::Bool(doc.raw(id).first() == Some(&b't')),
                 RawKind::Null => Scalar::Null,
-                _ => Scalar::Other,
+                RawKind::Object | RawKind::Array => Scalar::Other,
             },
             Node::Val(Value::String(s)) => Scalar::Str(Cow::Borrowed(s)),
             Node::Val(Value::Number(n)) => Scalar::Num(n.as_f64().unwrap_or(0.0)),
@@ -684,17 +636,17 @@ impl<'a> Node<'a> {
     }
 
     fn marshal(&self, out: &mut String) {
-        match self {
-            Node::Raw(r) | Node::Top(r, _) => json::go_marshal_raw(out, r),
+        match *self {
+            Node::Doc(doc, id) => json::go_marshal_node(out, doc, id),
             Node::Val(v) => json::go_marshal_value(out, v),
         }
     }
 
     /// One result: strings without their quotes, everything else as JSON.
     fn render_single(&self, out: &mut String) {
-        match self {
-            Node::Raw(r) if json::raw_kind(r) == RawKind::String => {
-                if let Some(s) = json::raw_str(r) {
+        match *self {
+            Node::Doc(doc, id) if doc.kind(id) == RawKind::String => {
+                if let Some(s) = doc.str(id) {
                     json::go_escape_into(out, &s);
                 }
             }
@@ -710,7 +662,6 @@ pub(crate) struct Root<'a> {
     pub body: Node<'a>,
     pub extensions: &'a Value,
     pub context: &'a Value,
-    pub memo: Memo<'a>,
 }
 
 impl<'a> Root<'a> {
@@ -749,12 +700,12 @@ mod tests {
         let header = json!({"X-Github-Event": "push", "Header-One": "val1,val2"});
         let ext = json!({"foo": {"bar": ["a", "b", "c"]}});
         let ctx = json!({"eventID": "e1"});
+        let doc = json::parse(body.as_bytes(), 128).unwrap();
         let root = Root {
             header: &header,
-            body: Node::Raw(body.as_bytes()),
+            body: Node::Doc(&doc, Doc::ROOT),
             extensions: &ext,
             context: &ctx,
-            memo: Default::default(),
         };
         BindingExpr::parse(expr).eval(&root, None)
     }

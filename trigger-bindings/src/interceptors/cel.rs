@@ -8,7 +8,7 @@
 //! expression may do.
 
 use super::{Decision, EventView};
-use crate::json::{self, RawKind};
+use crate::json::{self, Doc, NodeId, RawKind};
 use crate::secrets::{SecretStore, constant_time_eq};
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 use cel::extractors::This;
@@ -382,14 +382,14 @@ fn body_value(c: &Compiled, view: &EventView<'_>, inputs: &Inputs) -> Result<Cel
             map: Arc::new(HashMap::new()),
         }));
     }
-    let (top, members) = view.parsed_body().map_err(|e| e.to_string())?;
-    if json::raw_kind(top) != RawKind::Object {
+    let doc = view.parsed_body()?;
+    if doc.kind(Doc::ROOT) != RawKind::Object {
         return Err("the body is not a JSON object".to_string());
     }
     match &c.body_fields {
         None => inputs
             .whole_body
-            .get_or_init(|| Ok(raw_to_cel(top)))
+            .get_or_init(|| Ok(doc_to_cel(doc, Doc::ROOT)))
             .clone(),
         Some(fields) => {
             let mut map: HashMap<Key, CelValue> = HashMap::new();
@@ -397,13 +397,7 @@ fn body_value(c: &Compiled, view: &EventView<'_>, inputs: &Inputs) -> Result<Cel
             for f in fields {
                 let v = cache
                     .entry(f.clone())
-                    .or_insert_with(|| {
-                        members
-                            .iter()
-                            .rev()
-                            .find(|(k, _)| k == f)
-                            .map(|(_, raw)| raw_to_cel(raw))
-                    })
+                    .or_insert_with(|| doc.field(Doc::ROOT, f).map(|id| doc_to_cel(doc, id)))
                     .clone();
                 if let Some(v) = v {
                     map.insert(Key::String(Arc::new(f.clone())), v);
@@ -414,34 +408,24 @@ fn body_value(c: &Compiled, view: &EventView<'_>, inputs: &Inputs) -> Result<Cel
     }
 }
 
-fn raw_to_cel(raw: &[u8]) -> CelValue {
-    match json::raw_kind(raw) {
+fn doc_to_cel(doc: &Doc<'_>, id: NodeId) -> CelValue {
+    match doc.kind(id) {
         RawKind::Object => {
             let mut map = HashMap::new();
-            for (k, v) in json::raw_members(raw) {
-                map.insert(Key::String(Arc::new(k.into_owned())), raw_to_cel(v));
+            for c in doc.children(id) {
+                map.insert(Key::String(Arc::new(doc.key(c).into_owned())), doc_to_cel(doc, c));
             }
             CelValue::Map(Map { map: Arc::new(map) })
         }
         RawKind::Array => CelValue::List(Arc::new(
-            json::raw_elements(raw)
-                .into_iter()
-                .map(raw_to_cel)
-                .collect(),
+            doc.children(id).map(|c| doc_to_cel(doc, c)).collect(),
         )),
         RawKind::String => CelValue::String(Arc::new(
-            json::raw_str(raw)
-                .map(|s| s.into_owned())
-                .unwrap_or_default(),
+            doc.str(id).map(|s| s.into_owned()).unwrap_or_default(),
         )),
         // JSON numbers are doubles, as in Tekton (Go decodes them to float64).
-        RawKind::Number => CelValue::Float(
-            std::str::from_utf8(raw)
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0.0),
-        ),
-        RawKind::Bool => CelValue::Bool(raw.first() == Some(&b't')),
+        RawKind::Number => CelValue::Float(doc.number(id)),
+        RawKind::Bool => CelValue::Bool(doc.raw(id).first() == Some(&b't')),
         RawKind::Null => CelValue::Null,
     }
 }

@@ -11,7 +11,7 @@
 pub(crate) mod cel;
 
 use crate::event::Headers;
-use crate::json::{self, Member};
+use crate::json::{self, Doc};
 use crate::model::{InterceptorParam, TriggerInterceptor};
 use crate::secrets::{SecretStore, constant_time_eq};
 use serde_json::Value;
@@ -55,8 +55,6 @@ pub(crate) enum Interceptor {
     Invalid(String),
 }
 
-/// A validated body: the raw top-level value and, for an object, its members.
-type ParsedBody<'a> = (&'a [u8], Vec<Member<'a>>);
 
 /// A read-only view of the event shared by all triggers.
 pub(crate) struct EventView<'a> {
@@ -65,7 +63,7 @@ pub(crate) struct EventView<'a> {
     pub body_bytes: &'a [u8],
     pub url: &'a str,
     pub max_depth: usize,
-    parsed: OnceCell<Result<ParsedBody<'a>, String>>,
+    parsed: OnceCell<Result<Doc<'a>, String>>,
 }
 
 impl<'a> EventView<'a> {
@@ -90,17 +88,15 @@ impl<'a> EventView<'a> {
         self.canonical.get_or_init(|| self.headers.canonical())
     }
 
-    /// The validated body: its raw top-level value and, for an object, its members.
-    pub(crate) fn parsed_body(&self) -> Result<(&'a [u8], &[Member<'a>]), String> {
-        let r = self.parsed.get_or_init(|| {
-            json::validate(self.body_bytes, self.max_depth)
-                .map(|(top, members)| (top, members.unwrap_or_default()))
-                .map_err(|e| format!("{} at byte {}", e.message, e.offset))
-        });
-        match r {
-            Ok((top, members)) => Ok((top, members.as_slice())),
-            Err(e) => Err(e.clone()),
-        }
+    /// The validated, indexed body.
+    pub(crate) fn parsed_body(&self) -> Result<&Doc<'a>, String> {
+        self.parsed
+            .get_or_init(|| {
+                json::parse(self.body_bytes, self.max_depth)
+                    .map_err(|e| format!("{} at byte {}", e.message, e.offset))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 
