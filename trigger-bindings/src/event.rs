@@ -47,6 +47,11 @@ impl Headers {
         self.entries.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
 
+    /// How many `(name, value)` pairs there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     /// Whether there is no header.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

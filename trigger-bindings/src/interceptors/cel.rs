@@ -7,6 +7,7 @@
 //! decoded for it, and a static cost estimate (input-size aware) bounds the work an
 //! expression may do.
 
+use super::cel_fast::{Fast, Input};
 use super::{Decision, EventView};
 use crate::json::{self, Doc, NodeId, RawKind};
 use crate::secrets::{SecretStore, constant_time_eq};
@@ -15,6 +16,7 @@ use cel::extractors::This;
 use cel::objects::{Key, Map};
 use cel::{Context, Env, ExecutionError, FunctionContext, Program, Value as CelValue};
 use serde_json::Value;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -42,6 +44,8 @@ pub(crate) struct Compiled {
     uses_body: bool,
     /// The Tekton functions the expression calls (registered per evaluation).
     functions: Vec<&'static str>,
+    /// The expression in the subset [`Fast`] decides without building CEL values.
+    fast: Option<Fast>,
 }
 
 /// Tekton's functions, registered on demand.
@@ -93,12 +97,14 @@ impl Compiled {
             .copied()
             .filter(|f| refs.has_function(f))
             .collect();
+        let fast = Fast::compile(program.expression());
         Ok(Compiled {
             source: source.to_string(),
             program,
             body_fields: fields,
             uses_body,
             functions,
+            fast,
         })
     }
 
@@ -294,15 +300,22 @@ impl CelInterceptor {
     pub(crate) fn process(
         &self,
         view: &EventView<'_>,
-        inputs: &Inputs,
+        inputs: &OnceCell<Inputs>,
         extensions: &serde_json::Map<String, Value>,
         secrets: &Arc<dyn SecretStore>,
         namespace: &str,
         max_cost: u64,
     ) -> Decision {
-        let ext = json_to_cel(&Value::Object(extensions.clone()));
+        // CEL values of the inputs are built only if the full evaluator runs.
+        let ext_cell = OnceCell::new();
+        let ext = || ext_cell.get_or_init(|| json_to_cel(&Value::Object(extensions.clone())));
+        let inputs = || inputs.get_or_init(|| Inputs::new(view));
         if let Some(f) = &self.filter {
-            match evaluate(f, view, inputs, &ext, secrets, namespace, max_cost) {
+            let verdict = match fast_verdict(f, view, extensions, max_cost) {
+                Some(v) => Ok(CelValue::Bool(v)),
+                None => evaluate(f, view, inputs(), ext(), secrets, namespace, max_cost),
+            };
+            match verdict {
                 Ok(CelValue::Bool(true)) => {}
                 Ok(_) => {
                     return Decision::Stop(format!(
@@ -315,7 +328,7 @@ impl CelInterceptor {
         }
         let mut out = serde_json::Map::new();
         for (key, expr) in &self.overlays {
-            let v = match evaluate(expr, view, inputs, &ext, secrets, namespace, max_cost) {
+            let v = match evaluate(expr, view, inputs(), ext(), secrets, namespace, max_cost) {
                 Ok(v) => v,
                 Err(e) => return Decision::Stop(format!("error evaluating cel expression: {e}")),
             };
@@ -329,6 +342,48 @@ impl CelInterceptor {
         }
         Decision::Continue(out)
     }
+}
+
+/// The filter's verdict from the fast path, when it has one and the cost limit cannot be in
+/// the way (the estimate below uses an upper bound of every input's extent).
+fn fast_verdict(
+    c: &Compiled,
+    view: &EventView<'_>,
+    extensions: &serde_json::Map<String, Value>,
+    max_cost: u64,
+) -> Option<bool> {
+    let fast = c.fast.as_ref()?;
+    let headers = view
+        .headers
+        .iter()
+        .fold(view.headers.len(), |m, (_, v)| m.max(v.len()));
+    let extent = view
+        .body_bytes
+        .len()
+        .max(headers)
+        .max(view.url.len())
+        .max(json_extent(extensions.values(), extensions.len()));
+    if cost(c.program.expression(), extent as u128) > u128::from(max_cost) {
+        return None;
+    }
+    fast.decide(&Input {
+        view,
+        headers: view.headers,
+        extensions,
+    })
+}
+
+/// The largest list, map or string length among `values` and `len` (what
+/// [`max_extent`] gives for their CEL form).
+fn json_extent<'v>(values: impl Iterator<Item = &'v Value>, len: usize) -> usize {
+    values.fold(len, |m, v| {
+        m.max(match v {
+            Value::String(s) => s.len(),
+            Value::Array(a) => json_extent(a.iter(), a.len()),
+            Value::Object(o) => json_extent(o.values(), o.len()),
+            _ => 0,
+        })
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -413,7 +468,10 @@ fn doc_to_cel(doc: &Doc<'_>, id: NodeId) -> CelValue {
         RawKind::Object => {
             let mut map = HashMap::new();
             for c in doc.children(id) {
-                map.insert(Key::String(Arc::new(doc.key(c).into_owned())), doc_to_cel(doc, c));
+                map.insert(
+                    Key::String(Arc::new(doc.key(c).into_owned())),
+                    doc_to_cel(doc, c),
+                );
             }
             CelValue::Map(Map { map: Arc::new(map) })
         }
@@ -751,4 +809,122 @@ fn decode_b64(ftx: &FunctionContext, This(this): This<Arc<String>>) -> FnResult 
     Ok(CelValue::String(Arc::new(
         String::from_utf8_lossy(&bytes).into_owned(),
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
+    use super::*;
+    use crate::event::Headers;
+    use crate::secrets::MemorySecretStore;
+
+    const BODY: &str = r#"{"ref":"refs/heads/main","action":"opened","n":3,"nil":null,
+        "repository":{"name":"app","full_name":"acme/app","private":false,"topics":["a"]},
+        "dup":"first","dup":"second","esc":"caf\u00e9 \"q\"","obj":{"k":"v"}}"#;
+
+    /// Every expression's verdict from the fast path (when it has one) equals the full
+    /// evaluator's, and the fast path decides the ones marked `true`.
+    #[test]
+    fn fast_path_agrees_with_the_full_evaluator() {
+        let table: &[(&str, bool)] = &[
+            ("body.ref == 'refs/heads/main'", true),
+            ("body.ref != 'refs/heads/main'", true),
+            (
+                "body.ref == 'refs/heads/main' && header.match('X-GitHub-Event', 'push')",
+                true,
+            ),
+            (
+                "header.match('x-github-event', 'push') && body.action in ['opened', 'x']",
+                true,
+            ),
+            (
+                "header.match('X-GitHub-Event', 'pull_request') || body.ref.startsWith('refs/')",
+                true,
+            ),
+            (
+                "body.repository.full_name.endsWith('/app') && !body.repository.name.contains('z')",
+                true,
+            ),
+            ("body['repository']['name'] == 'app'", true),
+            ("body.dup == 'second'", true),
+            ("body.esc == 'café \"q\"'", true),
+            (
+                "header.canonical('content-type') == 'application/json'",
+                true,
+            ),
+            ("header.canonical('missing') == ''", true),
+            (
+                "has(body.repository.name) && !has(body.repository.nope)",
+                true,
+            ),
+            ("has(extensions.a.b)", true),
+            ("extensions.a.b == 'c'", true),
+            ("true && body.ref == 'x'", true),
+            // Decided because one side settles it whatever the other side does.
+            ("body.missing == 'x' && false", true),
+            ("body.n == 'x' || true", true),
+            ("body.missing == 'x' && body.ref == 'nope'", true),
+            // Left to the full evaluator: errors, non-strings, other functions.
+            ("body.missing == 'x'", false),
+            ("body.missing == 'x' || body.ref == 'refs/heads/main'", true),
+            ("body.n == 3.0", false),
+            ("body.n == 'x'", false),
+            ("body.nil == 'x'", false),
+            ("body.obj == 'x'", false),
+            ("body.repository.private == false", false),
+            ("size(body.ref) > 3", false),
+            ("body.ref.split('/')[2] == 'main'", false),
+            ("has(body.ref.x)", false),
+            ("body.repository.topics.exists(t, t == 'a')", false),
+        ];
+        let headers = Headers::new()
+            .with("X-GitHub-Event", "push")
+            .with("content-type", "application/json")
+            .with("Content-Type", "text/plain");
+        let mut ext = serde_json::Map::new();
+        ext.insert("a".into(), serde_json::json!({"b": "c"}));
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
+        for (expr, decided) in table {
+            let c = Compiled::new(expr).unwrap();
+            let view = EventView::new(&headers, BODY.as_bytes(), "", 128);
+            let fast = fast_verdict(&c, &view, &ext, 10_000_000);
+            let full = evaluate(
+                &c,
+                &view,
+                &Inputs::new(&view),
+                &json_to_cel(&Value::Object(ext.clone())),
+                &secrets,
+                "default",
+                10_000_000,
+            );
+            assert_eq!(
+                fast.is_some(),
+                *decided,
+                "{expr}: fast {fast:?}, full {full:?}"
+            );
+            if let Some(v) = fast {
+                assert_eq!(full, Ok(CelValue::Bool(v)), "{expr}");
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_steps_aside_for_the_cost_limit_and_bad_bodies() {
+        let headers = Headers::new();
+        let ext = serde_json::Map::new();
+        let c = Compiled::new("body.ref == 'a' && body.ref.startsWith('a')").unwrap();
+        let view = EventView::new(&headers, br#"{"ref":"a"}"#, "", 128);
+        assert_eq!(fast_verdict(&c, &view, &ext, 10_000_000), Some(true));
+        // A limit the estimate could exceed: the full evaluator reports it.
+        assert_eq!(fast_verdict(&c, &view, &ext, 1), None);
+        for body in [&b"{not json"[..], b"", b"[1]"] {
+            let view = EventView::new(&headers, body, "", 128);
+            assert_eq!(fast_verdict(&c, &view, &ext, 10_000_000), None);
+        }
+    }
 }

@@ -9,6 +9,7 @@
 //! - `cel`: `filter` and `overlays` (see [`cel`](self::cel)).
 
 pub(crate) mod cel;
+mod cel_fast;
 
 use crate::event::Headers;
 use crate::json::{self, Doc};
@@ -49,12 +50,11 @@ pub(crate) enum Interceptor {
         secret: Option<SecretRef>,
         event_types: Option<Vec<String>>,
     },
-    Cel(cel::CelInterceptor),
+    Cel(Box<cel::CelInterceptor>),
     /// Configured but unusable (unknown kind, bad params, CEL that does not compile): every
     /// event is stopped with this reason, as upstream fails at event time.
     Invalid(String),
 }
-
 
 /// A read-only view of the event shared by all triggers.
 pub(crate) struct EventView<'a> {
@@ -208,7 +208,7 @@ impl Interceptor {
                 }
             }
             "cel" => match build_cel(&params) {
-                Ok(c) => Interceptor::Cel(c),
+                Ok(c) => Interceptor::Cel(Box::new(c)),
                 Err(e) => Interceptor::Invalid(e),
             },
             other => Interceptor::Invalid(format!("unknown interceptor {other:?}")),
@@ -295,8 +295,7 @@ impl Interceptor {
                 Decision::Continue(Default::default())
             }
             Interceptor::Cel(c) => {
-                let inputs = cel_inputs.get_or_init(|| cel::Inputs::new(view));
-                c.process(view, inputs, extensions, secrets, namespace, max_cost)
+                c.process(view, cel_inputs, extensions, secrets, namespace, max_cost)
             }
             Interceptor::Invalid(reason) => Decision::Stop(reason.clone()),
         }
