@@ -75,9 +75,19 @@ impl Headers {
     /// The `header` object bindings see: canonical names, values joined with `,`.
     pub(crate) fn binding_view(&self) -> Value {
         let mut map = serde_json::Map::new();
-        for (k, vals) in self.canonical() {
-            map.insert(k, Value::String(vals.join(",")));
+        for (n, v) in &self.entries {
+            let key = canonical_header_key(n);
+            match map.get_mut(key.as_ref()) {
+                Some(Value::String(joined)) => {
+                    joined.push(',');
+                    joined.push_str(v);
+                }
+                _ => {
+                    map.insert(key.into_owned(), Value::String(v.clone()));
+                }
+            }
         }
+        map.sort_keys();
         Value::Object(map)
     }
 }

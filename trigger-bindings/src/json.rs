@@ -24,37 +24,224 @@ fn err<T>(offset: usize, message: &'static str) -> Res<T> {
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// Whether some byte of `w` equals `b` (exact as an existence test).
+/// The high bit of each byte of `w` that is `"`, `\` or below 0x20. Bits above the lowest
+/// one may be spurious (borrows), but the lowest set bit is always a real match.
 #[inline]
-fn has_byte(w: u64, b: u8) -> bool {
-    let x = w ^ (LO * u64::from(b));
-    (x.wrapping_sub(LO) & !x & HI) != 0
+fn special_bytes(w: u64) -> u64 {
+    let q = w ^ (LO * u64::from(b'"'));
+    let s = w ^ (LO * u64::from(b'\\'));
+    ((q.wrapping_sub(LO) & !q) | (s.wrapping_sub(LO) & !s) | (w.wrapping_sub(LO * 0x20) & !w)) & HI
 }
 
-/// The index of the first `"` or `\\` (and, with `controls`, byte below 0x20) in `s`,
-/// eight bytes at a time.
+/// The index of the first `"`, `\` or byte below 0x20 in `s`, eight bytes at a time.
 #[inline]
-fn find_string_end(s: &[u8], controls: bool) -> Option<usize> {
-    let special = |c: u8| c == b'"' || c == b'\\' || (controls && c < 0x20);
-    let mut chunks = s.chunks_exact(8);
-    let mut base = 0;
-    for chunk in chunks.by_ref() {
+fn find_special(s: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(chunk) = s.get(i..i + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        let ctrl = controls && (w.wrapping_sub(LO * 0x20) & !w & HI) != 0;
-        if (ctrl || has_byte(w, b'"') || has_byte(w, b'\\'))
-            && let Some(i) = chunk.iter().position(|&c| special(c))
-        {
-            return Some(base + i);
+        let m = special_bytes(u64::from_le_bytes(word));
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
         }
-        base += 8;
+        i += 8;
     }
-    chunks
-        .remainder()
+    s.get(i..)?
         .iter()
-        .position(|&c| special(c))
-        .map(|i| base + i)
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|n| i + n)
+}
+
+/// The index of the closing quote of the string whose contents start at `i`, checking
+/// escapes and refusing control bytes.
+#[inline]
+fn string_end(b: &[u8], mut i: usize) -> Res<usize> {
+    loop {
+        match b.get(i..).and_then(find_special) {
+            Some(n) => i += n,
+            None => return err(b.len(), "unterminated string"),
+        }
+        match b.get(i) {
+            Some(b'"') => return Ok(i),
+            Some(b'\\') => {
+                i += 1;
+                match b.get(i) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 1,
+                    Some(b'u') => {
+                        let hex = b.get(i + 1..i + 5).unwrap_or_default();
+                        if hex.len() != 4 || !hex.iter().all(u8::is_ascii_hexdigit) {
+                            return err(i + 1, "invalid \\u escape");
+                        }
+                        i += 5;
+                    }
+                    _ => return err(i, "invalid escape in string"),
+                }
+            }
+            _ => return err(i, "control character in string"),
+        }
+    }
+}
+
+/// The index of the first byte at or after `i` that is not JSON whitespace.
+#[inline]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(&c) = b.get(i) {
+        if c > b' ' || !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The index just past the digits starting at `i`.
+#[inline]
+fn skip_digits(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b'0'..=b'9')) {
+        i += 1;
+    }
+    i
+}
+
+/// The index just past the number starting at `i`.
+fn number_end(b: &[u8], mut i: usize) -> Res<usize> {
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i = skip_digits(b, i + 1),
+        _ => return err(i, "invalid number"),
+    }
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = skip_digits(b, start);
+        if i == start {
+            return err(i, "invalid number");
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let start = i;
+        i = skip_digits(b, start);
+        if i == start {
+            return err(i, "invalid number");
+        }
+    }
+    Ok(i)
+}
+
+/// A member key at `i` (its opening quote) and the `:` after it: the key's content range
+/// and the index of the member's value.
+#[inline]
+fn member_key(b: &[u8], i: usize) -> Res<(u32, u32, usize)> {
+    if b.get(i) != Some(&b'"') {
+        return err(i, "expected a string");
+    }
+    let end = string_end(b, i + 1)?;
+    let colon = skip_ws(b, end + 1);
+    if b.get(colon) != Some(&b':') {
+        return err(colon, "expected ':'");
+    }
+    Ok(((i + 1) as u32, end as u32, skip_ws(b, colon + 1)))
+}
+
+/// Validates `bytes` as one JSON value (UTF-8, nesting at most `max_depth`) and indexes it.
+/// One loop with an explicit stack, so nesting costs heap, not call stack.
+pub(crate) fn parse(bytes: &[u8], max_depth: usize) -> Res<Doc<'_>> {
+    if u32::try_from(bytes.len()).is_err() {
+        return err(0, "document larger than 4 GiB");
+    }
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return err(e.valid_up_to(), "invalid UTF-8");
+    }
+    let b = bytes;
+    // About one value per 16 bytes in typical webhook payloads.
+    let mut nodes: Vec<Entry> = Vec::with_capacity(b.len() / 16 + 1);
+    // Open containers: their entry and whether they are objects.
+    let mut stack: Vec<(usize, bool)> = Vec::new();
+    let mut i = skip_ws(b, 0);
+    let mut key = (0u32, 0u32);
+    'value: loop {
+        let idx = nodes.len();
+        nodes.push(Entry {
+            start: i as u32,
+            end: i as u32,
+            next: 0,
+            key_start: key.0,
+            key_end: key.1,
+        });
+        i = match b.get(i) {
+            Some(b'"') => string_end(b, i + 1)? + 1,
+            Some(&open @ (b'{' | b'[')) => {
+                if stack.len() >= max_depth {
+                    return err(i, "nesting deeper than the limit");
+                }
+                let object = open == b'{';
+                let inner = skip_ws(b, i + 1);
+                if b.get(inner) == Some(if object { &b'}' } else { &b']' }) {
+                    inner + 1
+                } else {
+                    stack.push((idx, object));
+                    if object {
+                        let (ks, ke, value) = member_key(b, inner)?;
+                        key = (ks, ke);
+                        i = value;
+                    } else {
+                        key = (0, 0);
+                        i = inner;
+                    }
+                    continue 'value;
+                }
+            }
+            Some(b't') if b.get(i..i + 4) == Some(b"true") => i + 4,
+            Some(b'f') if b.get(i..i + 5) == Some(b"false") => i + 5,
+            Some(b'n') if b.get(i..i + 4) == Some(b"null") => i + 4,
+            Some(b't' | b'f' | b'n') => return err(i, "invalid literal"),
+            Some(b'-' | b'0'..=b'9') => number_end(b, i)?,
+            Some(_) => return err(i, "unexpected character"),
+            None => return err(i, "unexpected end of input"),
+        };
+        let next = nodes.len() as u32;
+        if let Some(e) = nodes.last_mut() {
+            e.end = i as u32;
+            e.next = next;
+        }
+        // After a complete value: a separator, or the end of enclosing containers.
+        while let Some(&(container, object)) = stack.last() {
+            i = skip_ws(b, i);
+            match b.get(i) {
+                Some(b',') => {
+                    i = skip_ws(b, i + 1);
+                    if object {
+                        let (ks, ke, value) = member_key(b, i)?;
+                        key = (ks, ke);
+                        i = value;
+                    }
+                    continue 'value;
+                }
+                Some(b'}') if object => {}
+                Some(b']') if !object => {}
+                _ if object => return err(i, "expected ',' or '}'"),
+                _ => return err(i, "expected ',' or ']'"),
+            }
+            i += 1;
+            let next = nodes.len() as u32;
+            if let Some(e) = nodes.get_mut(container) {
+                e.end = i as u32;
+                e.next = next;
+            }
+            stack.pop();
+        }
+        break;
+    }
+    if skip_ws(b, i) != b.len() {
+        return err(skip_ws(b, i), "trailing characters after the JSON value");
+    }
+    Ok(Doc { bytes, nodes })
 }
 
 /// One value of a parsed document: where its bytes are, where its key is (for an object
@@ -78,262 +265,6 @@ pub(crate) struct Doc<'a> {
 
 /// The index of one value in a [`Doc`].
 pub(crate) type NodeId = usize;
-
-/// A validating scanner over UTF-8 JSON bytes that builds a [`Doc`] index as it goes. It
-/// loops with an explicit stack, so nesting costs heap, not call stack.
-struct Scanner<'a> {
-    b: &'a [u8],
-    pos: usize,
-    max_depth: usize,
-    nodes: Vec<Entry>,
-    /// Open containers: their entry and whether they are objects.
-    stack: Vec<(usize, bool)>,
-}
-
-impl<'a> Scanner<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.b.get(self.pos).copied()
-    }
-
-    fn ws(&mut self) {
-        // Indentation runs eight spaces at a time.
-        while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
-            if chunk != b"        " {
-                break;
-            }
-            self.pos += 8;
-        }
-        while let Some(c) = self.peek() {
-            if matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
-                self.pos += 1;
-            } else {
-                break;
-            }
-        }
-    }
-
-    fn expect(&mut self, c: u8, message: &'static str) -> Res<()> {
-        if self.peek() == Some(c) {
-            self.pos += 1;
-            Ok(())
-        } else {
-            err(self.pos, message)
-        }
-    }
-
-    /// Scans a string starting at `"`; returns the offsets of the bytes between the quotes.
-    fn string(&mut self) -> Res<(u32, u32)> {
-        self.expect(b'"', "expected a string")?;
-        let start = self.pos;
-        loop {
-            // Jump to the next quote, backslash or control byte, eight bytes at a time.
-            let rest = self.b.get(self.pos..).unwrap_or_default();
-            match find_string_end(rest, true) {
-                Some(n) => self.pos += n,
-                None => return err(self.b.len(), "unterminated string"),
-            }
-            match self.peek() {
-                Some(b'"') => {
-                    let end = self.pos;
-                    self.pos += 1;
-                    return Ok((start as u32, end as u32));
-                }
-                Some(b'\\') => {
-                    self.pos += 1;
-                    match self.peek() {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                            self.pos += 1;
-                        }
-                        Some(b'u') => {
-                            self.pos += 1;
-                            for _ in 0..4 {
-                                match self.peek() {
-                                    Some(h) if h.is_ascii_hexdigit() => self.pos += 1,
-                                    _ => return err(self.pos, "invalid \\u escape"),
-                                }
-                            }
-                        }
-                        _ => return err(self.pos, "invalid escape in string"),
-                    }
-                }
-                Some(_) => return err(self.pos, "control character in string"),
-                None => return err(self.pos, "unterminated string"),
-            }
-        }
-    }
-
-    fn digits(&mut self) -> usize {
-        let start = self.pos;
-        while matches!(self.peek(), Some(b'0'..=b'9')) {
-            self.pos += 1;
-        }
-        self.pos - start
-    }
-
-    fn number(&mut self) -> Res<()> {
-        if self.peek() == Some(b'-') {
-            self.pos += 1;
-        }
-        match self.peek() {
-            Some(b'0') => self.pos += 1,
-            Some(b'1'..=b'9') => {
-                self.digits();
-            }
-            _ => return err(self.pos, "invalid number"),
-        }
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            if self.digits() == 0 {
-                return err(self.pos, "invalid number");
-            }
-        }
-        if matches!(self.peek(), Some(b'e' | b'E')) {
-            self.pos += 1;
-            if matches!(self.peek(), Some(b'+' | b'-')) {
-                self.pos += 1;
-            }
-            if self.digits() == 0 {
-                return err(self.pos, "invalid number");
-            }
-        }
-        Ok(())
-    }
-
-    fn literal(&mut self, word: &'static [u8]) -> Res<()> {
-        if self.b.get(self.pos..self.pos + word.len()) == Some(word) {
-            self.pos += word.len();
-            Ok(())
-        } else {
-            err(self.pos, "invalid literal")
-        }
-    }
-
-    /// Records the end of entry `idx`: its bytes end here, its subtree ends at the index.
-    fn close(&mut self, idx: usize) {
-        let (end, next) = (self.pos as u32, self.nodes.len() as u32);
-        if let Some(e) = self.nodes.get_mut(idx) {
-            e.end = end;
-            e.next = next;
-        }
-    }
-
-    /// A member key and its `:`, leaving the position at the member's value.
-    fn key(&mut self) -> Res<(u32, u32)> {
-        let key = self.string()?;
-        self.ws();
-        self.expect(b':', "expected ':'")?;
-        self.ws();
-        Ok(key)
-    }
-
-    /// Scans one whole value (no leading whitespace), however deep.
-    fn document(&mut self) -> Res<()> {
-        let mut key = (0u32, 0u32);
-        'value: loop {
-            let idx = self.nodes.len();
-            self.nodes.push(Entry {
-                start: self.pos as u32,
-                end: self.pos as u32,
-                next: 0,
-                key_start: key.0,
-                key_end: key.1,
-            });
-            match self.peek() {
-                Some(open @ (b'{' | b'[')) => {
-                    if self.stack.len() >= self.max_depth {
-                        return err(self.pos, "nesting deeper than the limit");
-                    }
-                    let object = open == b'{';
-                    self.pos += 1;
-                    self.ws();
-                    if self.peek() == Some(if object { b'}' } else { b']' }) {
-                        self.pos += 1;
-                        self.close(idx);
-                    } else {
-                        self.stack.push((idx, object));
-                        key = if object { self.key()? } else { (0, 0) };
-                        continue 'value;
-                    }
-                }
-                Some(b'"') => {
-                    self.string()?;
-                    self.close(idx);
-                }
-                Some(b't') => {
-                    self.literal(b"true")?;
-                    self.close(idx);
-                }
-                Some(b'f') => {
-                    self.literal(b"false")?;
-                    self.close(idx);
-                }
-                Some(b'n') => {
-                    self.literal(b"null")?;
-                    self.close(idx);
-                }
-                Some(b'-' | b'0'..=b'9') => {
-                    self.number()?;
-                    self.close(idx);
-                }
-                Some(_) => return err(self.pos, "unexpected character"),
-                None => return err(self.pos, "unexpected end of input"),
-            }
-            // After a complete value: a separator, or the end of enclosing containers.
-            while let Some(&(container, object)) = self.stack.last() {
-                self.ws();
-                match self.peek() {
-                    Some(b',') => {
-                        self.pos += 1;
-                        self.ws();
-                        key = if object { self.key()? } else { (0, 0) };
-                        continue 'value;
-                    }
-                    Some(b'}') if object => {
-                        self.pos += 1;
-                        self.close(container);
-                        self.stack.pop();
-                    }
-                    Some(b']') if !object => {
-                        self.pos += 1;
-                        self.close(container);
-                        self.stack.pop();
-                    }
-                    _ if object => return err(self.pos, "expected ',' or '}'"),
-                    _ => return err(self.pos, "expected ',' or ']'"),
-                }
-            }
-            return Ok(());
-        }
-    }
-}
-
-/// Validates `bytes` as one JSON value (UTF-8, nesting at most `max_depth`) and indexes it.
-pub(crate) fn parse(bytes: &[u8], max_depth: usize) -> Res<Doc<'_>> {
-    if u32::try_from(bytes.len()).is_err() {
-        return err(0, "document larger than 4 GiB");
-    }
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return err(e.valid_up_to(), "invalid UTF-8");
-    }
-    let mut s = Scanner {
-        b: bytes,
-        pos: 0,
-        max_depth,
-        // About one value per 16 bytes in typical webhook payloads.
-        nodes: Vec::with_capacity(bytes.len() / 16 + 1),
-        stack: Vec::new(),
-    };
-    s.ws();
-    s.document()?;
-    s.ws();
-    if s.pos != bytes.len() {
-        return err(s.pos, "trailing characters after the JSON value");
-    }
-    Ok(Doc {
-        bytes,
-        nodes: s.nodes,
-    })
-}
 
 impl<'a> Doc<'a> {
     /// The top-level value.
@@ -391,10 +322,11 @@ impl<'a> Doc<'a> {
         let mut found = None;
         for child in self.children(id) {
             let raw = self.key_raw(child);
-            let hit = if raw.contains(&b'\\') {
-                decode_str(raw, true) == name
+            // An escape always makes the raw key longer than the decoded one.
+            let hit = if raw.len() == name.len() {
+                raw == name.as_bytes() && !raw.contains(&b'\\')
             } else {
-                raw == name.as_bytes()
+                raw.len() > name.len() && raw.contains(&b'\\') && decode_str(raw, true) == name
             };
             if hit {
                 found = Some(child);
@@ -704,14 +636,61 @@ mod tests {
                         alphabet[(seed % alphabet.len() as u64) as usize]
                     })
                     .collect();
-                for controls in [false, true] {
-                    let naive = s
-                        .iter()
-                        .position(|&c| c == b'"' || c == b'\\' || (controls && c < 0x20));
-                    assert_eq!(find_string_end(&s, controls), naive, "{s:?} {controls}");
-                }
+                let naive = s.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+                assert_eq!(find_special(&s), naive, "{s:?}");
             }
         }
+    }
+
+    /// Validation agrees with serde_json on documents and their one-byte mutations (escapes
+    /// `\\u` aside: Go and this scanner accept lone surrogates, serde_json does not).
+    #[test]
+    fn validation_agrees_with_serde_json() {
+        let seeds = [
+            r#"{"a": [1, -2.5e+3, true, false, null, "x\ny"], "b": {"c": {}}, "d": []}"#,
+            "[0, 1.0, -0.5E-2, \"\", \"\\\\\", [[[]]], {\"k\": \"v\"}]",
+            "  {\n  \"ref\": \"refs/heads/main\",\n  \"n\": 12\n}\n",
+        ];
+        let alphabet = b"{}[]\":,0123456789-+.eEtrufalsn \n\\/x";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut checked, mut valid) = (0, 0);
+        for doc in seeds {
+            let doc = doc.as_bytes();
+            for _ in 0..20_000 {
+                let mut m = doc.to_vec();
+                for _ in 0..1 + rand() % 2 {
+                    let at = (rand() % (m.len() as u64 + 1)) as usize;
+                    let byte = alphabet[(rand() % alphabet.len() as u64) as usize];
+                    match rand() % 3 {
+                        0 if at < m.len() => m[at] = byte,
+                        1 if at < m.len() => {
+                            m.remove(at);
+                        }
+                        _ => m.insert(at, byte),
+                    }
+                }
+                if m.windows(2).any(|w| w == b"\\u") {
+                    continue;
+                }
+                let ours = parse(&m, 512).is_ok();
+                let theirs = serde_json::from_slice::<serde::de::IgnoredAny>(&m).is_ok();
+                assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(&m));
+                checked += 1;
+                valid += usize::from(ours);
+            }
+        }
+        assert!(checked > 50_000);
+        // Both answers occur often: the comparison is not one-sided.
+        assert!(
+            valid > 2_000 && checked - valid > 2_000,
+            "{valid} of {checked}"
+        );
     }
 
     #[test]
@@ -750,6 +729,10 @@ mod tests {
         }
     }
 
+    fn doc_raw<'a>(doc: &Doc<'a>, key: &str) -> &'a [u8] {
+        doc.raw(doc.field(Doc::ROOT, key).unwrap())
+    }
+
     #[test]
     fn index_lookups() {
         let raw = br#"{"a":{"b":[1,{"c":"d"}]},"e\u0066":2,"a2":[],"x":{},"a":{"b":[]}}"#;
@@ -768,6 +751,11 @@ mod tests {
         assert_eq!(doc.children(doc.field(root, "a2").unwrap()).count(), 0);
         assert_eq!(doc.children(doc.field(root, "x").unwrap()).count(), 0);
         assert_eq!(doc.field(els[0], "c"), None);
+        // A raw key that spells the name but holds an escape is a different key.
+        let esc = parse(br#"{"a\nb":1,"a\\nb":2}"#, 8).unwrap();
+        assert_eq!(doc_raw(&esc, "a\nb"), b"1");
+        assert_eq!(doc_raw(&esc, "a\\nb"), b"2");
+        assert_eq!(esc.field(Doc::ROOT, "a\\\\nb"), None);
         assert_eq!(doc.to_value(els[1]), serde_json::json!({"c": "d"}));
         assert_eq!(
             doc.to_value(root),
