@@ -170,27 +170,28 @@ fn closing(s: &str) -> Option<usize> {
 /// Go's `textproto.CanonicalMIMEHeaderKey`: `x-github-event` -> `X-Github-Event`; names
 /// holding a byte that is not a token character are returned unchanged.
 pub fn canonical_header_key(name: &str) -> Cow<'_, str> {
-    let valid = name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    if !valid || name.is_empty() {
+    let bytes = name.as_bytes();
+    let token = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b);
+    if bytes.is_empty() || !bytes.iter().all(token) {
         return Cow::Borrowed(name);
     }
-    let mut upper = true;
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if upper {
-            out.push(c.to_ascii_uppercase());
+    // Upper case at the start and after each `-`, lower case elsewhere.
+    let canonical = |i: usize, b: u8| {
+        if i == 0 || bytes.get(i - 1) == Some(&b'-') {
+            b.to_ascii_uppercase()
         } else {
-            out.push(c.to_ascii_lowercase());
+            b.to_ascii_lowercase()
         }
-        upper = c == '-';
+    };
+    if bytes.iter().enumerate().all(|(i, &b)| canonical(i, b) == b) {
+        return Cow::Borrowed(name);
     }
-    if out == name {
-        Cow::Borrowed(name)
-    } else {
-        Cow::Owned(out)
-    }
+    let out: String = bytes
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| char::from(canonical(i, b)))
+        .collect();
+    Cow::Owned(out)
 }
 
 impl Path {
@@ -233,6 +234,18 @@ impl Path {
             }
             _ => return Err("unsupported expression at the root".to_string()),
         };
+        // The common shape, plain field names, needs no list per step.
+        if rest.iter().all(|s| matches!(s, Seg::Field(_))) {
+            let mut node = start;
+            for seg in rest {
+                if let Seg::Field(name) = seg {
+                    node = node
+                        .field(name)
+                        .ok_or_else(|| format!("{name} is not found"))?;
+                }
+            }
+            return Ok(vec![node]);
+        }
         walk(vec![start], rest)
     }
 
