@@ -26,7 +26,7 @@ const HI: u64 = 0x8080_8080_8080_8080;
 
 /// The high bit of each byte of `w` that is `"`, `\` or below 0x20. Bits above the lowest
 /// one may be spurious (borrows), but the lowest set bit is always a real match.
-#[inline]
+#[inline(always)]
 fn special_bytes(w: u64) -> u64 {
     let q = w ^ (LO * u64::from(b'"'));
     let s = w ^ (LO * u64::from(b'\\'));
@@ -34,7 +34,7 @@ fn special_bytes(w: u64) -> u64 {
 }
 
 /// The index of the first `"`, `\` or byte below 0x20 in `s`, eight bytes at a time.
-#[inline]
+#[inline(always)]
 fn find_special(s: &[u8]) -> Option<usize> {
     let mut i = 0;
     while let Some(chunk) = s.get(i..i + 8) {
@@ -54,7 +54,7 @@ fn find_special(s: &[u8]) -> Option<usize> {
 
 /// The index of the closing quote of the string whose contents start at `i`, checking
 /// escapes and refusing control bytes.
-#[inline]
+#[inline(always)]
 fn string_end(b: &[u8], mut i: usize) -> Res<usize> {
     loop {
         match b.get(i..).and_then(find_special) {
@@ -82,16 +82,24 @@ fn string_end(b: &[u8], mut i: usize) -> Res<usize> {
     }
 }
 
-/// The index of the first byte at or after `i` that is not JSON whitespace.
-#[inline]
+/// The index of the first byte at or after `i` that is not JSON whitespace. Inside a run
+/// of whitespace, spaces (indentation) are skipped eight at a time.
+#[inline(always)]
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while let Some(&c) = b.get(i) {
-        if c > b' ' || !matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
-            break;
+    loop {
+        match b.get(i) {
+            Some(b' ' | b'\n' | b'\r' | b'\t') => i += 1,
+            _ => return i,
         }
-        i += 1;
+        if let Some(chunk) = b.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            // Zero bytes where there are spaces; the high bit marks every other byte.
+            let x = u64::from_le_bytes(word) ^ (LO * u64::from(b' '));
+            let other = (((x & !HI) + !HI) | x) & HI;
+            i += (other.trailing_zeros() / 8) as usize;
+        }
     }
-    i
 }
 
 /// The index just past the digits starting at `i`.
@@ -136,7 +144,7 @@ fn number_end(b: &[u8], mut i: usize) -> Res<usize> {
 
 /// A member key at `i` (its opening quote) and the `:` after it: the key's content range
 /// and the index of the member's value.
-#[inline]
+#[inline(always)]
 fn member_key(b: &[u8], i: usize) -> Res<(u32, u32, usize)> {
     if b.get(i) != Some(&b'"') {
         return err(i, "expected a string");
@@ -463,6 +471,15 @@ fn raw_number_text(raw: &[u8]) -> f64 {
 /// Writes `s` as Go's `json.Marshal` would, without the surrounding quotes.
 pub(crate) fn go_escape_into(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
+    // Most values need no escape at all: quotes, backslashes, controls, `<>&` and the
+    // U+2028/U+2029 separators (whose UTF-8 starts with 0xE2) are the only ones that do.
+    if !bytes
+        .iter()
+        .any(|&b| b < 0x20 || matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | 0xE2))
+    {
+        out.push_str(s);
+        return;
+    }
     let mut start = 0;
     for (i, c) in s.char_indices() {
         let rep: Option<&str> = match c {
@@ -650,8 +667,9 @@ mod tests {
             r#"{"a": [1, -2.5e+3, true, false, null, "x\ny"], "b": {"c": {}}, "d": []}"#,
             "[0, 1.0, -0.5E-2, \"\", \"\\\\\", [[[]]], {\"k\": \"v\"}]",
             "  {\n  \"ref\": \"refs/heads/main\",\n  \"n\": 12\n}\n",
+            "{\n          \"deep\":\t[\r\n                    1 ,\n                    \"x\"\n          ]\n}",
         ];
-        let alphabet = b"{}[]\":,0123456789-+.eEtrufalsn \n\\/x";
+        let alphabet = b"{}[]\":,0123456789-+.eEtrufalsn \n\t\r\\/x";
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut rand = move || {
             seed ^= seed << 13;
@@ -717,6 +735,12 @@ mod tests {
             ("\"a<b>&c\"", "\"a\\u003cb\\u003e\\u0026c\""),
             ("\"\\u0001\\/\"", "\"\\u0001/\""),
             ("{\"a\":1,\"a\":2}", "{\"a\":2}"),
+            ("\"plain text\"", "\"plain text\""),
+            (
+                "\"\u{20ac} \u{2028} \u{2029} \u{2027}\"",
+                "\"\u{20ac} \\u2028 \\u2029 \u{2027}\"",
+            ),
+            ("\"tab\\there\"", "\"tab\\there\""),
         ];
         for (input, want) in table {
             let mut out = String::new();

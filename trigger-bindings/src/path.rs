@@ -171,7 +171,26 @@ fn closing(s: &str) -> Option<usize> {
 /// holding a byte that is not a token character are returned unchanged.
 pub fn canonical_header_key(name: &str) -> Cow<'_, str> {
     let bytes = name.as_bytes();
-    let token = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b);
+    let token = |b: &u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            )
+    };
     if bytes.is_empty() || !bytes.iter().all(token) {
         return Cow::Borrowed(name);
     }
