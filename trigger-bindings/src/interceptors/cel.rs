@@ -913,6 +913,79 @@ mod tests {
         }
     }
 
+    fn expression() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let operand = prop::sample::select(vec![
+            "body.ref",
+            "body.missing",
+            "body.n",
+            "body.nil",
+            "body.obj",
+            "body.dup",
+            "body.repository.name",
+            "body.repository.topics",
+            "body['esc']",
+            "extensions.a.b",
+            "extensions.a",
+            "extensions.zz",
+            "header.canonical('X-GitHub-Event')",
+            "'refs/heads/main'",
+            "'app'",
+            "'push'",
+            "'second'",
+            "''",
+        ]);
+        let atom = (operand.clone(), operand, 0..9usize).prop_map(|(a, b, op)| match op {
+            0 => format!("{a} == {b}"),
+            1 => format!("{a} != {b}"),
+            2 => format!("{a} in ['x', 'app', 'refs/heads/main', 'second']"),
+            3 => format!("{a}.startsWith({b})"),
+            4 => format!("{a}.endsWith({b})"),
+            5 => format!("{a}.contains({b})"),
+            6 => format!("header.match('x-github-event', {b})"),
+            7 => "has(body.repository.name) && !has(body.nope)".to_string(),
+            _ => "has(body.nope.x)".to_string(),
+        });
+        let leaf = prop_oneof![
+            6 => atom,
+            1 => Just("true".to_string()),
+            1 => Just("false".to_string()),
+        ];
+        leaf.prop_recursive(4, 16, 2, |inner| {
+            prop_oneof![
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) && ({b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) || ({b})")),
+                inner.prop_map(|a| format!("!({a})")),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Whenever the fast path answers, the full evaluator gives the same answer.
+        #[test]
+        fn fast_path_never_contradicts_the_full_evaluator(expr in expression()) {
+            let headers = Headers::new().with("X-GitHub-Event", "push");
+            let mut ext = serde_json::Map::new();
+            ext.insert("a".into(), serde_json::json!({"b": "app"}));
+            let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
+            let c = Compiled::new(&expr).unwrap();
+            let view = EventView::new(&headers, BODY.as_bytes(), "", 128);
+            if let Some(v) = fast_verdict(&c, &view, &ext, 10_000_000) {
+                let full = evaluate(
+                    &c,
+                    &view,
+                    &Inputs::new(&view),
+                    &json_to_cel(&Value::Object(ext.clone())),
+                    &secrets,
+                    "default",
+                    10_000_000,
+                );
+                proptest::prop_assert_eq!(full, Ok(CelValue::Bool(v)), "{}", expr);
+            }
+        }
+    }
+
     #[test]
     fn fast_path_steps_aside_for_the_cost_limit_and_bad_bodies() {
         let headers = Headers::new();
