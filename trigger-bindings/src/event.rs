@@ -52,6 +52,18 @@ impl Headers {
         self.entries.len()
     }
 
+    /// Every value of the headers whose Go canonical name equals that of `name`, in order
+    /// (the list Tekton's `http.Header` holds under that name).
+    pub(crate) fn canonical_values<'s, 'n>(
+        &'s self,
+        name: &'n str,
+    ) -> impl Iterator<Item = &'s str> + use<'s, 'n> {
+        self.entries
+            .iter()
+            .filter(move |(n, _)| same_canonical(n, name))
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Whether there is no header.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
@@ -90,6 +102,41 @@ impl Headers {
         map.sort_keys();
         Value::Object(map)
     }
+}
+
+/// Whether two header names have the same Go canonical form, without building it: names
+/// made of token characters compare case-insensitively, other names exactly.
+pub(crate) fn same_canonical(a: &str, b: &str) -> bool {
+    match (is_token(a), is_token(b)) {
+        (true, true) => a.eq_ignore_ascii_case(b),
+        (false, false) => a == b,
+        _ => false,
+    }
+}
+
+/// Whether `name` is a non-empty HTTP token (the names Go canonicalises).
+pub(crate) fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'!' | b'#'
+                        | b'$'
+                        | b'%'
+                        | b'&'
+                        | b'\''
+                        | b'*'
+                        | b'+'
+                        | b'-'
+                        | b'.'
+                        | b'^'
+                        | b'_'
+                        | b'`'
+                        | b'|'
+                        | b'~'
+                )
+        })
 }
 
 impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Headers {

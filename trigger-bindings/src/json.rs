@@ -327,18 +327,27 @@ impl<'a> Doc<'a> {
         if self.kind(id) != RawKind::Object {
             return None;
         }
-        let mut found = None;
-        for child in self.children(id) {
-            let raw = self.key_raw(child);
+        let end = self.entry(id).map_or(id, |e| e.next as usize);
+        let (mut cur, mut found) = (id + 1, None);
+        while cur < end {
+            let Some(e) = self.entry(cur) else { break };
             // An escape always makes the raw key longer than the decoded one.
-            let hit = if raw.len() == name.len() {
-                raw == name.as_bytes() && !raw.contains(&b'\\')
-            } else {
-                raw.len() > name.len() && raw.contains(&b'\\') && decode_str(raw, true) == name
-            };
-            if hit {
-                found = Some(child);
+            let raw_len = (e.key_end - e.key_start) as usize;
+            if raw_len >= name.len() {
+                let raw = self
+                    .bytes
+                    .get(e.key_start as usize..e.key_end as usize)
+                    .unwrap_or_default();
+                let hit = if raw_len == name.len() {
+                    raw == name.as_bytes() && !raw.contains(&b'\\')
+                } else {
+                    raw.contains(&b'\\') && decode_str(raw, true) == name
+                };
+                if hit {
+                    found = Some(cur);
+                }
             }
+            cur = e.next as usize;
         }
         found
     }
@@ -468,6 +477,21 @@ fn raw_number_text(raw: &[u8]) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Bytes that may need an escape in Go's JSON output (0xE2 starts U+2028 and U+2029).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b < 0x20 || matches!(b as u8, b'"' | b'\\' | b'<' | b'>' | b'&' | 0xE2);
+        b += 1;
+    }
+    t
+};
+
 /// Writes `s` as Go's `json.Marshal` would, without the surrounding quotes.
 pub(crate) fn go_escape_into(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
@@ -475,7 +499,7 @@ pub(crate) fn go_escape_into(out: &mut String, s: &str) {
     // U+2028/U+2029 separators (whose UTF-8 starts with 0xE2) are the only ones that do.
     if !bytes
         .iter()
-        .any(|&b| b < 0x20 || matches!(b, b'"' | b'\\' | b'<' | b'>' | b'&' | 0xE2))
+        .any(|&b| NEEDS_ESCAPE.get(usize::from(b)).copied().unwrap_or(true))
     {
         out.push_str(s);
         return;

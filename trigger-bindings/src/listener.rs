@@ -543,11 +543,9 @@ fn resolve_params(
             Err(e) => return Err(format!("failed to unmarshal request body: {e}")),
         }
     };
-    let header = shared
-        .header_view
-        .get_or_init(|| view.headers.binding_view());
     let root = Root {
-        header,
+        headers: view.headers,
+        header: &shared.header_view,
         body,
         extensions,
         context: &shared.context,

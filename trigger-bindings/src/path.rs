@@ -7,9 +7,11 @@
 //! quotes, `null` is `null`, anything else (objects, arrays, numbers) is Go's JSON encoding,
 //! several results are a JSON array.
 
+use crate::event::Headers;
 use crate::json::{self, Doc, NodeId, RawKind};
 use serde_json::Value;
 use std::borrow::Cow;
+use std::cell::OnceCell;
 
 /// A parsed binding value: literal text with `$(...)` expressions inside.
 #[derive(Debug, Clone, PartialEq)]
@@ -171,27 +173,7 @@ fn closing(s: &str) -> Option<usize> {
 /// holding a byte that is not a token character are returned unchanged.
 pub fn canonical_header_key(name: &str) -> Cow<'_, str> {
     let bytes = name.as_bytes();
-    let token = |b: &u8| {
-        b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'.'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-            )
-    };
-    if bytes.is_empty() || !bytes.iter().all(token) {
+    if !crate::event::is_token(name) {
         return Cow::Borrowed(name);
     }
     // Upper case at the start and after each `-`, lower case elsewhere.
@@ -253,6 +235,12 @@ impl Path {
             }
             _ => return Err("unsupported expression at the root".to_string()),
         };
+        if let (Seg::Field(root_name), [Seg::Field(name)]) = (first, rest)
+            && root_name == "header"
+            && let Some(v) = root.single_header(name)
+        {
+            return Ok(vec![Node::Str(v)]);
+        }
         // The common shape, plain field names, needs no list per step.
         if rest.iter().all(|s| matches!(s, Seg::Field(_))) {
             let mut node = start;
@@ -598,6 +586,8 @@ fn parse_operand(text: &str) -> Result<Operand, String> {
 pub(crate) enum Node<'a> {
     Doc(&'a Doc<'a>, NodeId),
     Val(&'a Value),
+    /// A string borrowed from the event (a header value).
+    Str(&'a str),
 }
 
 impl<'a> Node<'a> {
@@ -605,7 +595,7 @@ impl<'a> Node<'a> {
         match *self {
             Node::Doc(doc, id) => doc.field(id, name).map(|c| Node::Doc(doc, c)),
             Node::Val(Value::Object(m)) => m.get(name).map(Node::Val),
-            Node::Val(_) => None,
+            Node::Val(_) | Node::Str(_) => None,
         }
     }
 
@@ -624,7 +614,7 @@ impl<'a> Node<'a> {
             Node::Doc(doc, id) => doc.children(id).map(|c| Node::Doc(doc, c)).collect(),
             Node::Val(Value::Array(items)) => items.iter().map(Node::Val).collect(),
             Node::Val(Value::Object(m)) => m.values().map(Node::Val).collect(),
-            Node::Val(_) => Vec::new(),
+            Node::Val(_) | Node::Str(_) => Vec::new(),
         }
     }
 
@@ -639,6 +629,7 @@ impl<'a> Node<'a> {
                 Value::Bool(_) => RawKind::Bool,
                 Value::Null => RawKind::Null,
             },
+            Node::Str(_) => RawKind::String,
         };
         match kind {
             RawKind::Object => "map[string]interface {}",
@@ -660,6 +651,7 @@ impl<'a> Node<'a> {
                 RawKind::Object | RawKind::Array => Scalar::Other,
             },
             Node::Val(Value::String(s)) => Scalar::Str(Cow::Borrowed(s)),
+            Node::Str(s) => Scalar::Str(Cow::Borrowed(s)),
             Node::Val(Value::Number(n)) => Scalar::Num(n.as_f64().unwrap_or(0.0)),
             Node::Val(Value::Bool(b)) => Scalar::Bool(*b),
             Node::Val(Value::Null) => Scalar::Null,
@@ -671,6 +663,11 @@ impl<'a> Node<'a> {
         match *self {
             Node::Doc(doc, id) => json::go_marshal_node(out, doc, id),
             Node::Val(v) => json::go_marshal_value(out, v),
+            Node::Str(s) => {
+                out.push('"');
+                json::go_escape_into(out, s);
+                out.push('"');
+            }
         }
     }
 
@@ -683,6 +680,7 @@ impl<'a> Node<'a> {
                 }
             }
             Node::Val(Value::String(s)) => json::go_escape_into(out, s),
+            Node::Str(s) => json::go_escape_into(out, s),
             other => other.marshal(out),
         }
     }
@@ -690,16 +688,30 @@ impl<'a> Node<'a> {
 
 /// What binding expressions see: `header`, `body`, `extensions` and `context`.
 pub(crate) struct Root<'a> {
-    pub header: &'a Value,
+    /// The request headers, for direct lookups of single-valued headers.
+    pub headers: &'a Headers,
+    /// The `header` object (canonical names, values joined), built on first use.
+    pub header: &'a OnceCell<Value>,
     pub body: Node<'a>,
     pub extensions: &'a Value,
     pub context: &'a Value,
 }
 
 impl<'a> Root<'a> {
+    fn header_view(&self) -> &'a Value {
+        self.header.get_or_init(|| self.headers.binding_view())
+    }
+
+    /// `$(header.Name)` for a header sent once: its value, without building the view.
+    fn single_header(&self, name: &str) -> Option<&'a str> {
+        let mut values = self.headers.canonical_values(name);
+        let first = values.next()?;
+        values.next().is_none().then_some(first)
+    }
+
     fn get(&self, name: &str) -> Option<Node<'a>> {
         match name {
-            "header" => Some(Node::Val(self.header)),
+            "header" => Some(Node::Val(self.header_view())),
             "body" => Some(self.body),
             "extensions" => Some(Node::Val(self.extensions)),
             "context" => Some(Node::Val(self.context)),
@@ -709,7 +721,7 @@ impl<'a> Root<'a> {
 
     fn all(&self) -> Vec<Node<'a>> {
         vec![
-            Node::Val(self.header),
+            Node::Val(self.header_view()),
             self.body,
             Node::Val(self.extensions),
             Node::Val(self.context),
@@ -729,11 +741,16 @@ mod tests {
     use serde_json::json;
 
     fn eval(expr: &str, body: &str) -> Result<String, (String, String)> {
-        let header = json!({"X-Github-Event": "push", "Header-One": "val1,val2"});
+        let headers = Headers::new()
+            .with("x-github-event", "push")
+            .with("Header-One", "val1")
+            .with("header-one", "val2");
+        let header = OnceCell::new();
         let ext = json!({"foo": {"bar": ["a", "b", "c"]}});
         let ctx = json!({"eventID": "e1"});
         let doc = json::parse(body.as_bytes(), 128).unwrap();
         let root = Root {
+            headers: &headers,
             header: &header,
             body: Node::Doc(&doc, Doc::ROOT),
             extensions: &ext,
@@ -757,6 +774,14 @@ mod tests {
             ("$(body.f) $(body.t) $(body.z)", "1.5 true null"),
             ("$(header.x-github-event)", "push"),
             ("$(header.X-GitHub-Event)", "push"),
+            // A header sent twice (any case) is both values joined.
+            ("$(header.header-one)", "val1,val2"),
+            ("$(header['Header-One'])", "val1,val2"),
+            (
+                "$(header)",
+                "{\"Header-One\":\"val1,val2\",\"X-Github-Event\":\"push\"}",
+            ),
+            ("$(header.*)", "[\"val1,val2\",\"push\"]"),
             ("$(extensions.foo.bar[1])", "b"),
             ("$(context.eventID)", "e1"),
             (
@@ -785,6 +810,7 @@ mod tests {
                 "array index out of bounds: index 3, length 1",
             ),
             ("$(nothing.x)", "nothing is not found"),
+            ("$(header.X-Missing)", "X-Missing is not found"),
             ("$(body.a..b)", "recursive descent"),
             ("$(header.[)", ""),
         ];

@@ -253,26 +253,8 @@ impl<'v, 'a> Input<'v, 'a> {
 
 /// The first value of header `name` as Tekton's CEL `header` map holds it: names are
 /// grouped by their Go canonical form.
-fn first_header<'a>(headers: &'a Headers, name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| same_canonical(n, name))
-        .map(|(_, v)| v)
-}
-
-/// Whether two header names have the same Go canonical form, without building it: names
-/// made of token characters compare case-insensitively, other names exactly.
-fn same_canonical(a: &str, b: &str) -> bool {
-    let token = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c))
-    };
-    match (token(a), token(b)) {
-        (true, true) => a.eq_ignore_ascii_case(b),
-        (false, false) => a == b,
-        _ => false,
-    }
+fn first_header<'a>(headers: &'a Headers, name: &'a str) -> Option<&'a str> {
+    headers.canonical_values(name).next()
 }
 
 fn is_ident(e: &IdedExpr, name: &str) -> bool {
