@@ -225,6 +225,12 @@ impl Path {
         let Some((first, rest)) = self.segs.split_first() else {
             return Ok(Vec::new());
         };
+        if let (Seg::Field(root_name), [Seg::Field(name)]) = (first, rest)
+            && root_name == "header"
+            && let Some(v) = root.single_header(name)
+        {
+            return Ok(vec![Node::Str(v)]);
+        }
         let start = match first {
             Seg::Field(name) => match root.get(name) {
                 Some(n) => n,
@@ -235,12 +241,6 @@ impl Path {
             }
             _ => return Err("unsupported expression at the root".to_string()),
         };
-        if let (Seg::Field(root_name), [Seg::Field(name)]) = (first, rest)
-            && root_name == "header"
-            && let Some(v) = root.single_header(name)
-        {
-            return Ok(vec![Node::Str(v)]);
-        }
         // The common shape, plain field names, needs no list per step.
         if rest.iter().all(|s| matches!(s, Seg::Field(_))) {
             let mut node = start;
