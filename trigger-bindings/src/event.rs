@@ -107,11 +107,8 @@ impl Headers {
 /// Whether two header names have the same Go canonical form, without building it: names
 /// made of token characters compare case-insensitively, other names exactly.
 pub(crate) fn same_canonical(a: &str, b: &str) -> bool {
-    match (is_token(a), is_token(b)) {
-        (true, true) => a.eq_ignore_ascii_case(b),
-        (false, false) => a == b,
-        _ => false,
-    }
+    // Names that differ only in case are both tokens or both not.
+    a.len() == b.len() && a.eq_ignore_ascii_case(b) && (a == b || is_token(a))
 }
 
 /// Whether `name` is a non-empty HTTP token (the names Go canonicalises).
@@ -279,6 +276,25 @@ mod tests {
             h.binding_view(),
             serde_json::json!({"Header-One": "val1,val2", "X-A": "b"})
         );
+    }
+
+    #[test]
+    fn canonical_name_equality() {
+        let rows: &[(&str, &str, bool)] = &[
+            ("X-GitHub-Event", "x-github-event", true),
+            ("X-GitHub-Event", "X-Github-Event", true),
+            ("X-GitHub-Event", "X-GitHub-Events", false),
+            ("Bad Name", "Bad Name", true),
+            ("Bad Name", "bad name", false),
+            ("", "", true),
+            ("a", "", false),
+        ];
+        for (a, b, same) in rows {
+            assert_eq!(same_canonical(a, b), *same, "{a:?} {b:?}");
+            // The rule is Go's: equal canonical keys.
+            let keys_equal = canonical_header_key(a) == canonical_header_key(b);
+            assert_eq!(keys_equal, *same, "{a:?} {b:?}");
+        }
     }
 
     #[test]
