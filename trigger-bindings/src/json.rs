@@ -111,8 +111,25 @@ fn skip_digits(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// The index just past the number starting at `i`.
-fn number_end(b: &[u8], mut i: usize) -> Res<usize> {
+/// The index just past the number starting at `i`. Like Go's decoder (and serde_json), a
+/// number too large for a float64 is an error.
+fn number_end(b: &[u8], start: usize) -> Res<usize> {
+    let end = number_syntax_end(b, start)?;
+    let text = b.get(start..end).unwrap_or_default();
+    // Fifteen significant characters without an exponent always fit.
+    if text.len() > 15 || text.iter().any(|c| matches!(c, b'e' | b'E')) {
+        let value = std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok());
+        if !value.is_some_and(f64::is_finite) {
+            return err(start, "number out of range");
+        }
+    }
+    Ok(end)
+}
+
+/// The index just past the JSON number syntax starting at `i`.
+fn number_syntax_end(b: &[u8], mut i: usize) -> Res<usize> {
     if b.get(i) == Some(&b'-') {
         i += 1;
     }
@@ -363,7 +380,7 @@ impl<'a> Doc<'a> {
     }
 
     /// Decodes value `id` into a [`Value`] (numbers as float64, as Go sees them).
-    #[cfg(test)]
+    #[cfg(any(test, fuzzing))]
     pub(crate) fn to_value(&self, id: NodeId) -> Value {
         match self.kind(id) {
             RawKind::Object => Value::Object(
@@ -656,10 +673,20 @@ mod tests {
             ("1.", false),
             ("{\"a\":1} x", false),
             ("\"\\x\"", false),
+            ("1e308", true),
+            ("-1.7976931348623157e308", true),
+            ("1e-400", true),
+            (&"9".repeat(300), true),
+            ("1e309", false),
+            ("[-2e400]", false),
+            (&"9".repeat(310), false),
             ("", false),
         ];
         for (input, ok) in table {
             assert_eq!(parse(input.as_bytes(), 128).is_ok(), *ok, "{input}");
+            // serde_json draws the same lines.
+            let theirs = serde_json::from_str::<Value>(input).is_ok();
+            assert_eq!(theirs, *ok, "serde_json on {input}");
         }
     }
 
@@ -721,7 +748,7 @@ mod tests {
                     continue;
                 }
                 let ours = parse(&m, 512).is_ok();
-                let theirs = serde_json::from_slice::<serde::de::IgnoredAny>(&m).is_ok();
+                let theirs = serde_json::from_slice::<Value>(&m).is_ok();
                 assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(&m));
                 checked += 1;
                 valid += usize::from(ours);

@@ -75,6 +75,9 @@
 
 mod error;
 mod event;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod interceptors;
 mod json;
 mod listener;

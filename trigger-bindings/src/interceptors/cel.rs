@@ -811,6 +811,29 @@ fn decode_b64(ftx: &FunctionContext, This(this): This<Arc<String>>) -> FnResult 
     )))
 }
 
+/// The fast path's verdict on filter `expr` (when it decides) and the full evaluator's.
+#[cfg(fuzzing)]
+pub(crate) fn verdicts(expr: &str, view: &EventView<'_>) -> Option<(bool, Result<bool, String>)> {
+    let c = Compiled::new(expr).ok()?;
+    let ext = serde_json::Map::new();
+    let fast = fast_verdict(&c, view, &ext, 10_000_000)?;
+    let secrets: Arc<dyn SecretStore> = Arc::new(crate::secrets::MemorySecretStore::new());
+    let full = evaluate(
+        &c,
+        view,
+        &Inputs::new(view),
+        &json_to_cel(&Value::Object(ext)),
+        &secrets,
+        "default",
+        10_000_000,
+    )
+    .and_then(|v| match v {
+        CelValue::Bool(b) => Ok(b),
+        other => Err(format!("not a bool: {other:?}")),
+    });
+    Some((fast, full))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(
