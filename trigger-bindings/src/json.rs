@@ -174,9 +174,15 @@ fn member_key(b: &[u8], i: usize) -> Res<(u32, u32, usize)> {
     Ok(((i + 1) as u32, end as u32, skip_ws(b, colon + 1)))
 }
 
-/// Validates `bytes` as one JSON value (UTF-8, nesting at most `max_depth`) and indexes it.
+/// The deepest nesting any body may have, whatever the configured limit.
+pub(crate) const MAX_DEPTH: usize = 1000;
+
+/// Validates `bytes` as one JSON value (UTF-8, nesting at most `max_depth`, and never more
+/// than [`MAX_DEPTH`]) and indexes it.
 /// One loop with an explicit stack, so nesting costs heap, not call stack.
 pub(crate) fn parse(bytes: &[u8], max_depth: usize) -> Res<Doc<'_>> {
+    // Decoding walks values recursively (CEL values, Go marshalling): keep it off deep stacks.
+    let max_depth = max_depth.min(MAX_DEPTH);
     if u32::try_from(bytes.len()).is_err() {
         return err(0, "document larger than 4 GiB");
     }
@@ -767,6 +773,9 @@ mod tests {
         let deep = "[".repeat(10) + &"]".repeat(10);
         assert!(parse(deep.as_bytes(), 10).is_ok());
         assert!(parse(deep.as_bytes(), 9).is_err());
+        let huge = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert!(parse(huge.as_bytes(), usize::MAX).is_err());
+        assert!(parse(&huge.as_bytes()[1..huge.len() - 1], usize::MAX).is_ok());
         let obj = "{\"a\":".repeat(5) + "1" + &"}".repeat(5);
         assert!(parse(obj.as_bytes(), 5).is_ok());
         assert!(parse(obj.as_bytes(), 4).is_err());

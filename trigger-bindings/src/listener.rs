@@ -18,7 +18,8 @@ use std::sync::Arc;
 pub struct Limits {
     /// Largest body accepted, in bytes (default 10 MiB).
     pub max_body_bytes: usize,
-    /// Deepest JSON nesting accepted in a body (default 128).
+    /// Deepest JSON nesting accepted in a body (default 128; at most 1,000 whatever is set
+    /// here, so that decoding never runs deep on the call stack).
     pub max_json_depth: usize,
     /// Largest estimated cost of one CEL evaluation (default 10,000,000).
     pub max_cel_cost: u64,
