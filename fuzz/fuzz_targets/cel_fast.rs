@@ -9,7 +9,10 @@ use trigger_bindings::fuzzing::cel_verdicts;
 fuzz_target!(|data: &[u8]| {
     let (expr, body) = match data.iter().position(|b| *b == 0) {
         Some(i) => (&data[..i], &data[i + 1..]),
-        None => (data, &br#"{"ref":"refs/heads/main","a":{"b":"c"},"n":1}"#[..]),
+        None => (
+            data,
+            &br#"{"ref":"refs/heads/main","a":{"b":"c"},"n":1}"#[..],
+        ),
     };
     let Ok(expr) = std::str::from_utf8(expr) else {
         return;
@@ -19,6 +22,11 @@ fuzz_target!(|data: &[u8]| {
         .with("x-github-event", "other")
         .with("Content-Type", "application/json");
     if let Some((fast, full)) = cel_verdicts(expr, &headers, body) {
-        assert_eq!(Ok(fast), full, "{expr:?} on {:?}", String::from_utf8_lossy(body));
+        assert_eq!(
+            Ok(fast),
+            full,
+            "{expr:?} on {:?}",
+            String::from_utf8_lossy(body)
+        );
     }
 });

@@ -13,7 +13,10 @@ use trigger_bindings::fuzzing::decode_body;
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
-            let (x, y) = (x.as_f64().unwrap_or(f64::NAN), y.as_f64().unwrap_or(f64::NAN));
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
             x == y || (x - y).abs() <= 4.0 * f64::EPSILON * x.abs().max(y.abs())
         }
         (Value::Array(x), Value::Array(y)) => {
@@ -21,7 +24,9 @@ fn same(a: &Value, b: &Value) -> bool {
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x.iter().zip(y).all(|((ka, va), (kb, vb))| ka == kb && same(va, vb))
+                && x.iter()
+                    .zip(y)
+                    .all(|((ka, va), (kb, vb))| ka == kb && same(va, vb))
         }
         _ => a == b,
     }
@@ -45,6 +50,9 @@ fuzz_target!(|data: &[u8]| {
                 String::from_utf8_lossy(data)
             );
         }
-        (Err(e), Ok(_)) => panic!("rejected ({e}) what serde_json accepts: {:?}", String::from_utf8_lossy(data)),
+        (Err(e), Ok(_)) => panic!(
+            "rejected ({e}) what serde_json accepts: {:?}",
+            String::from_utf8_lossy(data)
+        ),
     }
 });

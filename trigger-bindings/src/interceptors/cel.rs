@@ -353,6 +353,14 @@ fn fast_verdict(
     max_cost: u64,
 ) -> Option<bool> {
     let fast = c.fast.as_ref()?;
+    // The full evaluator fails as a whole when the body it reads is not a JSON object; only
+    // a missing field is an error local to its subexpression.
+    if c.uses_body && !view.body_bytes.is_empty() {
+        match view.parsed_body() {
+            Ok(doc) if doc.kind(Doc::ROOT) == RawKind::Object => {}
+            _ => return None,
+        }
+    }
     let headers = view
         .headers
         .iter()
@@ -987,13 +995,16 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
         /// Whenever the fast path answers, the full evaluator gives the same answer.
         #[test]
-        fn fast_path_never_contradicts_the_full_evaluator(expr in expression()) {
+        fn fast_path_never_contradicts_the_full_evaluator(
+            expr in expression(),
+            body in proptest::sample::select(vec![BODY, "", "[1]", "{\"ref\": 1", "{\"ref\":\"x\"}"]),
+        ) {
             let headers = Headers::new().with("X-GitHub-Event", "push");
             let mut ext = serde_json::Map::new();
             ext.insert("a".into(), serde_json::json!({"b": "app"}));
             let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
             let c = Compiled::new(&expr).unwrap();
-            let view = EventView::new(&headers, BODY.as_bytes(), "", 128);
+            let view = EventView::new(&headers, body.as_bytes(), "", 128);
             if let Some(v) = fast_verdict(&c, &view, &ext, 10_000_000) {
                 let full = evaluate(
                     &c,
@@ -1021,6 +1032,32 @@ mod tests {
         for body in [&b"{not json"[..], b"", b"[1]"] {
             let view = EventView::new(&headers, body, "", 128);
             assert_eq!(fast_verdict(&c, &view, &ext, 10_000_000), None);
+        }
+        // A body that does not parse fails the whole expression, even where the other side
+        // of an `&&` is false (found by the cel_fast fuzz target).
+        let c = Compiled::new("body.ref == 'x' && header.match('X-GitHub-Event', 'y')").unwrap();
+        for (body, want) in [
+            (&br#"{"a":{"b":2}"#[..], None),
+            (b"[1]", None),
+            (b"", Some(false)),
+            (br#"{"ref":"x"}"#, Some(false)),
+        ] {
+            let view = EventView::new(&headers, body, "", 128);
+            let fast = fast_verdict(&c, &view, &ext, 10_000_000);
+            assert_eq!(fast, want, "{:?}", String::from_utf8_lossy(body));
+            if let Some(v) = fast {
+                let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
+                let full = evaluate(
+                    &c,
+                    &view,
+                    &Inputs::new(&view),
+                    &json_to_cel(&Value::Object(ext.clone())),
+                    &secrets,
+                    "default",
+                    10_000_000,
+                );
+                assert_eq!(full, Ok(CelValue::Bool(v)));
+            }
         }
     }
 }
