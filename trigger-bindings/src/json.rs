@@ -426,15 +426,55 @@ impl Iterator for Children<'_, '_> {
     }
 }
 
+/// The decoded text of validated string contents. Escapes decode as Go decodes them: a
+/// surrogate pair is one character, and a lone surrogate becomes U+FFFD.
 fn decode_str(raw: &[u8], escaped: bool) -> Cow<'_, str> {
+    let Ok(text) = std::str::from_utf8(raw) else {
+        return Cow::Borrowed("");
+    };
     if !escaped {
-        return Cow::Borrowed(std::str::from_utf8(raw).unwrap_or_default());
+        return Cow::Borrowed(text);
     }
-    let mut quoted = Vec::with_capacity(raw.len() + 2);
-    quoted.push(b'"');
-    quoted.extend_from_slice(raw);
-    quoted.push(b'"');
-    Cow::Owned(serde_json::from_slice::<String>(&quoted).unwrap_or_default())
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(rest.get(..at).unwrap_or_default());
+        let esc = rest.get(at + 1..).unwrap_or_default();
+        let (c, used) = match esc.as_bytes().first() {
+            Some(b'b') => ('\u{8}', 1),
+            Some(b'f') => ('\u{c}', 1),
+            Some(b'n') => ('\n', 1),
+            Some(b'r') => ('\r', 1),
+            Some(b't') => ('\t', 1),
+            Some(b'u') => {
+                let unit = |s: &str| s.get(1..5).and_then(|h| u32::from_str_radix(h, 16).ok());
+                match unit(esc) {
+                    Some(hi @ 0xD800..=0xDBFF) => {
+                        match esc
+                            .get(5..7)
+                            .filter(|p| *p == "\\u")
+                            .and_then(|_| unit(esc.get(6..)?))
+                        {
+                            Some(lo @ 0xDC00..=0xDFFF) => {
+                                let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                (char::from_u32(cp).unwrap_or('\u{FFFD}'), 11)
+                            }
+                            _ => ('\u{FFFD}', 5),
+                        }
+                    }
+                    Some(cp) => (char::from_u32(cp).unwrap_or('\u{FFFD}'), 5),
+                    None => ('\u{FFFD}', 1),
+                }
+            }
+            // `"`, `\` and `/` stand for themselves.
+            Some(&b) => (char::from(b), 1),
+            None => break,
+        };
+        out.push(c);
+        rest = esc.get(used..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 /// The kind of a JSON value, from its first byte.
@@ -766,6 +806,36 @@ mod tests {
             valid > 2_000 && checked - valid > 2_000,
             "{valid} of {checked}"
         );
+    }
+
+    #[test]
+    fn escapes_decode_as_go_decodes_them() {
+        let rows: &[(&str, &str)] = &[
+            (r#"plain"#, "plain"),
+            (r#"a\"b\\c\/d"#, "a\"b\\c/d"),
+            (r#"\b\f\n\r\t"#, "\u{8}\u{c}\n\r\t"),
+            (r#"caf\u00e9 \u20AC"#, "café €"),
+            (r#"\ud83d\ude00!"#, "😀!"),
+            // Lone surrogates: U+FFFD, as Go's decoder gives.
+            (r#"x\ud800y"#, "x\u{FFFD}y"),
+            (r#"\udc00"#, "\u{FFFD}"),
+            (r#"\ud800\u0041"#, "\u{FFFD}A"),
+            (r#"\ud800\ud800\udc00"#, "\u{FFFD}\u{10000}"),
+            (r#"é\n"#, "é\n"),
+        ];
+        for (raw, want) in rows {
+            let quoted = format!("\"{raw}\"");
+            assert!(parse(quoted.as_bytes(), 8).is_ok(), "{raw}");
+            assert_eq!(
+                decode_str(raw.as_bytes(), raw.contains('\\')),
+                *want,
+                "{raw}"
+            );
+            // Where serde_json decodes (no lone surrogate), it agrees.
+            if let Ok(theirs) = serde_json::from_str::<String>(&quoted) {
+                assert_eq!(theirs, *want, "{raw}");
+            }
+        }
     }
 
     #[test]

@@ -25,7 +25,9 @@
 //! identifiers, not secrets).
 //!
 //! Numbers too large for a float64 make a body invalid, as in Go's decoder; lone UTF-16
-//! surrogates in `\u` escapes are accepted, as Go accepts them.
+//! surrogates in `\u` escapes are accepted and read as U+FFFD, as Go reads them. One
+//! deliberate difference: a body that is not valid UTF-8 is rejected, where Go would
+//! replace the bad bytes with U+FFFD.
 //!
 //! Speed: a body is validated in one pass that also indexes every value; bindings and CEL
 //! read through that index and decode only what they ask for. CEL filters of the common
