@@ -819,23 +819,33 @@ fn decode_b64(ftx: &FunctionContext, This(this): This<Arc<String>>) -> FnResult 
     )))
 }
 
+/// The full evaluator alone, with no secrets and the default cost limit.
+#[cfg(any(test, fuzzing))]
+fn full_evaluation(
+    c: &Compiled,
+    view: &EventView<'_>,
+    ext: &serde_json::Map<String, Value>,
+) -> Result<CelValue, String> {
+    let secrets: Arc<dyn SecretStore> = Arc::new(crate::secrets::MemorySecretStore::new());
+    let ext = json_to_cel(&Value::Object(ext.clone()));
+    evaluate(
+        c,
+        view,
+        &Inputs::new(view),
+        &ext,
+        &secrets,
+        "default",
+        10_000_000,
+    )
+}
+
 /// The fast path's verdict on filter `expr` (when it decides) and the full evaluator's.
 #[cfg(fuzzing)]
 pub(crate) fn verdicts(expr: &str, view: &EventView<'_>) -> Option<(bool, Result<bool, String>)> {
     let c = Compiled::new(expr).ok()?;
     let ext = serde_json::Map::new();
     let fast = fast_verdict(&c, view, &ext, 10_000_000)?;
-    let secrets: Arc<dyn SecretStore> = Arc::new(crate::secrets::MemorySecretStore::new());
-    let full = evaluate(
-        &c,
-        view,
-        &Inputs::new(view),
-        &json_to_cel(&Value::Object(ext)),
-        &secrets,
-        "default",
-        10_000_000,
-    )
-    .and_then(|v| match v {
+    let full = full_evaluation(&c, view, &ext).and_then(|v| match v {
         CelValue::Bool(b) => Ok(b),
         other => Err(format!("not a bool: {other:?}")),
     });
@@ -852,7 +862,6 @@ mod tests {
     )]
     use super::*;
     use crate::event::Headers;
-    use crate::secrets::MemorySecretStore;
 
     const BODY: &str = r#"{"ref":"refs/heads/main","action":"opened","n":3,"nil":null,
         "repository":{"name":"app","full_name":"acme/app","private":false,"topics":["a"]},
@@ -919,20 +928,11 @@ mod tests {
             .with("Content-Type", "text/plain");
         let mut ext = serde_json::Map::new();
         ext.insert("a".into(), serde_json::json!({"b": "c"}));
-        let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
         for (expr, decided) in table {
             let c = Compiled::new(expr).unwrap();
             let view = EventView::new(&headers, BODY.as_bytes(), "", 128);
             let fast = fast_verdict(&c, &view, &ext, 10_000_000);
-            let full = evaluate(
-                &c,
-                &view,
-                &Inputs::new(&view),
-                &json_to_cel(&Value::Object(ext.clone())),
-                &secrets,
-                "default",
-                10_000_000,
-            );
+            let full = full_evaluation(&c, &view, &ext);
             assert_eq!(
                 fast.is_some(),
                 *decided,
@@ -1002,19 +1002,10 @@ mod tests {
             let headers = Headers::new().with("X-GitHub-Event", "push");
             let mut ext = serde_json::Map::new();
             ext.insert("a".into(), serde_json::json!({"b": "app"}));
-            let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
             let c = Compiled::new(&expr).unwrap();
             let view = EventView::new(&headers, body.as_bytes(), "", 128);
             if let Some(v) = fast_verdict(&c, &view, &ext, 10_000_000) {
-                let full = evaluate(
-                    &c,
-                    &view,
-                    &Inputs::new(&view),
-                    &json_to_cel(&Value::Object(ext.clone())),
-                    &secrets,
-                    "default",
-                    10_000_000,
-                );
+                let full = full_evaluation(&c, &view, &ext);
                 proptest::prop_assert_eq!(full, Ok(CelValue::Bool(v)), "{}", expr);
             }
         }
@@ -1046,16 +1037,7 @@ mod tests {
             let fast = fast_verdict(&c, &view, &ext, 10_000_000);
             assert_eq!(fast, want, "{:?}", String::from_utf8_lossy(body));
             if let Some(v) = fast {
-                let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
-                let full = evaluate(
-                    &c,
-                    &view,
-                    &Inputs::new(&view),
-                    &json_to_cel(&Value::Object(ext.clone())),
-                    &secrets,
-                    "default",
-                    10_000_000,
-                );
+                let full = full_evaluation(&c, &view, &ext);
                 assert_eq!(full, Ok(CelValue::Bool(v)));
             }
         }
