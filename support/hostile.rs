@@ -1,0 +1,109 @@
+//! Shared harness for the hostile-input suites, included by a crate's `tests/hostile.rs`
+//! with `#[path = "../../support/hostile.rs"] mod hostile;`.
+//!
+//! [`isolated`] runs one case in a child process, the same test binary re-executed for that
+//! one test, under an address-space cap ([`MEMORY_CAP`], through `prlimit`) and a wall-clock
+//! guard ([`TIME_CAP`]). A case that panics, aborts for want of memory or runs past the
+//! guard fails the parent test with a message saying which. The guard is a hang detector,
+//! not a speed target: a correct case finishes in a small fraction of it.
+#![allow(
+    dead_code,
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
+use std::io::Read as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The most address space a case may map (512 MiB).
+pub const MEMORY_CAP: u64 = 512 * 1024 * 1024;
+
+/// The longest a case may run before it counts as a hang.
+pub const TIME_CAP: Duration = Duration::from_secs(10);
+
+const CHILD_ENV: &str = "GITOPS_HOSTILE_CHILD";
+
+/// Runs `case` isolated: in the child (re-executed test binary, `GITOPS_HOSTILE_CHILD` set)
+/// it runs `case` and fails the test when it returns `Err`; in the parent it starts the
+/// child for the test named `test_name` (the `#[test]` function's name, which must be a
+/// top-level function of the test crate) and asserts that it exited cleanly within
+/// [`TIME_CAP`] and [`MEMORY_CAP`].
+pub fn isolated(test_name: &str, case: impl FnOnce() -> Result<(), String>) {
+    if std::env::var_os(CHILD_ENV).is_some() {
+        if let Err(message) = case() {
+            panic!("hostile case {test_name}: {message}");
+        }
+        return;
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut cmd = if prlimit_available() {
+        let mut c = Command::new("prlimit");
+        c.arg(format!("--as={MEMORY_CAP}")).arg("--").arg(&exe);
+        c
+    } else {
+        println!("hostile: prlimit not found, {test_name} runs without a memory cap");
+        Command::new(&exe)
+    };
+    cmd.args([test_name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, "1")
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start the isolated case");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the case") {
+            break Some(status);
+        }
+        if started.elapsed() > TIME_CAP {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let out = out_reader.join().unwrap_or_default();
+    let err = err_reader.join().unwrap_or_default();
+    match status {
+        None => panic!(
+            "hostile case {test_name} ran past {TIME_CAP:?} (a hang)\nstdout:\n{out}\nstderr:\n{err}"
+        ),
+        Some(s) if !s.success() => panic!(
+            "hostile case {test_name} failed ({s}; an abort under the {} MiB cap means it ran \
+             out of memory)\nstdout:\n{out}\nstderr:\n{err}",
+            MEMORY_CAP / (1024 * 1024)
+        ),
+        Some(_) => {
+            // `--exact` with a name that matches nothing passes with 0 tests: refuse that.
+            assert!(
+                out.contains("1 passed"),
+                "hostile case {test_name}: the child ran no test (is it a top-level #[test]?)\n{out}"
+            );
+        }
+    }
+}
+
+fn prlimit_available() -> bool {
+    Command::new("prlimit")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
