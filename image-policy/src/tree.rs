@@ -2,11 +2,12 @@
 //! of Flux's commit templates.
 
 use std::collections::BTreeMap;
+#[cfg(test)]
 use std::fs;
-use std::io::{Read as _, Write as _};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use rooted_fs::{EntryKind, Root, WriteOptions};
 use serde::Serialize;
 
 use crate::setters::{Change, ObjectIdentifier, UnknownSetter, rewrite_setters_detailed};
@@ -99,10 +100,18 @@ pub fn is_manifest_file(name: &str) -> bool {
     name.ends_with(".yaml") || name.ends_with(".yml") || name == "Kustomization"
 }
 
+/// The largest manifest [`update_tree`] reads (16 MiB, as kustomize's loader).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Rewrites the marked fields of every manifest under `dir` (see [`is_manifest_file`];
-/// `.git` directories and symbolic links are skipped) and reports the changes. Nothing is
-/// written unless every file parses; each changed file (and only those) is replaced
-/// atomically, several at a time on a few scoped threads.
+/// `.git` directories and symbolic links met while walking are skipped) and reports the
+/// changes. Nothing is written unless every file parses; each changed file (and only those)
+/// is replaced atomically, several at a time on a few scoped threads.
+///
+/// The tree is confined ([`rooted_fs::Root`]): a symbolic link in the update path that
+/// leads out of `dir` (in any component), `..`, a FIFO or a device is an error naming it,
+/// and the temporary files are created new under unpredictable names, so nothing outside
+/// `dir` is ever read or written.
 ///
 /// ```
 /// use std::collections::BTreeMap;
@@ -126,7 +135,8 @@ pub fn update_tree_with(
     policies: &BTreeMap<String, ImageRef>,
     options: &TreeOptions,
 ) -> Result<Report, Error> {
-    let mut start = dir.to_path_buf();
+    let root = Root::open(dir).map_err(|e| Error::io(dir, e))?;
+    let mut start = PathBuf::new();
     if let Some(sub) = &options.update_path {
         for c in sub.components() {
             match c {
@@ -145,43 +155,58 @@ pub fn update_tree_with(
         }
     }
     let mut files = Vec::new();
-    let meta = fs::symlink_metadata(&start).map_err(|e| Error::io(&start, e))?;
-    if meta.is_dir() {
-        collect(&start, 0, &mut files)?;
-    } else if meta.is_file() {
-        files.push(start.clone());
+    match root
+        .kind(&start)
+        .map_err(|e| Error::io(dir.join(&start), e))?
+    {
+        Some(EntryKind::Dir) => collect(&root, dir, &start, 0, &mut files)?,
+        Some(EntryKind::File) => files.push(start.clone()),
+        Some(other) => {
+            return Err(Error::io(
+                dir.join(&start),
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("the update path is a {}", other.describe()),
+                ),
+            ));
+        }
+        None => {
+            return Err(Error::io(
+                dir.join(&start),
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "the update path does not exist",
+                ),
+            ));
+        }
     }
     let mut rewrites = Vec::new();
     let mut changes = Vec::new();
     let mut unknown = Vec::new();
-    // One buffer for every file: most files hold no marker and are only searched.
-    let mut buf = Vec::new();
-    for path in files {
-        let mut file = fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-        buf.clear();
-        file.read_to_end(&mut buf)
-            .map_err(|e| Error::io(&path, e))?;
-        let text = std::str::from_utf8(&buf).map_err(|e| {
+    for rel in files {
+        let (bytes, mode) = root
+            .read_with_mode(&rel, MAX_FILE_BYTES)
+            .map_err(|e| Error::io(dir.join(&rel), e))?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
             Error::io(
-                &path,
+                dir.join(&rel),
                 std::io::Error::new(std::io::ErrorKind::InvalidData, e),
             )
         })?;
+        // Most files hold no marker and are only searched.
         if !text.contains(crate::setters::MARKER) {
             continue;
         }
-        let rel = relative(dir, &path);
-        let r = rewrite_setters_detailed(text, &rel, policies)?;
+        let shown = relative(&rel);
+        let r = rewrite_setters_detailed(text, &shown, policies)?;
         unknown.extend(r.unknown);
         if !r.changes.is_empty() && r.text != text {
             changes.extend(r.changes);
-            // Taken from the open file now, so the write needs no second look-up.
-            let permissions = file.metadata().ok().map(|m| m.permissions());
-            rewrites.push((path, r.text, permissions));
+            rewrites.push((rel, r.text, mode));
         }
     }
     if !options.dry_run {
-        write_all(&rewrites)?;
+        write_all(&root, dir, &rewrites)?;
     }
     Ok(Report::from_changes(changes, unknown))
 }
@@ -189,17 +214,22 @@ pub fn update_tree_with(
 /// The most files [`update_tree`] writes at the same time.
 const WRITE_THREADS: usize = 8;
 
-type Rewrite = (PathBuf, String, Option<fs::Permissions>);
+/// A file to replace: its path relative to the tree, its new text and its permission bits.
+type Rewrite = (PathBuf, String, u32);
 
 /// Writes every rewritten file, each atomically. Replacing a file frees the old one's
 /// blocks, which some file systems do synchronously (e.g. ext4 without a journal and with
 /// `discard`), so the writes run on up to [`WRITE_THREADS`] threads. No new write starts
 /// once one has failed; the error of the first failing file in path order is returned.
-fn write_all(rewrites: &[Rewrite]) -> Result<(), Error> {
+fn write_all(root: &Root, dir: &Path, rewrites: &[Rewrite]) -> Result<(), Error> {
+    let write = |(rel, text, mode): &Rewrite| {
+        root.write_atomic(rel, text.as_bytes(), &WriteOptions::default().mode(*mode))
+            .map_err(|e| Error::io(dir.join(rel), e))
+    };
     let threads = WRITE_THREADS.min(rewrites.len());
     if threads <= 1 {
-        for (path, text, permissions) in rewrites {
-            write_atomic_with(path, text.as_bytes(), permissions.as_ref())?;
+        for r in rewrites {
+            write(r)?;
         }
         return Ok(());
     }
@@ -212,12 +242,10 @@ fn write_all(rewrites: &[Rewrite]) -> Result<(), Error> {
                     let mut errors = Vec::new();
                     while !failed.load(Ordering::Relaxed) {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((path, text, permissions)) = rewrites.get(i) else {
+                        let Some(r) = rewrites.get(i) else {
                             break;
                         };
-                        if let Err(e) =
-                            write_atomic_with(path, text.as_bytes(), permissions.as_ref())
-                        {
+                        if let Err(e) = write(r) {
                             failed.store(true, Ordering::Relaxed);
                             errors.push((i, e));
                         }
@@ -244,8 +272,8 @@ fn write_all(rewrites: &[Rewrite]) -> Result<(), Error> {
     }
 }
 
-fn relative(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
+/// A relative path as the report shows it: `/`-separated.
+fn relative(rel: &Path) -> String {
     rel.components()
         .filter_map(|c| match c {
             Component::Normal(p) => Some(p.to_string_lossy().into_owned()),
@@ -255,70 +283,58 @@ fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-fn collect(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+fn collect(
+    root: &Root,
+    dir: &Path,
+    rel: &Path,
+    depth: usize,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), Error> {
     if depth > MAX_DEPTH {
         return Err(Error::io(
-            dir,
+            dir.join(rel),
             std::io::Error::other(format!("directory nesting deeper than {MAX_DEPTH}")),
         ));
     }
-    let mut entries: Vec<(std::ffi::OsString, fs::FileType)> = Vec::new();
-    for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let ft = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
-        entries.push((entry.file_name(), ft));
-    }
+    let mut entries = root
+        .list_dir(rel)
+        .map_err(|e| Error::io(dir.join(rel), e))?;
     entries.sort_by(|a, b| a.0.to_string_lossy().cmp(&b.0.to_string_lossy()));
-    for (name, ft) in entries {
-        if ft.is_dir() {
-            if name != ".git" {
-                collect(&dir.join(&name), depth + 1, out)?;
+    for (name, kind) in entries {
+        match kind {
+            EntryKind::Dir if name != ".git" => {
+                collect(root, dir, &rel.join(&name), depth + 1, out)?
             }
-        } else if ft.is_file() && is_manifest_file(&name.to_string_lossy()) {
-            out.push(dir.join(&name));
+            EntryKind::File if is_manifest_file(&name.to_string_lossy()) => {
+                out.push(rel.join(&name))
+            }
+            // Symbolic links, FIFOs, sockets and devices are not manifests of the tree.
+            _ => {}
         }
     }
     Ok(())
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
-/// readers see the old or the new content, never a part. Permissions are kept. The file is
-/// not fsynced: durability is left to whoever commits the tree (e.g. git).
+/// Writes `bytes` to `path` through a new temporary file (create-new, unpredictable name)
+/// in the same directory and a rename, so readers see the old or the new content, never a
+/// part, and a file or symbolic link planted under a temporary name is never written
+/// through. `path`'s own last component may not be a symbolic link leading elsewhere.
+/// Permissions are kept. The file is not fsynced: durability is left to whoever commits the
+/// tree (e.g. git).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let permissions = fs::metadata(path).ok().map(|m| m.permissions());
-    write_atomic_with(path, bytes, permissions.as_ref())
-}
-
-/// [`write_atomic`] with the permissions to give the new file (those of the file it
-/// replaces), already known.
-fn write_atomic_with(
-    path: &Path,
-    bytes: &[u8],
-    permissions: Option<&fs::Permissions>,
-) -> Result<(), Error> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        if let Some(p) = permissions {
-            f.set_permissions(p.clone())?;
-        }
-        drop(f);
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
-    }
-    Ok(())
+    let name = path.file_name().ok_or_else(|| {
+        Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "no file name"),
+        )
+    })?;
+    let root = Root::open(dir).map_err(|e| Error::io(dir, e))?;
+    root.write_atomic(name, bytes, &WriteOptions::default())
+        .map_err(|e| Error::io(path, e))
 }
 
 #[cfg(test)]
@@ -461,5 +477,91 @@ mod tests {
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
         assert_eq!(mode, 0o640);
         assert_eq!(names(dir.path()), vec!["a.yaml"]);
+    }
+
+    /// A tree beside an `outside/` directory that holds a marked manifest.
+    #[cfg(unix)]
+    fn tree_beside_outside() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        let outside = dir.path().join("outside");
+        fs::create_dir_all(root.join("clusters")).unwrap();
+        fs::create_dir_all(outside.join("sub")).unwrap();
+        fs::write(outside.join("sub/app.yaml"), MARKED).unwrap();
+        fs::write(root.join("clusters/app.yaml"), MARKED).unwrap();
+        (dir, root, outside)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_update_path_through_a_symlink_out_of_the_tree_is_refused() {
+        let (_dir, root, outside) = tree_beside_outside();
+        std::os::unix::fs::symlink(&outside, root.join("linkdir")).unwrap();
+        let opts = TreeOptions {
+            update_path: Some(PathBuf::from("linkdir/sub")),
+            dry_run: false,
+        };
+        let err = update_tree_with(&root, &policies("2"), &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("points outside the tree"), "{err}");
+        assert_eq!(
+            fs::read_to_string(outside.join("sub/app.yaml")).unwrap(),
+            MARKED
+        );
+        // The same link is skipped, not followed, by a walk of the whole tree.
+        let report = update_tree(&root, &policies("2")).unwrap();
+        assert_eq!(report.files_written, vec!["clusters/app.yaml".to_string()]);
+        assert_eq!(
+            fs::read_to_string(outside.join("sub/app.yaml")).unwrap(),
+            MARKED
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_temporary_file_name_does_not_redirect_the_write() {
+        let (_dir, root, outside) = tree_beside_outside();
+        let planted = root.join(format!("clusters/.app.yaml.tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(outside.join("sub/app.yaml"), &planted).unwrap();
+        update_tree(&root, &policies("2")).unwrap();
+        assert_eq!(
+            fs::read_to_string(outside.join("sub/app.yaml")).unwrap(),
+            MARKED
+        );
+        assert!(
+            fs::read_to_string(root.join("clusters/app.yaml"))
+                .unwrap()
+                .contains("app:2")
+        );
+        write_atomic(&root.join("clusters/app.yaml"), b"x: 1\n").unwrap();
+        assert_eq!(
+            fs::read_to_string(outside.join("sub/app.yaml")).unwrap(),
+            MARKED
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_the_update_path_is_named_not_read() {
+        let (_dir, root, _outside) = tree_beside_outside();
+        let fifo = root.join("clusters/pipe.yaml");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let opts = TreeOptions {
+            update_path: Some(PathBuf::from("clusters/pipe.yaml")),
+            dry_run: false,
+        };
+        let err = update_tree_with(&root, &policies("2"), &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("FIFO"), "{err}");
+        // A walk of the directory passes the FIFO by.
+        assert_eq!(update_tree(&root, &policies("2")).unwrap().changes.len(), 1);
     }
 }
