@@ -8,7 +8,9 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use rooted_fs::{EntryKind, Root, WriteOptions};
 use serde_json::Value;
 
 use super::ClusterStore;
@@ -16,10 +18,18 @@ use crate::Error;
 use crate::object::ResId;
 
 /// A cluster kept in a directory.
+///
+/// Every file is reached through a [`rooted_fs::Root`] on the store's directory: a
+/// symbolic link planted in the store never leads a read or a write outside it, and writes
+/// create their temporary files new under unpredictable names.
 #[derive(Debug, Clone)]
 pub struct DirStore {
     root: PathBuf,
+    tree: Arc<Root>,
 }
+
+/// The largest object file the store reads back (16 MiB).
+const MAX_OBJECT_BYTES: u64 = 16 * 1024 * 1024;
 
 fn segment(s: &str, what: &str, id: &dyn std::fmt::Display) -> Result<String, Error> {
     if s.is_empty() || s == "." || s == ".." || s.contains(['/', '\\', '\0']) {
@@ -32,27 +42,18 @@ fn segment(s: &str, what: &str, id: &dyn std::fmt::Display) -> Result<String, Er
     Ok(s.to_string())
 }
 
-/// Writes `bytes` to `path` atomically (temporary file + rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::io(path.display(), "no parent directory"))?;
-    fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    fs::write(&tmp, bytes).map_err(|e| Error::io(tmp.display(), e))?;
-    fs::rename(&tmp, path).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io(path.display(), e)
-    })
-}
-
 impl DirStore {
     /// A store rooted at `root` (created when absent).
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, Error> {
         let root = root.into();
-        fs::create_dir_all(root.join("objects")).map_err(|e| Error::io(root.display(), e))?;
-        Ok(DirStore { root })
+        fs::create_dir_all(&root).map_err(|e| Error::io(root.display(), e))?;
+        let tree = Root::open(&root).map_err(|e| Error::io(root.display(), e))?;
+        tree.create_dir_all("objects")
+            .map_err(|e| Error::io(root.display(), e))?;
+        Ok(DirStore {
+            root,
+            tree: Arc::new(tree),
+        })
     }
 
     /// The root directory.
@@ -62,6 +63,11 @@ impl DirStore {
 
     /// The file an object is kept in.
     pub fn path_of(&self, id: &ResId) -> Result<PathBuf, Error> {
+        Ok(self.root.join(Self::rel_path_of(id)?))
+    }
+
+    /// The file an object is kept in, relative to the root.
+    fn rel_path_of(id: &ResId) -> Result<PathBuf, Error> {
         let group = if id.group.is_empty() {
             "core".to_string()
         } else {
@@ -72,16 +78,14 @@ impl DirStore {
         } else {
             segment(&id.namespace, "namespace", id)?
         };
-        Ok(self
-            .root
-            .join("objects")
+        Ok(Path::new("objects")
             .join(group)
             .join(segment(&id.kind, "kind", id)?)
             .join(ns)
             .join(format!("{}.yaml", segment(&id.name, "name", id)?)))
     }
 
-    fn inventory_path(&self, owner: &str) -> PathBuf {
+    fn inventory_path(owner: &str) -> PathBuf {
         let safe: String = owner
             .chars()
             .map(|c| {
@@ -92,92 +96,114 @@ impl DirStore {
                 }
             })
             .collect();
-        self.root.join("inventories").join(format!("{safe}.json"))
+        Path::new("inventories").join(format!("{safe}.json"))
     }
 
-    fn read_object(path: &Path) -> Result<Value, Error> {
-        let text = fs::read_to_string(path).map_err(|e| Error::io(path.display(), e))?;
-        let mut docs = kustomize_lite::yaml::parse_stream(&text, &path.display().to_string())
-            .map_err(|e| Error::Yaml {
-                origin: path.display().to_string(),
+    /// The text of a file of the store, `None` when there is none.
+    fn read_text(&self, rel: &Path) -> Result<Option<String>, Error> {
+        let shown = self.root.join(rel);
+        match self.tree.read(rel, MAX_OBJECT_BYTES) {
+            Ok(bytes) => String::from_utf8(bytes)
+                .map(Some)
+                .map_err(|e| Error::io(shown.display(), e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(shown.display(), e)),
+        }
+    }
+
+    fn write(&self, rel: &Path, bytes: &[u8]) -> Result<(), Error> {
+        self.tree
+            .write_atomic(rel, bytes, &WriteOptions::default().create_parents(true))
+            .map_err(|e| Error::io(self.root.join(rel).display(), e))
+    }
+
+    fn read_object(&self, rel: &Path) -> Result<Option<Value>, Error> {
+        let Some(text) = self.read_text(rel)? else {
+            return Ok(None);
+        };
+        let origin = self.root.join(rel).display().to_string();
+        let mut docs =
+            kustomize_lite::yaml::parse_stream(&text, &origin).map_err(|e| Error::Yaml {
+                origin: origin.clone(),
                 message: e.to_string(),
             })?;
         match (docs.pop(), docs.is_empty()) {
-            (Some(v), true) => Ok(v),
+            (Some(v), true) => Ok(Some(v)),
             _ => Err(Error::Yaml {
-                origin: path.display().to_string(),
+                origin,
                 message: "expected one object".into(),
             }),
         }
     }
-}
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Error::io(dir.display(), e)),
-    };
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir.display(), e))?;
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml") {
-            out.push(path);
+    /// Every `.yaml` file under `rel`; symbolic links and special files are passed by.
+    fn walk(&self, rel: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+        let shown = self.root.join(rel);
+        if depth > 8 {
+            return Err(Error::io(
+                shown.display(),
+                "directories nested deeper than the store's layout",
+            ));
         }
+        let entries = match self.tree.list_dir(rel) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::io(shown.display(), e)),
+        };
+        for (name, kind) in entries {
+            let path = rel.join(&name);
+            match kind {
+                EntryKind::Dir => self.walk(&path, depth + 1, out)?,
+                EntryKind::File if path.extension().is_some_and(|e| e == "yaml") => out.push(path),
+                _ => {}
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 impl ClusterStore for DirStore {
     fn get(&self, id: &ResId) -> Result<Option<Value>, Error> {
-        let path = self.path_of(id)?;
-        if !path.is_file() {
-            return Ok(None);
-        }
-        Self::read_object(&path).map(Some)
+        self.read_object(&Self::rel_path_of(id)?)
     }
 
     fn list(&self) -> Result<Vec<ResId>, Error> {
         let mut files = Vec::new();
-        walk(&self.root.join("objects"), &mut files)?;
-        let mut ids = files
-            .iter()
-            .map(|p| ResId::of(&Self::read_object(p)?))
-            .collect::<Result<Vec<_>, _>>()?;
+        self.walk(Path::new("objects"), 0, &mut files)?;
+        let mut ids = Vec::new();
+        for p in &files {
+            if let Some(obj) = self.read_object(p)? {
+                ids.push(ResId::of(&obj)?);
+            }
+        }
         ids.sort();
         Ok(ids)
     }
 
     fn apply(&mut self, obj: &Value) -> Result<(), Error> {
         let id = ResId::of(obj)?;
-        let path = self.path_of(&id)?;
-        write_atomic(&path, kustomize_lite::yaml::emit_document(obj).as_bytes())
+        let rel = Self::rel_path_of(&id)?;
+        self.write(&rel, kustomize_lite::yaml::emit_document(obj).as_bytes())
     }
 
     fn delete(&mut self, id: &ResId) -> Result<bool, Error> {
-        let path = self.path_of(id)?;
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(Error::io(path.display(), e)),
-        }
+        let rel = Self::rel_path_of(id)?;
+        self.tree
+            .remove_file(&rel)
+            .map_err(|e| Error::io(self.root.join(&rel).display(), e))
     }
 
     fn inventory(&self, owner: &str) -> Result<Option<BTreeSet<ResId>>, Error> {
-        let path = self.inventory_path(owner);
-        match fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| Error::Store {
-                    op: "inventory",
-                    object: owner.into(),
-                    message: e.to_string(),
-                }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(path.display(), e)),
-        }
+        let Some(text) = self.read_text(&Self::inventory_path(owner))? else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| Error::Store {
+                op: "inventory",
+                object: owner.into(),
+                message: e.to_string(),
+            })
     }
 
     fn set_inventory(&mut self, owner: &str, ids: &BTreeSet<ResId>) -> Result<(), Error> {
@@ -186,21 +212,17 @@ impl ClusterStore for DirStore {
             object: owner.into(),
             message: e.to_string(),
         })?;
-        write_atomic(&self.inventory_path(owner), text.as_bytes())
+        self.write(&Self::inventory_path(owner), text.as_bytes())
     }
 
     fn synced_revision(&self, owner: &str) -> Result<Option<String>, Error> {
-        let path = self.inventory_path(owner).with_extension("revision");
-        match fs::read_to_string(&path) {
-            Ok(text) => Ok(Some(text.trim().to_string())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(path.display(), e)),
-        }
+        let rel = Self::inventory_path(owner).with_extension("revision");
+        Ok(self.read_text(&rel)?.map(|t| t.trim().to_string()))
     }
 
     fn set_synced_revision(&mut self, owner: &str, revision: &str) -> Result<(), Error> {
-        let path = self.inventory_path(owner).with_extension("revision");
-        write_atomic(&path, format!("{revision}\n").as_bytes())
+        let rel = Self::inventory_path(owner).with_extension("revision");
+        self.write(&rel, format!("{revision}\n").as_bytes())
     }
 }
 
@@ -243,5 +265,47 @@ mod tests {
             .unwrap()
             .collect();
         assert_eq!(leftovers.len(), 1, "no temporary files left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn planted_symlinks_never_lead_writes_or_reads_out_of_the_store() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("victim.yaml"), "victim\n").unwrap();
+        let root = tmp.path().join("store");
+        let mut s = DirStore::open(&root).unwrap();
+        let obj = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web", "namespace": "prod"}, "data": {"a": "1"}});
+        let dir = root.join("objects/core/ConfigMap/prod");
+        std::fs::create_dir_all(&dir).unwrap();
+        // The temporary name the old writer used, planted as a link to a file outside.
+        std::os::unix::fs::symlink(
+            outside.join("victim.yaml"),
+            dir.join(format!(".web.yaml.tmp-{}", std::process::id())),
+        )
+        .unwrap();
+        s.apply(&obj).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(outside.join("victim.yaml")).unwrap(),
+            "victim\n"
+        );
+        // A namespace directory replaced by a link out of the store.
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::os::unix::fs::symlink(&outside, &dir).unwrap();
+        let err = s.apply(&obj).unwrap_err().to_string();
+        assert!(err.contains("points outside the tree"), "{err}");
+        let id = ResId::of(&obj).unwrap();
+        assert!(s.get(&id).is_err());
+        assert_eq!(
+            s.list().unwrap(),
+            Vec::<ResId>::new(),
+            "the link is passed by"
+        );
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1);
+        assert_eq!(
+            std::fs::read_to_string(outside.join("victim.yaml")).unwrap(),
+            "victim\n"
+        );
     }
 }
