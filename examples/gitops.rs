@@ -14,7 +14,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use gitops_toolkit::gitops::model::{Object, parse_objects};
+use gitops_toolkit::gitops::model::Object;
+use gitops_toolkit::gitops::source::scan_dir;
 use gitops_toolkit::gitops::reconcile::{
     DirRenderer, ReconcileOptions, Source, StatusHealth, reconcile_all,
 };
@@ -61,26 +62,6 @@ fn kustomize_yaml_parse(text: &str, origin: &str) -> Result<Vec<serde_json::Valu
     gitops_toolkit::kustomize::yaml::parse_stream(text, origin).map_err(|e| e.to_string())
 }
 
-fn find_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for entry in entries {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'))
-        {
-            continue;
-        }
-        if path.is_dir() {
-            find_yaml(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
 #[cfg(feature = "git")]
 fn revision(dir: &Path) -> String {
     gitops_toolkit::gitops::source::GixBackend::head_revision(dir)
@@ -97,21 +78,15 @@ fn reconcile(args: &[String]) -> Result<String, String> {
         [repo, flag, store] if flag == "--store" => (PathBuf::from(repo), PathBuf::from(store)),
         _ => return Err(USAGE.to_string()),
     };
-    let mut files = Vec::new();
-    find_yaml(&repo, &mut files)?;
-    files.sort();
-    let mut ks = Vec::new();
-    for f in &files {
-        let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
-        // Files that are not manifests (values, configs) are not Kustomizations: skip them.
-        let Ok(objs) = parse_objects(&text, &f.display().to_string()) else {
-            continue;
-        };
-        ks.extend(objs.into_iter().filter_map(|o| match o {
+    // Symbolic links and hidden folders are passed by: nothing outside REPO_DIR is read.
+    let ks: Vec<_> = scan_dir(&repo)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter_map(|(_, o)| match o {
             Object::Kustomization(k) => Some(k),
             _ => None,
-        }));
-    }
+        })
+        .collect();
     if ks.is_empty() {
         return Err(format!("{}: no Flux Kustomization found", repo.display()));
     }

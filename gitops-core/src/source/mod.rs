@@ -22,10 +22,12 @@
 #[cfg(feature = "git")]
 mod gix_backend;
 mod ignore;
+mod scan;
 
 #[cfg(feature = "git")]
 pub use gix_backend::GixBackend;
 pub use ignore::{DEFAULT_EXCLUDES, IgnoreRules};
+pub use scan::{MAX_SCAN_DEPTH, MAX_SCAN_FILE_BYTES, scan_dir};
 
 use std::collections::BTreeMap;
 use std::path::Path;
