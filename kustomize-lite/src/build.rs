@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::fieldspec::{self, FieldSpec, NameRef};
-use crate::fs::{self, FileSystem};
+use crate::fs::{self, FileKind, FileSystem};
 use crate::generator::{self, GenKind};
 use crate::kustomization::{Behavior, FILE_NAMES, Kind, Kustomization, Patch};
 use crate::order::Legacy;
@@ -178,13 +178,31 @@ impl Builder<'_> {
             path: rel.to_string(),
             root: fs::display(&lvl.dir).to_string(),
         })?;
-        if self.opts.load_restrictions == LoadRestrictions::RootOnly
-            && !fs::is_within(&path, &lvl.dir)
-        {
-            return Err(Error::Restricted {
-                path,
-                root: fs::display(&lvl.dir).to_string(),
-            });
+        if self.opts.load_restrictions == LoadRestrictions::RootOnly {
+            // As kustomize: the check is made on real paths, after symbolic links, so a link
+            // inside the kustomization's folder cannot reach a file outside it.
+            let real_root = self.fs.real_path(&lvl.dir).map_err(|e| Error::Io {
+                path: fs::display(&lvl.dir).to_string(),
+                message: e.to_string(),
+            })?;
+            let real = match self.fs.real_path(&path) {
+                Ok(real) => real,
+                // A missing file is reported by whoever reads it.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.clone(),
+                Err(e) => {
+                    return Err(Error::Io {
+                        path,
+                        message: e.to_string(),
+                    });
+                }
+            };
+            if !fs::is_within(&path, &lvl.dir) || !fs::is_within(&real, &real_root) {
+                // Named as kustomize names it: the path as written, the folder's real path.
+                return Err(Error::Restricted {
+                    path,
+                    root: fs::display(&real_root).to_string(),
+                });
+            }
         }
         Ok(path)
     }
@@ -214,7 +232,10 @@ impl Builder<'_> {
     }
 
     fn enter(&mut self, dir: &str) -> Result<()> {
-        if let Some(v) = self.stack.iter().find(|v| fs::is_within(v, dir)) {
+        // Compared on real paths, as kustomize does: a symbolic link back to a folder being
+        // built is a cycle, not a deeper and deeper path.
+        let real = self.fs.real_path(dir).unwrap_or_else(|_| dir.to_string());
+        if let Some(v) = self.stack.iter().find(|v| fs::is_within(v, &real)) {
             return Err(Error::Cycle {
                 dir: fs::display(dir).to_string(),
                 visited: fs::display(v).to_string(),
@@ -226,7 +247,7 @@ impl Builder<'_> {
                 limit: MAX_NESTING,
             });
         }
-        self.stack.push(dir.to_string());
+        self.stack.push(real);
         Ok(())
     }
 
@@ -300,12 +321,20 @@ impl Builder<'_> {
             path: entry.to_string(),
             message: "path leaves the root of the file system".into(),
         })?;
-        if self.fs.is_file(&path) {
+        let kind = self.fs.kind(&path).map_err(|e| Error::Io {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        if kind == Some(FileKind::File) {
             let path = self.resolve_file(lvl, entry)?;
             let text = self.read_text(&path)?;
             let objs = read_objects(&text, &path)?;
             for o in &objs {
-                if o.gvk().kind == "Kustomization" || o.gvk().kind == "Component" {
+                // Only kustomize's own kinds; a Flux `Kustomization`
+                // (kustomize.toolkit.fluxcd.io) is an ordinary resource.
+                if o.gvk().group == "kustomize.config.k8s.io"
+                    && (o.gvk().kind == "Kustomization" || o.gvk().kind == "Component")
+                {
                     return Err(Error::Resource {
                         file: path.clone(),
                         doc: 0,
@@ -316,9 +345,14 @@ impl Builder<'_> {
                 }
             }
             append_all(ra, objs)
-        } else if self.fs.is_dir(&path) {
+        } else if kind == Some(FileKind::Dir) {
             let sub = self.build_dir(&path, Kind::Kustomization)?;
             append_all(ra, sub)
+        } else if let Some(FileKind::Special(what)) = kind {
+            Err(Error::Io {
+                path,
+                message: format!("a {what}, neither a file nor a directory"),
+            })
         } else {
             Err(Error::Io {
                 path,

@@ -58,7 +58,7 @@ pub enum Error {
         root: String,
     },
     /// Kustomizations that include each other.
-    #[error("cycle detected: '{dir}' contains '{visited}', which is already being built")]
+    #[error("cycle detected: candidate root '{dir}' contains visited root '{visited}'")]
     Cycle {
         /// The directory about to be built.
         dir: String,

@@ -20,12 +20,47 @@ pub trait FileSystem {
     fn is_dir(&self, path: &str) -> bool;
     /// Whether `path` is a regular file.
     fn is_file(&self, path: &str) -> bool;
+    /// What is at `path`: `Ok(None)` when nothing is, an error when the path cannot be
+    /// looked at (it leads out of the file system's root, say). The default asks
+    /// [`FileSystem::is_dir`] and [`FileSystem::is_file`].
+    fn kind(&self, path: &str) -> io::Result<Option<FileKind>> {
+        Ok(if self.is_dir(path) {
+            Some(FileKind::Dir)
+        } else if self.is_file(path) {
+            Some(FileKind::File)
+        } else {
+            None
+        })
+    }
+    /// The real path of `path` once symbolic links are followed, relative to the root and
+    /// normalised; load restrictions are checked on it, as kustomize checks them after
+    /// `EvalSymlinks`. The default (a file system without links) normalises lexically.
+    fn real_path(&self, path: &str) -> io::Result<String> {
+        normalize(path).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("path {path:?} leaves the root"),
+            )
+        })
+    }
     /// A directory of this file system holding the tree a remote resource URL names, if the
     /// host fetched it. The default refuses every remote resource.
     fn resolve_remote(&self, url: &str) -> Option<String> {
         let _ = url;
         None
     }
+}
+
+/// What an entry of a [`FileSystem`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// Something a build cannot read: a FIFO, socket or device (the word says which).
+    Special(&'static str),
 }
 
 /// Normalises a relative path lexically: drops `.` and empty parts, resolves `..`.
@@ -132,9 +167,14 @@ impl FileSystem for DiskFs {
         let full = self.resolve(path)?;
         let meta = std::fs::metadata(&full)?;
         if !meta.is_file() {
+            let what = if meta.is_dir() {
+                "a directory".to_string()
+            } else {
+                format!("a {}", special_kind(&meta.file_type()))
+            };
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "not a regular file",
+                format!("{what}, not a regular file"),
             ));
         }
         if meta.len() > MAX_FILE_BYTES {
@@ -163,6 +203,56 @@ impl FileSystem for DiskFs {
     fn is_file(&self, path: &str) -> bool {
         self.resolve(path).is_ok_and(|p| p.is_file())
     }
+
+    fn kind(&self, path: &str) -> io::Result<Option<FileKind>> {
+        let full = match self.resolve(path) {
+            Ok(p) => p,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let ft = std::fs::metadata(full)?.file_type();
+        Ok(Some(if ft.is_dir() {
+            FileKind::Dir
+        } else if ft.is_file() {
+            FileKind::File
+        } else {
+            FileKind::Special(special_kind(&ft))
+        }))
+    }
+
+    fn real_path(&self, path: &str) -> io::Result<String> {
+        let full = self.resolve(path)?;
+        let rel = full.strip_prefix(&self.root).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("path {path:?} resolves outside the root"),
+            )
+        })?;
+        Ok(rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"))
+    }
+}
+
+#[cfg(unix)]
+fn special_kind(ft: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if ft.is_fifo() {
+        "FIFO"
+    } else if ft.is_socket() {
+        "socket"
+    } else if ft.is_block_device() || ft.is_char_device() {
+        "device"
+    } else {
+        "special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_ft: &std::fs::FileType) -> &'static str {
+    "special file"
 }
 
 /// Files held in memory, built from `(path, contents)` pairs; directories are implied by

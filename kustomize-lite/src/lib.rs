@@ -49,7 +49,7 @@ pub mod yaml;
 
 pub use build::{LoadRestrictions, Options, Reorder, build_with, read_objects};
 pub use error::Error;
-pub use fs::{DiskFs, FileSystem, MemoryFs};
+pub use fs::{DiskFs, FileKind, FileSystem, MemoryFs};
 pub use kustomization::Kustomization;
 pub use resid::{Gvk, ResId};
 
