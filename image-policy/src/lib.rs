@@ -55,7 +55,10 @@ pub use model::{
     FilterTags, ImagePolicy, ImagePolicySpec, NamespacedObjectReference, ObjectMeta, OrderPolicy,
     PolicyChoice, SemVerPolicy,
 };
-pub use policy::{Order, Policy, PolicyKind, TagFilter, parse_go_float};
+pub use policy::{
+    MAX_CAPTURE_GROUPS, MAX_EXTRACT_LEN, MAX_EXTRACTED_LEN, MAX_EXTRACTED_TOTAL, MAX_PATTERN_LEN,
+    Order, Policy, PolicyKind, TagFilter, parse_go_float,
+};
 pub use setters::{
     Change, FileRewrite, MARKER, ObjectIdentifier, Setter, SetterField, UnknownSetter,
     parse_marker, rewrite_setters, rewrite_setters_detailed,

@@ -12,7 +12,23 @@ use crate::{Error, ImageRef};
 
 /// The longest `filterTags.pattern` accepted.
 pub const MAX_PATTERN_LEN: usize = 4096;
+/// The most capture groups (besides the whole match) a `filterTags.pattern` may have. Every
+/// group is tracked for every tag the pattern matches, so this bounds the cost of extracting
+/// from long tags; Flux policies use a handful.
+pub const MAX_CAPTURE_GROUPS: usize = 100;
+/// The longest `filterTags.extract` template accepted.
+pub const MAX_EXTRACT_LEN: usize = 1024;
+/// The longest value an `extract` template may expand to for one tag.
+pub const MAX_EXTRACTED_LEN: usize = 4096;
+/// The most bytes `extract` may expand to over all the tags of one selection.
+pub const MAX_EXTRACTED_TOTAL: usize = 64 << 20;
+/// Compiled size limit of a `filterTags.pattern` (the regex crate's `size_limit`).
 const REGEX_SIZE_LIMIT: usize = 1 << 22;
+/// Cache of the lazy DFA matching a pattern (the regex crate's `dfa_size_limit`, its default
+/// made explicit): past it the search falls back to a slower but still linear engine.
+const REGEX_DFA_SIZE_LIMIT: usize = 2 << 20;
+/// How much of a tag an error message quotes.
+const QUOTED_TAG_LEN: usize = 64;
 const INLINE: &str = "<inline>";
 
 /// Sort direction of the alphabetical and numerical policies. `Asc` (the default) picks the
@@ -52,6 +68,7 @@ pub enum PolicyKind {
 /// (`$1`, `$name`, `${name}`) that gives the value the policy ranks.
 #[derive(Clone, Debug)]
 pub struct TagFilter {
+    policy: String,
     regex: Regex,
     pattern: String,
     extract: Vec<Piece>,
@@ -67,6 +84,10 @@ enum Piece {
 
 impl TagFilter {
     /// Compiles a filter. `extract` may be empty (rank the tag itself).
+    ///
+    /// Bounds: the pattern is at most [`MAX_PATTERN_LEN`] bytes, compiles within the regex
+    /// crate's size limit and has at most [`MAX_CAPTURE_GROUPS`] groups; the template is at
+    /// most [`MAX_EXTRACT_LEN`] bytes. Each is an [`Error::InvalidPolicy`] naming the field.
     pub fn new(pattern: &str, extract: &str) -> Result<TagFilter, Error> {
         Self::named(INLINE, pattern, extract)
     }
@@ -82,8 +103,19 @@ impl TagFilter {
                 "pattern longer than {MAX_PATTERN_LEN} bytes"
             )));
         }
+        if extract.len() > MAX_EXTRACT_LEN {
+            return Err(Error::InvalidPolicy {
+                policy: policy.to_string(),
+                field: "spec.filterTags.extract".to_string(),
+                message: format!(
+                    "template of {} bytes is longer than the limit of {MAX_EXTRACT_LEN} bytes",
+                    extract.len()
+                ),
+            });
+        }
         let regex = RegexBuilder::new(pattern)
             .size_limit(REGEX_SIZE_LIMIT)
+            .dfa_size_limit(REGEX_DFA_SIZE_LIMIT)
             .nest_limit(100)
             .build()
             .map_err(|e| {
@@ -91,8 +123,15 @@ impl TagFilter {
                     "invalid regular expression pattern '{pattern}': {e}"
                 ))
             })?;
+        let groups = regex.captures_len().saturating_sub(1);
+        if groups > MAX_CAPTURE_GROUPS {
+            return Err(invalid(format!(
+                "{groups} capture groups, more than the limit of {MAX_CAPTURE_GROUPS}"
+            )));
+        }
         let pieces = parse_template(&regex, extract);
         Ok(TagFilter {
+            policy: policy.to_string(),
             regex,
             pattern: pattern.to_string(),
             extract: pieces,
@@ -110,41 +149,111 @@ impl TagFilter {
         &self.template
     }
 
-    /// The value a tag is ranked by, or `None` when the tag does not match the pattern.
-    pub fn apply<'a>(&self, tag: &'a str) -> Option<Cow<'a, str>> {
+    /// The value a tag is ranked by, or `Ok(None)` when the tag does not match the pattern.
+    /// A template that would expand to more than [`MAX_EXTRACTED_LEN`] bytes for this tag is
+    /// an [`Error::Selection`] naming `spec.filterTags.extract` and the limit.
+    pub fn apply<'a>(&self, tag: &'a str) -> Result<Option<Cow<'a, str>>, Error> {
         let mut locs = self.regex.capture_locations();
-        self.apply_with(&mut locs, tag)
+        let mut budget = MAX_EXTRACTED_TOTAL;
+        self.apply_with(&mut locs, &mut budget, tag)
+            .map_err(|e| e.into_error(&self.policy))
     }
 
-    fn apply_with<'a>(&self, locs: &mut CaptureLocations, tag: &'a str) -> Option<Cow<'a, str>> {
-        self.regex.captures_read(locs, tag)?;
-        if self.template.is_empty() {
-            return Some(Cow::Borrowed(tag));
+    /// Expands the template for `tag`, counting the output against `budget` (what is left of
+    /// [`MAX_EXTRACTED_TOTAL`] for the current selection). The length is summed before any
+    /// byte is copied, so a refused expansion costs no allocation.
+    fn apply_with<'a>(
+        &self,
+        locs: &mut CaptureLocations,
+        budget: &mut usize,
+        tag: &'a str,
+    ) -> Result<Option<Cow<'a, str>>, ExtractError> {
+        if self.regex.captures_read(locs, tag).is_none() {
+            return Ok(None);
         }
-        let mut out = String::new();
+        if self.template.is_empty() {
+            return Ok(Some(Cow::Borrowed(tag)));
+        }
+        let group = |i: usize| locs.get(i).and_then(|(a, b)| tag.get(a..b));
+        let mut len: usize = 0;
+        for piece in &self.extract {
+            len = len.saturating_add(match piece {
+                Piece::Lit(s) => s.len(),
+                Piece::Group(i) => group(*i).map_or(0, str::len),
+                Piece::Missing => 0,
+            });
+            if len > MAX_EXTRACTED_LEN {
+                return Err(ExtractError::TagTooLong(quote_tag(tag)));
+            }
+        }
+        *budget = budget.checked_sub(len).ok_or(ExtractError::TotalTooLong)?;
+        let mut out = String::with_capacity(len);
         for piece in &self.extract {
             match piece {
                 Piece::Lit(s) => out.push_str(s),
-                Piece::Group(i) => {
-                    if let Some(s) = locs.get(*i).and_then(|(a, b)| tag.get(a..b)) {
-                        out.push_str(s);
-                    }
-                }
+                Piece::Group(i) => out.push_str(group(*i).unwrap_or_default()),
                 Piece::Missing => {}
             }
         }
-        Some(Cow::Owned(out))
+        Ok(Some(Cow::Owned(out)))
     }
 
-    /// The distinct values the filter extracts from `tags`, sorted.
-    pub fn extracted_keys<S: AsRef<str>>(&self, tags: &[S]) -> Vec<String> {
-        let mut keys: Vec<String> = tags
-            .iter()
-            .filter_map(|t| self.apply(t.as_ref()).map(Cow::into_owned))
-            .collect();
+    /// The distinct values the filter extracts from `tags`, sorted. Fails as
+    /// [`TagFilter::apply`] does, or when the values together pass [`MAX_EXTRACTED_TOTAL`].
+    pub fn extracted_keys<S: AsRef<str>>(&self, tags: &[S]) -> Result<Vec<String>, Error> {
+        let mut locs = self.regex.capture_locations();
+        let mut budget = MAX_EXTRACTED_TOTAL;
+        let mut keys = Vec::new();
+        for tag in tags {
+            if let Some(key) = self
+                .apply_with(&mut locs, &mut budget, tag.as_ref())
+                .map_err(|e| e.into_error(&self.policy))?
+            {
+                keys.push(key.into_owned());
+            }
+        }
         keys.sort();
         keys.dedup();
-        keys
+        Ok(keys)
+    }
+}
+
+/// Why an `extract` expansion was refused.
+enum ExtractError {
+    /// One tag's value would pass [`MAX_EXTRACTED_LEN`]; the tag, quoted for the message.
+    TagTooLong(String),
+    /// The values of one selection would together pass [`MAX_EXTRACTED_TOTAL`].
+    TotalTooLong,
+}
+
+impl ExtractError {
+    fn into_error(self, policy: &str) -> Error {
+        let message = match self {
+            ExtractError::TagTooLong(tag) => format!(
+                "spec.filterTags.extract: the value extracted from tag {tag} is longer than \
+                 the limit of {MAX_EXTRACTED_LEN} bytes"
+            ),
+            ExtractError::TotalTooLong => format!(
+                "spec.filterTags.extract: the values extracted from the tags are together \
+                 longer than the limit of {MAX_EXTRACTED_TOTAL} bytes"
+            ),
+        };
+        Error::Selection {
+            policy: policy.to_string(),
+            message,
+        }
+    }
+}
+
+/// `tag` quoted for an error message: its first [`QUOTED_TAG_LEN`] characters and its length.
+fn quote_tag(tag: &str) -> String {
+    match tag.char_indices().nth(QUOTED_TAG_LEN) {
+        Some((end, _)) => format!(
+            "{:?}... ({} bytes)",
+            tag.get(..end).unwrap_or_default(),
+            tag.len()
+        ),
+        None => format!("{tag:?}"),
     }
 }
 
@@ -350,6 +459,9 @@ impl Policy {
     /// Sets the name used in error messages (e.g. `flux-system/app`).
     pub fn named(mut self, name: &str) -> Policy {
         self.name = name.to_string();
+        if let Some(f) = &mut self.filter {
+            f.policy = name.to_string();
+        }
         self
     }
 
@@ -371,7 +483,9 @@ impl Policy {
     /// Chooses the latest tag in one pass over `tags` (no sort): `Ok(None)` when no tag
     /// qualifies. The original tag is returned even when an `extract` template ranked a part
     /// of it. Among equal versions the first tag wins; a numerical policy that meets a
-    /// (filtered) tag that is not a number fails, as Flux's does.
+    /// (filtered) tag that is not a number fails, as Flux's does. An `extract` template that
+    /// expands past [`MAX_EXTRACTED_LEN`] for one tag, or past [`MAX_EXTRACTED_TOTAL`] over
+    /// all of them, fails too.
     pub fn select<S: AsRef<str>>(&self, tags: &[S]) -> Result<Option<String>, Error> {
         Ok(self.select_ref(tags)?.map(str::to_string))
     }
@@ -379,11 +493,15 @@ impl Policy {
     /// [`Policy::select`] returning a borrow of the chosen tag.
     pub fn select_ref<'a, S: AsRef<str>>(&self, tags: &'a [S]) -> Result<Option<&'a str>, Error> {
         let mut locs = self.filter.as_ref().map(|f| f.regex.capture_locations());
+        let mut budget = MAX_EXTRACTED_TOTAL;
         let mut best: Option<(Rank, Cow<'a, str>, &'a str)> = None;
         for tag in tags {
             let tag = tag.as_ref();
             let key: Cow<'a, str> = match (&self.filter, locs.as_mut()) {
-                (Some(f), Some(l)) => match f.apply_with(l, tag) {
+                (Some(f), Some(l)) => match f
+                    .apply_with(l, &mut budget, tag)
+                    .map_err(|e| e.into_error(&self.name))?
+                {
                     Some(k) => k,
                     None => continue,
                 },
@@ -547,8 +665,8 @@ mod tests {
     #[test]
     fn extract_templates_follow_go() {
         let f = TagFilter::new(r"^(?P<a>[a-z]+)-(?P<n>[0-9]+)$", "").unwrap();
-        assert_eq!(f.apply("abc-12").as_deref(), Some("abc-12"));
-        assert_eq!(f.apply("abc"), None);
+        assert_eq!(f.apply("abc-12").unwrap().as_deref(), Some("abc-12"));
+        assert_eq!(f.apply("abc").unwrap(), None);
         let cases: &[(&str, &str)] = &[
             ("$n", "12"),
             ("${n}", "12"),
@@ -568,7 +686,7 @@ mod tests {
         for (template, want) in cases {
             let f = TagFilter::new(r"^(?P<a>[a-z]+)-(?P<n>[0-9]+)$", template).unwrap();
             assert_eq!(
-                f.apply("abc-12").as_deref(),
+                f.apply("abc-12").unwrap().as_deref(),
                 Some(*want),
                 "template {template:?}"
             );
@@ -626,6 +744,109 @@ mod tests {
         assert_eq!(
             p.select(&tags(&["z-1", "z-2", "a-3"])).unwrap().as_deref(),
             Some("z-2")
+        );
+    }
+
+    #[test]
+    fn filter_limits_name_the_field_and_the_limit() {
+        let groups = |n: usize| "(a?)".repeat(n);
+        // (pattern, extract, what the build error says; "" for a filter that builds)
+        let cases: Vec<(String, String, &[&str])> = vec![
+            ("^(.*)$".into(), "$1".repeat(512), &[]),
+            (
+                "^(.*)$".into(),
+                "$1".repeat(512) + "x",
+                &[
+                    "spec.filterTags.extract",
+                    "1025 bytes",
+                    "limit of 1024 bytes",
+                ],
+            ),
+            (groups(100), "$100".into(), &[]),
+            (
+                groups(101),
+                "$1".into(),
+                &[
+                    "spec.filterTags.pattern",
+                    "101 capture groups",
+                    "limit of 100",
+                ],
+            ),
+            (
+                "a".repeat(MAX_PATTERN_LEN + 1),
+                String::new(),
+                &["spec.filterTags.pattern", "longer than 4096 bytes"],
+            ),
+            (
+                r"(?:\w{100}){100}".into(),
+                String::new(),
+                &["spec.filterTags.pattern", "exceeds size limit"],
+            ),
+        ];
+        for (pattern, extract, want) in cases {
+            let got = TagFilter::new(&pattern, &extract);
+            match (got, want.is_empty()) {
+                (Ok(_), true) => {}
+                (Err(e), false) => {
+                    let e = e.to_string();
+                    for part in want {
+                        assert!(e.contains(part), "{pattern:.40} {extract:.40}: {e}");
+                    }
+                }
+                (got, _) => panic!("{pattern:.40} {extract:.40}: {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn extraction_is_bounded_per_tag_and_per_selection() {
+        let tag = "a".repeat(1000);
+        let four = TagFilter::new("^(.*)$", "$1$1$1$1").unwrap();
+        assert_eq!(four.apply(&tag).unwrap().map(|k| k.len()), Some(4000));
+        let five = TagFilter::new("^(.*)$", "$1$1$1$1$1").unwrap();
+        // (what is called, what its error says)
+        let long = format!("{tag}b");
+        let tags: Vec<String> = (0..MAX_EXTRACTED_TOTAL / 4000 + 1)
+            .map(|i| format!("{i}{}", "a".repeat(999)))
+            .collect();
+        let errors: Vec<(Result<(), Error>, &[&str])> = vec![
+            (
+                five.apply(&tag).map(drop),
+                &[
+                    "spec.filterTags.extract",
+                    "tag \"aaaa",
+                    "... (1000 bytes)",
+                    "limit of 4096 bytes",
+                ],
+            ),
+            (
+                five.extracted_keys(&[long]).map(drop),
+                &["(1001 bytes)", "limit of 4096 bytes"],
+            ),
+            (
+                four.extracted_keys(&tags).map(drop),
+                &["together", "limit of 67108864 bytes"],
+            ),
+            (
+                Policy::alphabetical(Order::Asc)
+                    .with_filter("^(.*)$", "$1$1$1$1")
+                    .unwrap()
+                    .named("ns/p")
+                    .select(&tags)
+                    .map(drop),
+                &["policy ns/p: spec.filterTags.extract", "together"],
+            ),
+        ];
+        for (got, want) in errors {
+            let e = got.unwrap_err().to_string();
+            for part in want {
+                assert!(e.contains(part), "{e}");
+            }
+        }
+        assert_eq!(quote_tag("short"), "\"short\"");
+        assert_eq!(
+            quote_tag(&"é".repeat(70)),
+            format!("\"{}\"... (140 bytes)", "é".repeat(64))
         );
     }
 

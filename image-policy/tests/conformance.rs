@@ -50,6 +50,8 @@ fn run_policy_case(case: &Value) -> conformance::Outcome {
         let got = policy
             .filter()
             .map(|f| f.extracted_keys(&tags))
+            .transpose()
+            .map_err(|e| format!("filtered keys: {e}"))?
             .unwrap_or_default();
         if got != want {
             return Err(format!("filtered keys: expected {want:?}, got {got:?}"));
