@@ -515,6 +515,7 @@ const BODIES: &[&str] = &[
     "? complex key\n: value\n\"quoted key\": 1\n'single key': 2\n",
     "long: Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua\n",
     "nulls: [~, null, Null, ]\nbools: [true, True, FALSE, yes, no]\n",
+    "one: &one {x: 1}\ntwo: &two {y: 2, x: 0}\nboth:\n  <<: [*one, *two]\n  z: 3\nflow: {<<: [*two, *one]}\n",
 ];
 
 #[test]
@@ -560,4 +561,57 @@ fn handwritten_yaml_reads_like_kubectl_kustomize() {
     docs.extend(parse_stream(crlf, "crlf.yaml").unwrap());
     let actual = emit_stream(&docs);
     assert_eq!(expected, actual);
+}
+
+/// Bodies with two merge keys in one mapping, which kustomize refuses with `duplicate merge
+/// key` whatever the values; `<<: [*a, *b]` (one key, a list) is how several merge, and is
+/// in [`BODIES`].
+const DUPLICATE_MERGES: &[&str] = &[
+    "c:\n  <<: *a\n  <<: *b\n",
+    "c: {<<: *a, <<: *b}\n",
+    "c:\n  <<: *a\n  z: 3\n  <<: [*b]\n",
+    "c:\n  <<: {x: 1}\n  <<: {y: 2}\n",
+    "c:\n  !!merge <<: *a\n  <<: *b\n",
+    "c: {<<: *a, !!merge x: *b}\n",
+    "l:\n- <<: *a\n  <<: *a\n",
+];
+
+#[test]
+fn duplicate_merge_keys_are_refused_like_kubectl_kustomize() {
+    if Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_err()
+    {
+        println!("kubectl not found on PATH; skipping the differential test");
+        return;
+    }
+    for body in DUPLICATE_MERGES {
+        let dir = tempfile::tempdir().unwrap();
+        let input = format!(
+            "apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: m\na: &a {{x: 1}}\nb: &b {{y: 2}}\n{body}"
+        );
+        std::fs::write(dir.path().join("merge.yaml"), &input).unwrap();
+        std::fs::write(
+            dir.path().join("kustomization.yaml"),
+            "resources:\n- merge.yaml\n",
+        )
+        .unwrap();
+        let out = Command::new("kubectl")
+            .arg("kustomize")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains("duplicate merge key"),
+            "{body:?}: kubectl kustomize did not refuse it: {stderr}"
+        );
+        let e = parse_stream(&input, "merge.yaml").unwrap_err();
+        assert!(
+            e.message.starts_with("duplicate merge key"),
+            "{body:?}: {e}"
+        );
+    }
 }

@@ -44,6 +44,9 @@ enum Frame {
         lines_start: usize,
         key: Option<Key>,
         merges: Vec<Map<String, Value>>,
+        /// Line of this mapping's merge key (`<<` or any `!!merge` key), 0 before one: a
+        /// second is refused, as kustomize does.
+        merge_line: usize,
         anchor: usize,
         nodes: usize,
         height: usize,
@@ -230,6 +233,7 @@ impl Builder<'_> {
                         );
                     }
                     let key = if merge {
+                        self.merge_key()?;
                         Key::Merge
                     } else if text == "<<" {
                         Key::Drop
@@ -271,6 +275,7 @@ impl Builder<'_> {
                     lines_start: self.key_lines.len(),
                     key: None,
                     merges: Vec::new(),
+                    merge_line: 0,
                     anchor,
                     nodes: 1,
                     height: 0,
@@ -354,6 +359,25 @@ impl Builder<'_> {
             ));
         }
         Ok(())
+    }
+
+    /// Notes a merge key in the innermost mapping; kustomize (kyaml) refuses a second one,
+    /// whatever the values, with `duplicate merge key` (a list of mappings under one `<<`
+    /// is how several are merged).
+    fn merge_key(&mut self) -> Result<(), YamlError> {
+        let line = self.line;
+        let first = match self.stack.last_mut() {
+            Some(Frame::Map { merge_line, .. }) if *merge_line == 0 => {
+                *merge_line = line;
+                return Ok(());
+            }
+            Some(Frame::Map { merge_line, .. }) => *merge_line,
+            _ => return Ok(()),
+        };
+        Err(self.error(
+            YamlErrorKind::DuplicateKey,
+            format!("duplicate merge key (the first is at line {first})"),
+        ))
     }
 
     fn set_key(&mut self, key: Key) {
@@ -668,4 +692,76 @@ fn is_non_specific(tag: &Tag) -> bool {
 
 fn is_core(tag: &Tag, name: &str) -> bool {
     core_name(tag).is_some_and(|n| n == name)
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Vec<Value>, YamlError> {
+        parse(text, "m.yaml", &ParseOptions::default())
+    }
+
+    const ANCHORS: &str = "a: &a {x: 1}\nb: &b {y: 2}\n";
+
+    /// Two merge keys in one mapping are refused as kustomize refuses them (its message is
+    /// `duplicate merge key`), located at the second; one `<<` with a list of mappings,
+    /// and merge keys in different mappings, are fine.
+    #[test]
+    fn duplicate_merge_keys() {
+        // (body after the anchors, (line, column) of the refusal or the merged `c`)
+        let refused: &[(&str, (usize, usize), usize)] = &[
+            ("c:\n  <<: *a\n  <<: *b\n", (5, 3), 4),
+            ("c:\n  <<: *a\n  z: 3\n  <<: *b\n", (6, 3), 4),
+            ("c: {<<: *a, <<: *b}\n", (3, 13), 3),
+            ("c: &c {<<: [*a, *b], <<: {z: 3}}\n", (3, 22), 3),
+            ("c:\n  <<: {x: 1}\n  <<: {y: 2}\n", (5, 3), 4),
+            ("c:\n  <<: *a\n  <<: *a\n", (5, 3), 4),
+            ("c:\n  <<: *a\n  <<: [*b]\n", (5, 3), 4),
+            ("c:\n  !!merge <<: *a\n  <<: *b\n", (5, 3), 4),
+            // A tagged key is located at its text, after the tag.
+            ("c: {<<: *a, !!merge x: *b}\n", (3, 21), 3),
+            ("c:\n  ? <<\n  : *a\n  <<: *b\n", (6, 3), 4),
+            ("l:\n- <<: *a\n  <<: *b\n", (5, 3), 4),
+            ("<<: *a\n<<: *b\n", (4, 1), 3),
+        ];
+        for (body, (line, column), first) in refused {
+            let text = format!("{ANCHORS}{body}");
+            let e = read(&text).unwrap_err();
+            assert_eq!(
+                (e.kind, e.line, e.column, e.document),
+                (YamlErrorKind::DuplicateKey, *line, *column, 1),
+                "{body:?}: {e}"
+            );
+            assert_eq!(
+                e.message,
+                format!("duplicate merge key (the first is at line {first})"),
+                "{body:?}"
+            );
+        }
+        let merged = serde_json::json!({"x": 1, "y": 2});
+        let accepted: &[(&str, Value)] = &[
+            ("c:\n  <<: [*a, *b]\n", merged.clone()),
+            ("c: {<<: [*a, *b]}\n", merged.clone()),
+            ("c:\n  <<: *a\n  y: 2\n", merged.clone()),
+            (
+                "c:\n  <<: *a\n  d:\n    <<: *b\n  y: 2\n",
+                serde_json::json!({"x": 1, "y": 2, "d": {"y": 2}}),
+            ),
+            // A quoted "<<" is no merge key: kustomize drops it, and the plain one merges.
+            ("c:\n  \"<<\": *a\n  <<: *b\n", serde_json::json!({"y": 2})),
+        ];
+        for (body, want) in accepted {
+            let text = format!("{ANCHORS}{body}");
+            let docs = read(&text).unwrap_or_else(|e| panic!("{body:?}: {e}"));
+            assert_eq!(docs.len(), 1);
+            assert_eq!(docs[0].get("c"), Some(want), "{body:?}");
+        }
+    }
 }
