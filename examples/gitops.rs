@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use gitops_toolkit::gitops::model::Object;
-use gitops_toolkit::gitops::source::scan_dir;
 use gitops_toolkit::gitops::reconcile::{
     DirRenderer, ReconcileOptions, Source, StatusHealth, reconcile_all,
 };
+use gitops_toolkit::gitops::source::scan_dir;
 use gitops_toolkit::gitops::store::DirStore;
 use gitops_toolkit::gitops::substitute::{SubstituteOptions, Vars, substitute_all};
 

@@ -107,3 +107,82 @@ fn prlimit_available() -> bool {
         .status()
         .is_ok_and(|s| s.success())
 }
+
+/// What a tool run under [`run_capped`] did.
+#[derive(Debug)]
+pub struct ToolRun {
+    /// Exit code; `None` when it was killed (a signal, or the hang guard).
+    pub code: Option<i32>,
+    /// Whether the hang guard killed it.
+    pub hung: bool,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Runs the program `exe` with `args` in `cwd` under [`MEMORY_CAP`] and [`TIME_CAP`].
+pub fn run_capped(exe: &std::path::Path, args: &[&str], cwd: &std::path::Path) -> ToolRun {
+    let mut cmd = if prlimit_available() {
+        let mut c = Command::new("prlimit");
+        c.arg(format!("--as={MEMORY_CAP}")).arg("--").arg(exe);
+        c
+    } else {
+        Command::new(exe)
+    };
+    cmd.args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start the tool");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stdout.read_to_end(&mut s);
+        String::from_utf8_lossy(&s).into_owned()
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stderr.read_to_end(&mut s);
+        String::from_utf8_lossy(&s).into_owned()
+    });
+    let started = Instant::now();
+    let (status, hung) = loop {
+        if let Some(status) = child.try_wait().expect("wait for the tool") {
+            break (Some(status), false);
+        }
+        if started.elapsed() > TIME_CAP {
+            let _ = child.kill();
+            break (child.wait().ok(), true);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    ToolRun {
+        code: status.and_then(|s| s.code()),
+        hung,
+        stdout: out_reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
+    }
+}
+
+/// The example program `name` built beside the running test (`target/<profile>/examples/`),
+/// or `None` with a notice when it is not there (it is under `cargo test`, which builds the
+/// examples). Under `CI` a missing example fails.
+pub fn example(name: &str) -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let profile_dir = exe.parent()?.parent()?;
+    let path = profile_dir.join("examples").join(name);
+    if path.is_file() {
+        return Some(path);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("example {name} not built at {}", path.display());
+    }
+    println!(
+        "hostile: example {name} not built at {}; skipped",
+        path.display()
+    );
+    None
+}
