@@ -7,7 +7,9 @@
 //! - [`validate`]: Tekton's validation rules and messages, every error naming pipeline, task
 //!   and field.
 //! - [`substitute`]: `$(params.x)`, `$(params.x[*])`, `$(tasks.t.results.r)`,
-//!   `$(context.pipelineRun.name)`, ... implemented once.
+//!   `$(context.pipelineRun.name)`, ... implemented once, with byte budgets.
+//! - [`limits`]: [`Limits`] on what a run may produce: matrix combinations (Tekton's 256),
+//!   bytes per resolved task (1.5 MiB, one etcd object) and per run (64 MiB).
 //! - [`dag`]: the task graph (petgraph), cycles, candidates, levels.
 //! - [`run`]: [`PipelineRunState`], the run state machine: `when` skips, failures and
 //!   stopping, retries, timeouts and cancellation as events, matrix fan-out, `finally`,
@@ -48,6 +50,7 @@
 
 pub mod dag;
 pub mod error;
+pub mod limits;
 pub mod matrix;
 pub mod model;
 pub mod run;
@@ -58,6 +61,7 @@ pub mod validate;
 pub mod when;
 
 pub use error::{Error, FieldError, FieldErrors};
+pub use limits::Limits;
 pub use model::{
     Matrix, Param, ParamSpec, ParamType, ParamValue, Pipeline, PipelineRun, PipelineRunSpec,
     PipelineSpec, PipelineTask, Resources, Task, TaskRef, TaskSpec, load,

@@ -22,8 +22,9 @@ use crate::model::{Matrix, ParamValue};
 /// One combination: parameter name → string value, sorted by name.
 pub type Combination = Vec<(String, String)>;
 
-/// Tekton's default limit on the number of combinations of one matrix.
-pub const DEFAULT_MAX_COMBINATIONS: usize = 256;
+/// Tekton's default limit on the number of combinations of one matrix (see
+/// [`Limits::max_matrix_combinations`](crate::Limits::max_matrix_combinations)).
+pub const DEFAULT_MAX_COMBINATIONS: usize = crate::limits::DEFAULT_MAX_MATRIX_COMBINATIONS;
 
 fn include_combinations(m: &Matrix) -> Vec<BTreeMap<String, String>> {
     m.include
@@ -50,7 +51,8 @@ fn values(v: &ParamValue) -> Vec<String> {
     }
 }
 
-/// The combinations of a matrix whose parameters are already resolved to arrays.
+/// The combinations of a matrix whose parameters are already resolved to arrays. Builds
+/// every one: check [`count`] first (or use [`fan_out_capped`]) on input you do not trust.
 pub fn fan_out(m: &Matrix) -> Vec<Combination> {
     let includes = include_combinations(m);
     if m.params.is_empty() {
@@ -107,31 +109,53 @@ pub fn fan_out(m: &Matrix) -> Vec<Combination> {
         .collect()
 }
 
-/// The number of combinations, computed without building them (saturating).
+/// The number of values a matrix parameter fans out over.
+fn len_of(v: &ParamValue) -> usize {
+    match v {
+        ParamValue::Array(a) => a.len(),
+        ParamValue::String(_) => 1,
+        ParamValue::Object(o) => o.len(),
+    }
+}
+
+fn contains(v: &ParamValue, s: Option<&str>) -> bool {
+    match v {
+        ParamValue::Array(a) => a.iter().any(|x| Some(x.as_str()) == s),
+        ParamValue::String(x) => Some(x.as_str()) == s,
+        ParamValue::Object(o) => o.values().any(|x| Some(x.as_str()) == s),
+    }
+}
+
+/// The number of combinations, counted as Tekton counts them (`CountCombinations`), without
+/// building any: the product of the parameters' lengths (empty arrays left out), plus the
+/// `include` entries that add a combination. Checked arithmetic; saturates at `usize::MAX`.
 pub fn count(m: &Matrix) -> usize {
     let from_params = if m.params.is_empty() {
         0
     } else {
-        m.params.iter().fold(1usize, |acc, p| {
-            let n = values(&p.value).len();
-            if n == 0 { acc } else { acc.saturating_mul(n) }
-        })
+        m.params
+            .iter()
+            .try_fold(1usize, |acc, p| match len_of(&p.value) {
+                0 => Some(acc),
+                n => acc.checked_mul(n),
+            })
+            .unwrap_or(usize::MAX)
     };
     let from_include = if m.include.is_empty() {
         0
     } else if m.params.is_empty() {
         m.include.len()
     } else {
-        let arrays: BTreeMap<&str, Vec<String>> = m
+        let arrays: BTreeMap<&str, &ParamValue> = m
             .params
             .iter()
-            .map(|p| (p.name.as_str(), values(&p.value)))
+            .map(|p| (p.name.as_str(), &p.value))
             .collect();
         let mut n = 0usize;
         for inc in &m.include {
             for p in &inc.params {
                 if let Some(vals) = arrays.get(p.name.as_str()) {
-                    if vals.iter().any(|v| Some(v.as_str()) == p.value.as_str()) {
+                    if contains(vals, p.value.as_str()) {
                         break;
                     }
                     n = n.saturating_add(1);
@@ -143,9 +167,65 @@ pub fn count(m: &Matrix) -> usize {
     from_params.saturating_add(from_include)
 }
 
+/// [`fan_out`] after checking [`count`] against `max`: `Err(count)` when over, before any
+/// combination is built.
+pub fn fan_out_capped(m: &Matrix, max: usize) -> Result<Vec<Combination>, usize> {
+    match count(m) {
+        n if n > max => Err(n),
+        _ => Ok(fan_out(m)),
+    }
+}
+
 /// True when a matrix parameter resolved to an empty array (the task is then skipped).
 pub fn has_empty_array(m: &Matrix) -> bool {
     m.params
         .iter()
         .any(|p| matches!(&p.value, ParamValue::Array(a) if a.is_empty()))
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+    use crate::model::{IncludeParams, Param};
+
+    fn arr(name: &str, n: usize) -> Param {
+        Param {
+            name: name.into(),
+            value: ParamValue::Array((0..n).map(|i| i.to_string()).collect()),
+        }
+    }
+
+    #[test]
+    fn counts_without_building_and_saturates() {
+        let m = Matrix {
+            params: vec![arr("a", 3000), arr("b", 3000)],
+            include: vec![IncludeParams {
+                name: "new".into(),
+                params: vec![Param {
+                    name: "a".into(),
+                    value: ParamValue::String("not-there".into()),
+                }],
+            }],
+        };
+        assert_eq!(count(&m), 9_000_001);
+        assert_eq!(fan_out_capped(&m, 256), Err(9_000_001));
+        // 2^70 combinations: the product overflows and saturates instead of wrapping.
+        let m = Matrix {
+            params: (0..70).map(|i| arr(&format!("p{i}"), 2)).collect(),
+            include: Vec::new(),
+        };
+        assert_eq!(count(&m), usize::MAX);
+        assert_eq!(fan_out_capped(&m, 256), Err(usize::MAX));
+        let small = Matrix {
+            params: vec![arr("a", 2), arr("b", 3)],
+            include: Vec::new(),
+        };
+        assert_eq!(fan_out_capped(&small, 6).map(|c| c.len()), Ok(6));
+    }
 }

@@ -24,17 +24,23 @@
 //! assert_eq!(run.task_status("b").unwrap().skip_reason.unwrap().as_str(), "PipelineRun was stopping");
 //! ```
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::dag::{Dag, result_refs};
 use crate::error::{Error, FieldErrors};
+use crate::limits::Limits;
 use crate::matrix;
 use crate::model::{
     Matrix, Param, ParamType, ParamValue, PipelineRun, PipelineSpec, PipelineTask, TaskRef,
     TaskSpec, TimeoutFields, WorkspacePipelineTaskBinding,
 };
-use crate::substitute::{Lookup, resolve_value, substitute, substitute_list};
+use crate::substitute::{
+    Budget, Lookup, Overflow, Var, parse, references, resolve_value_within, substitute_list_within,
+    substitute_within, value_size,
+};
 use crate::validate::check_pipeline;
 use crate::when;
 
@@ -225,8 +231,9 @@ pub struct TaskInstance {
     pub params: Vec<Param>,
     /// The referenced Task (resolve it through a catalogue).
     pub task_ref: Option<TaskRef>,
-    /// The embedded Task, with pipeline-level references substituted.
-    pub task_spec: Option<TaskSpec>,
+    /// The embedded Task, with pipeline-level references substituted (shared by the
+    /// instances of a matrix).
+    pub task_spec: Option<Arc<TaskSpec>>,
     /// Workspace bindings.
     pub workspaces: Vec<WorkspacePipelineTaskBinding>,
     /// The task's timeout as written, for the host to enforce.
@@ -448,7 +455,10 @@ pub struct PipelineRunState {
     pipeline_timed_out: bool,
     tasks_timed_out: bool,
     finally_timed_out: bool,
-    max_matrix: usize,
+    limits: Limits,
+    /// Bytes of resolved instance specs handed out so far (checked against
+    /// `limits.max_run_bytes`).
+    run_bytes: usize,
     // Incremental scheduling: parents not yet done per DAG task, tasks whose parents are all
     // done, tasks already counted as done, DAG tasks not done, and instances awaiting retry.
     undone_parents: Vec<usize>,
@@ -470,20 +480,35 @@ struct RunLookup<'a> {
 }
 
 impl Lookup for RunLookup<'_> {
-    fn param(&self, name: &str) -> Option<ParamValue> {
-        self.run.params.get(name).cloned()
+    fn param(&self, name: &str) -> Option<Cow<'_, ParamValue>> {
+        self.run.params.get(name).map(Cow::Borrowed)
     }
 
-    fn task_result(&self, task: &str, result: &str) -> Option<ParamValue> {
+    fn task_result(&self, task: &str, result: &str) -> Option<Cow<'_, ParamValue>> {
         let i = self.run.index_of(task)?;
         let t = self.run.tasks.get(i)?;
         if !(t.successful() || t.failure()) {
             return None;
         }
-        t.results.get(result).cloned()
+        t.results.get(result).map(Cow::Borrowed)
     }
 
-    fn other(&self, expr: &str) -> Option<String> {
+    fn other(&self, expr: &str) -> Option<Cow<'_, str>> {
+        self.other_owned(expr).map(Cow::Owned)
+    }
+}
+
+/// Parameters only (for resolving the run's parameter defaults).
+struct ParamsLookup<'a>(&'a BTreeMap<String, ParamValue>);
+
+impl Lookup for ParamsLookup<'_> {
+    fn param(&self, name: &str) -> Option<Cow<'_, ParamValue>> {
+        self.0.get(name).map(Cow::Borrowed)
+    }
+}
+
+impl RunLookup<'_> {
+    fn other_owned(&self, expr: &str) -> Option<String> {
         let ctx = &self.run.ctx;
         match expr {
             "context.pipelineRun.name" => return Some(ctx.name.clone()),
@@ -527,19 +552,118 @@ impl Lookup for RunLookup<'_> {
     }
 }
 
-fn task_spec_substituted(spec: &TaskSpec, lookup: &dyn Lookup) -> TaskSpec {
-    let mut out = spec.clone();
-    for s in &mut out.steps {
-        s.script = substitute(&s.script, lookup);
-        s.image = substitute(&s.image, lookup);
-        s.working_dir = substitute(&s.working_dir, lookup);
-        s.command = substitute_list(&s.command, lookup);
-        s.args = substitute_list(&s.args, lookup);
-        for e in &mut s.env {
-            e.value = substitute(&e.value, lookup);
+/// Bytes of the parts of an embedded task spec that are copied as written.
+fn literal_spec_size(spec: &TaskSpec) -> usize {
+    let params = spec.params.iter().fold(0usize, |n, p| {
+        n.saturating_add(p.name.len())
+            .saturating_add(p.description.len())
+            .saturating_add(p.default.as_ref().map_or(0, value_size))
+            .saturating_add(p.allowed.iter().map(String::len).sum())
+    });
+    let results = spec.results.iter().fold(0usize, |n, r| {
+        n.saturating_add(r.name.len())
+            .saturating_add(r.description.len())
+    });
+    let workspaces = spec.workspaces.iter().fold(0usize, |n, w| {
+        n.saturating_add(w.name.len())
+            .saturating_add(w.mount_path.len())
+    });
+    let steps = spec.steps.iter().fold(0usize, |n, s| {
+        n.saturating_add(s.name.len())
+            .saturating_add(s.on_error.len())
+            .saturating_add(s.env.iter().map(|e| e.name.len()).sum())
+    });
+    [
+        spec.api_version.len(),
+        spec.kind.len(),
+        spec.description.len(),
+        params,
+        results,
+        workspaces,
+        steps,
+    ]
+    .into_iter()
+    .fold(0, usize::saturating_add)
+}
+
+/// The embedded task spec with pipeline-level references substituted; on overflow, the
+/// field that went over (`taskSpec.steps[0].script`, ...).
+fn task_spec_substituted(
+    spec: &TaskSpec,
+    lookup: &dyn Lookup,
+    budget: &mut Budget,
+) -> Result<TaskSpec, (String, Overflow)> {
+    budget
+        .charge(literal_spec_size(spec))
+        .map_err(|o| ("taskSpec".to_string(), o))?;
+    let mut steps = Vec::with_capacity(spec.steps.len());
+    for (k, s) in spec.steps.iter().enumerate() {
+        let at = |field: &str| format!("taskSpec.steps[{k}].{field}");
+        let mut env = Vec::with_capacity(s.env.len());
+        for e in &s.env {
+            env.push(crate::model::EnvVar {
+                name: e.name.clone(),
+                value: substitute_within(&e.value, lookup, budget)
+                    .map_err(|o| (at(&format!("env[{}]", e.name)), o))?,
+            });
         }
+        steps.push(crate::model::Step {
+            name: s.name.clone(),
+            on_error: s.on_error.clone(),
+            script: substitute_within(&s.script, lookup, budget).map_err(|o| (at("script"), o))?,
+            image: substitute_within(&s.image, lookup, budget).map_err(|o| (at("image"), o))?,
+            working_dir: substitute_within(&s.working_dir, lookup, budget)
+                .map_err(|o| (at("workingDir"), o))?,
+            command: substitute_list_within(&s.command, lookup, budget)
+                .map_err(|o| (at("command"), o))?,
+            args: substitute_list_within(&s.args, lookup, budget).map_err(|o| (at("args"), o))?,
+            env,
+        });
     }
-    out
+    Ok(TaskSpec {
+        api_version: spec.api_version.clone(),
+        kind: spec.kind.clone(),
+        description: spec.description.clone(),
+        params: spec.params.clone(),
+        results: spec.results.clone(),
+        steps,
+        workspaces: spec.workspaces.clone(),
+    })
+}
+
+/// Bytes of a pipeline task's fields an instance carries as written.
+fn literal_task_size(pt: &PipelineTask) -> usize {
+    let workspaces = pt.workspaces.iter().fold(0usize, |n, w| {
+        n.saturating_add(w.name.len())
+            .saturating_add(w.workspace.len())
+            .saturating_add(w.sub_path.len())
+    });
+    let task_ref = pt.task_ref.as_ref().map_or(0, |r| {
+        r.kind
+            .len()
+            .saturating_add(r.api_version.len())
+            .saturating_add(r.resolver.len())
+            .saturating_add(r.params.iter().fold(0usize, |n, p| {
+                n.saturating_add(p.name.len())
+                    .saturating_add(value_size(&p.value))
+            }))
+    });
+    pt.name
+        .len()
+        .saturating_add(pt.timeout.as_ref().map_or(0, String::len))
+        .saturating_add(workspaces)
+        .saturating_add(task_ref)
+}
+
+/// True when a matrix refers to task results (its size is known only once they are).
+fn matrix_uses_results(m: &Matrix) -> bool {
+    m.params
+        .iter()
+        .chain(m.include.iter().flat_map(|inc| inc.params.iter()))
+        .flat_map(|p| p.value.strings())
+        .filter(|s| s.contains("$("))
+        .flat_map(references)
+        .any(|r| matches!(parse(r.expr), Var::TaskResult { .. }))
 }
 
 impl PipelineRunState {
@@ -553,7 +677,17 @@ impl PipelineRunState {
 
     /// Like [`new`](Self::new), taking the spec by value (no copy).
     pub fn from_spec(spec: PipelineSpec, ctx: RunContext) -> Result<Self, Error> {
-        let (errs, dag) = check_pipeline(&ctx.pipeline_name, &spec);
+        Self::with_limits(spec, ctx, Limits::default())
+    }
+
+    /// Like [`from_spec`](Self::from_spec), with [`Limits`] other than the defaults.
+    ///
+    /// Besides the errors of [`new`](Self::new): [`Error::RunRejected`] with reason
+    /// `PipelineValidationFailed` when the run's parameters make a matrix exceed
+    /// `limits.max_matrix_combinations` (Tekton's message, `expected 0 <= N <= MAX`), or make
+    /// the parameter defaults' references expand past `limits.max_run_bytes`.
+    pub fn with_limits(spec: PipelineSpec, ctx: RunContext, limits: Limits) -> Result<Self, Error> {
+        let (errs, dag) = check_pipeline(&ctx.pipeline_name, &spec, &limits);
         if !errs.is_empty() {
             return Err(Error::Invalid(FieldErrors(errs)));
         }
@@ -612,14 +746,26 @@ impl PipelineRunState {
                 .entry(p.name.clone())
                 .or_insert_with(|| p.value.clone());
         }
-        // Defaults may reference other params (e.g. `$(params.a)`); resolve them once.
-        let snapshot = crate::substitute::MapLookup {
-            params: params.clone(),
-            ..Default::default()
-        };
-        for v in params.values_mut() {
-            *v = resolve_value(v, &snapshot);
+        // Defaults may reference other params (e.g. `$(params.a)`); resolve them once, against
+        // the values as written, within the run's budget.
+        let mut budget = Budget::new(limits.max_run_bytes);
+        let mut resolved = Vec::new();
+        for (name, v) in &params {
+            if v.strings().iter().any(|s| s.contains("$(")) {
+                let r = resolve_value_within(v, &ParamsLookup(&params), &mut budget).map_err(
+                    |o| Error::RunRejected {
+                        run: ctx.name.clone(),
+                        reason: "PipelineValidationFailed".into(),
+                        message: format!(
+                            "Failed to apply parameters to Pipeline {}/{}: param {name:?}: {o} per run",
+                            ctx.namespace, ctx.pipeline_name
+                        ),
+                    },
+                )?;
+                resolved.push((name.clone(), r));
+            }
         }
+        params.extend(resolved);
         let total = spec.tasks.len() + spec.finally.len();
         let undone_parents: Vec<usize> = (0..spec.tasks.len()).map(|i| dag.prev(i).len()).collect();
         let frontier: Vec<usize> = (0..spec.tasks.len())
@@ -633,7 +779,7 @@ impl PipelineRunState {
             };
             total
         ];
-        Ok(PipelineRunState {
+        PipelineRunState {
             n_dag: spec.tasks.len(),
             dag_undone: spec.tasks.len(),
             spec,
@@ -645,7 +791,8 @@ impl PipelineRunState {
             pipeline_timed_out: false,
             tasks_timed_out: false,
             finally_timed_out: false,
-            max_matrix: matrix::DEFAULT_MAX_COMBINATIONS,
+            limits,
+            run_bytes: 0,
             undone_parents,
             frontier,
             marked: vec![false; total],
@@ -654,7 +801,70 @@ impl PipelineRunState {
             retry_ready: Vec::new(),
             refs: Vec::new(),
         }
-        .with_refs())
+        .with_refs()
+        .with_matrices_checked()
+    }
+
+    /// Tekton's check of matrix sizes, once the run's parameters are known: a matrix that
+    /// refers to no task results has its size now.
+    fn with_matrices_checked(self) -> Result<Self, Error> {
+        for i in 0..self.tasks.len() {
+            let Some(pt) = self.pipeline_task(i) else {
+                continue;
+            };
+            if !pt.is_matrixed() || pt.matrix.as_ref().is_some_and(matrix_uses_results) {
+                continue;
+            }
+            let lookup = self.lookup(Some(pt), false);
+            if let Err(message) = self.resolved_matrix(i, pt, &lookup).and_then(|m| match m {
+                Some(m) => self.check_matrix_count(i, &m),
+                None => Ok(()),
+            }) {
+                return Err(Error::RunRejected {
+                    run: self.ctx.name.clone(),
+                    reason: "PipelineValidationFailed".into(),
+                    message,
+                });
+            }
+        }
+        Ok(self)
+    }
+
+    /// `tasks[i]` or `finally[i]`: where pipeline task `i` is in the spec.
+    fn at(&self, i: usize) -> String {
+        if i < self.n_dag {
+            format!("tasks[{i}]")
+        } else {
+            format!("finally[{}]", i - self.n_dag)
+        }
+    }
+
+    /// Tekton's failure for a matrix over the limit
+    /// (`validateCombinationsCount`, reported as `PipelineValidationFailed`).
+    fn check_matrix_count(&self, i: usize, m: &Matrix) -> Result<(), String> {
+        let n = matrix::count(m);
+        let max = self.limits.max_matrix_combinations;
+        if n <= max {
+            return Ok(());
+        }
+        Err(format!(
+            "Pipeline {}/{} can't be Run; it has an invalid spec: expected 0 <= {n} <= {max}: {}.matrix",
+            self.ctx.namespace,
+            self.ctx.pipeline_name,
+            self.at(i)
+        ))
+    }
+
+    /// The message for a task whose substitution went over `limits.max_task_bytes`.
+    fn over_task_budget(&self, pt: &PipelineTask, field: &str, o: &Overflow) -> String {
+        let what = match &o.reference {
+            Some(r) => format!("substituting $({r}) would produce {} bytes", o.needed),
+            None => format!("the resolved task would take {} bytes", o.needed),
+        };
+        format!(
+            "pipeline {:?}: task {:?}: {field}: {what} for this task, over the limit of {} bytes per task",
+            self.ctx.pipeline_name, pt.name, o.limit
+        )
     }
 
     fn with_refs(mut self) -> Self {
@@ -735,6 +945,11 @@ impl PipelineRunState {
         &self.spec
     }
 
+    /// The limits this run enforces.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// The effective run parameters (defaults applied).
     pub fn params(&self) -> &BTreeMap<String, ParamValue> {
         &self.params
@@ -808,33 +1023,51 @@ impl PipelineRunState {
             .all(|&p| self.tasks.get(p).is_some_and(TaskRt::done))
     }
 
-    fn resolved_matrix(&self, pt: &PipelineTask, lookup: &dyn Lookup) -> Option<Matrix> {
-        let m = pt.matrix.as_ref()?;
-        Some(Matrix {
-            params: m
-                .params
-                .iter()
-                .map(|p| Param {
+    /// The matrix with its references resolved, within the run's budget.
+    fn resolved_matrix(
+        &self,
+        i: usize,
+        pt: &PipelineTask,
+        lookup: &dyn Lookup,
+    ) -> Result<Option<Matrix>, String> {
+        let Some(m) = pt.matrix.as_ref() else {
+            return Ok(None);
+        };
+        let mut budget = Budget::new(self.limits.max_run_bytes);
+        let mut resolve = |p: &Param, field: &dyn Fn() -> String| {
+            resolve_value_within(&p.value, lookup, &mut budget)
+                .map(|value| Param {
                     name: p.name.clone(),
-                    value: resolve_value(&p.value, lookup),
+                    value,
                 })
-                .collect(),
-            include: m
-                .include
-                .iter()
-                .map(|inc| crate::model::IncludeParams {
-                    name: inc.name.clone(),
-                    params: inc
-                        .params
-                        .iter()
-                        .map(|p| Param {
-                            name: p.name.clone(),
-                            value: resolve_value(&p.value, lookup),
-                        })
-                        .collect(),
+                .map_err(|o| {
+                    format!(
+                        "pipeline {:?}: task {:?}: {}: {o} per run",
+                        self.ctx.pipeline_name,
+                        pt.name,
+                        field()
+                    )
                 })
-                .collect(),
-        })
+        };
+        let at = self.at(i);
+        let mut params = Vec::with_capacity(m.params.len());
+        for p in &m.params {
+            params.push(resolve(p, &|| format!("{at}.matrix.params[{}]", p.name))?);
+        }
+        let mut include = Vec::with_capacity(m.include.len());
+        for (k, inc) in m.include.iter().enumerate() {
+            let mut ps = Vec::with_capacity(inc.params.len());
+            for p in &inc.params {
+                ps.push(resolve(p, &|| {
+                    format!("{at}.matrix.include[{k}].params[{}]", p.name)
+                })?);
+            }
+            include.push(crate::model::IncludeParams {
+                name: inc.name.clone(),
+                params: ps,
+            });
+        }
+        Ok(Some(Matrix { params, include }))
     }
 
     /// First result reference of task `i` that does not resolve: (task index, task, result).
@@ -854,11 +1087,14 @@ impl PipelineRunState {
 
     /// Skip decision for a DAG task whose parents are all done (Tekton's order, after the
     /// stopping and graceful-cancellation checks the caller makes).
-    fn dag_skip(&self, i: usize) -> Option<SkipReason> {
-        let pt = self.pipeline_task(i)?;
+    /// `Err` when the task cannot be evaluated within the limits (it then fails validation).
+    fn dag_skip(&self, i: usize) -> Result<Option<SkipReason>, String> {
+        let Some(pt) = self.pipeline_task(i) else {
+            return Ok(None);
+        };
         let lookup = self.lookup(Some(pt), false);
-        if !when::allows_execution(&pt.when, &lookup) {
-            return Some(SkipReason::WhenExpressions);
+        if !self.when_allows(i, pt, &lookup)? {
+            return Ok(Some(SkipReason::WhenExpressions));
         }
         let parent_skipped = self.dag.prev(i).iter().any(|&p| {
             self.tasks
@@ -867,52 +1103,73 @@ impl PipelineRunState {
                 .is_some_and(|r| r != SkipReason::WhenExpressions)
         });
         if parent_skipped {
-            return Some(SkipReason::ParentTasks);
+            return Ok(Some(SkipReason::ParentTasks));
         }
         if let Some((r, _, _)) = self.missing_result(i) {
             let ref_when_skipped =
                 self.tasks.get(r).and_then(TaskRt::skip) == Some(SkipReason::WhenExpressions);
             if pt.continues_on_error() || ref_when_skipped {
-                return Some(SkipReason::MissingResults);
+                return Ok(Some(SkipReason::MissingResults));
             }
         }
         if self.pipeline_timed_out {
-            return Some(SkipReason::PipelineTimedOut);
+            return Ok(Some(SkipReason::PipelineTimedOut));
         }
         if self.tasks_timed_out {
-            return Some(SkipReason::TasksTimedOut);
+            return Ok(Some(SkipReason::TasksTimedOut));
         }
-        if self
-            .resolved_matrix(pt, &lookup)
-            .is_some_and(|m| matrix::has_empty_array(&m))
-        {
-            return Some(SkipReason::EmptyArrayInMatrixParams);
-        }
-        None
+        self.empty_matrix(i, pt, &lookup)
     }
 
-    fn finally_skip(&self, i: usize) -> Option<SkipReason> {
-        let pt = self.pipeline_task(i)?;
+    /// `Err` as for [`dag_skip`](Self::dag_skip).
+    fn finally_skip(&self, i: usize) -> Result<Option<SkipReason>, String> {
+        let Some(pt) = self.pipeline_task(i) else {
+            return Ok(None);
+        };
         if self.missing_result(i).is_some() {
-            return Some(SkipReason::MissingResults);
+            return Ok(Some(SkipReason::MissingResults));
         }
         let lookup = self.lookup(Some(pt), true);
-        if !when::allows_execution(&pt.when, &lookup) {
-            return Some(SkipReason::WhenExpressions);
+        if !self.when_allows(i, pt, &lookup)? {
+            return Ok(Some(SkipReason::WhenExpressions));
         }
         if self.pipeline_timed_out {
-            return Some(SkipReason::PipelineTimedOut);
+            return Ok(Some(SkipReason::PipelineTimedOut));
         }
         if self.finally_timed_out {
-            return Some(SkipReason::FinallyTimedOut);
+            return Ok(Some(SkipReason::FinallyTimedOut));
         }
-        if self
-            .resolved_matrix(pt, &lookup)
+        self.empty_matrix(i, pt, &lookup)
+    }
+
+    /// The task's `when` expressions, substituted within `limits.max_task_bytes`.
+    fn when_allows(
+        &self,
+        i: usize,
+        pt: &PipelineTask,
+        lookup: &dyn Lookup,
+    ) -> Result<bool, String> {
+        if pt.when.is_empty() {
+            return Ok(true);
+        }
+        let mut budget = Budget::new(self.limits.max_task_bytes);
+        when::allows_execution_within(&pt.when, lookup, &mut budget)
+            .map_err(|(j, o)| self.over_task_budget(pt, &format!("{}.when[{j}]", self.at(i)), &o))
+    }
+
+    fn empty_matrix(
+        &self,
+        i: usize,
+        pt: &PipelineTask,
+        lookup: &dyn Lookup,
+    ) -> Result<Option<SkipReason>, String> {
+        if !pt.is_matrixed() {
+            return Ok(None);
+        }
+        Ok(self
+            .resolved_matrix(i, pt, lookup)?
             .is_some_and(|m| matrix::has_empty_array(&m))
-        {
-            return Some(SkipReason::EmptyArrayInMatrixParams);
-        }
-        None
+            .then_some(SkipReason::EmptyArrayInMatrixParams))
     }
 
     /// Tekton's check before creating TaskRuns: every referenced result exists.
@@ -934,39 +1191,102 @@ impl PipelineRunState {
         }
     }
 
-    fn schedule(&mut self, i: usize, finally: bool) -> Vec<TaskInstance> {
+    /// Resolves pipeline task `i` into its instances, within the limits: `Err` (the task then
+    /// fails validation) when a substitution would go over `limits.max_task_bytes`, the
+    /// instances would take the run over `limits.max_run_bytes`, or the matrix has more
+    /// combinations than `limits.max_matrix_combinations`. Nothing is built past a limit.
+    fn schedule(&mut self, i: usize, finally: bool) -> Result<Vec<TaskInstance>, String> {
         let Some(pt) = self.pipeline_task(i) else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
+        // Formatted only for a message.
+        let at = || self.at(i);
         let lookup = self.lookup(Some(pt), finally);
-        let params: Vec<Param> = pt
-            .params
-            .iter()
-            .map(|p| Param {
+        let mut budget = Budget::new(self.limits.max_task_bytes);
+        budget
+            .charge(literal_task_size(pt))
+            .map_err(|o| self.over_task_budget(pt, &at(), &o))?;
+        let mut params = Vec::with_capacity(pt.params.len());
+        for p in &pt.params {
+            let field = || format!("{}.params[{}]", at(), p.name);
+            budget
+                .charge(p.name.len())
+                .map_err(|o| self.over_task_budget(pt, &field(), &o))?;
+            let value = resolve_value_within(&p.value, &lookup, &mut budget)
+                .map_err(|o| self.over_task_budget(pt, &field(), &o))?;
+            params.push(Param {
                 name: p.name.clone(),
-                value: resolve_value(&p.value, &lookup),
-            })
-            .collect();
-        let task_spec = pt
-            .task_spec
-            .as_ref()
-            .map(|s| task_spec_substituted(s, &lookup));
-        let task_ref = pt.task_ref.as_ref().map(|r| {
-            let mut r = r.clone();
-            if r.name.contains("$(") {
-                r.name = substitute(&r.name, &lookup);
+                value,
+            });
+        }
+        let task_spec = match &pt.task_spec {
+            Some(s) => Some(Arc::new(
+                task_spec_substituted(s, &lookup, &mut budget).map_err(|(field, o)| {
+                    self.over_task_budget(pt, &format!("{}.{field}", at()), &o)
+                })?,
+            )),
+            None => None,
+        };
+        let task_ref = match &pt.task_ref {
+            Some(r) => {
+                let mut r = r.clone();
+                r.name = substitute_within(&r.name, &lookup, &mut budget).map_err(|o| {
+                    self.over_task_budget(pt, &format!("{}.taskRef.name", at()), &o)
+                })?;
+                Some(r)
             }
-            r
-        });
+            None => None,
+        };
         let combos: Option<Vec<matrix::Combination>> = if pt.is_matrixed() {
-            self.resolved_matrix(pt, &lookup).map(|m| {
-                let mut c = matrix::fan_out(&m);
-                c.truncate(self.max_matrix);
-                c
-            })
+            match self.resolved_matrix(i, pt, &lookup)? {
+                Some(m) => {
+                    // Counted before anything is built; over the cap the run fails.
+                    self.check_matrix_count(i, &m)?;
+                    Some(matrix::fan_out(&m))
+                }
+                None => None,
+            }
         } else {
             None
         };
+        // Every instance carries the resolved task plus its combination: check each against
+        // the task budget, and all of them against what is left of the run's.
+        let base = budget.used();
+        let sizes: Vec<usize> = match &combos {
+            None => vec![base],
+            Some(combos) => combos
+                .iter()
+                .map(|c| {
+                    c.iter().fold(base, |n, (k, v)| {
+                        n.saturating_add(k.len()).saturating_add(v.len())
+                    })
+                })
+                .collect(),
+        };
+        let task_limit = self.limits.max_task_bytes;
+        if let Some(&over) = sizes.iter().find(|&&n| n > task_limit) {
+            let o = Overflow {
+                reference: budget.largest().map(|(r, _)| r.to_string()),
+                needed: over,
+                limit: task_limit,
+            };
+            return Err(self.over_task_budget(pt, &format!("{}.matrix", at()), &o));
+        }
+        let total = sizes.iter().fold(0usize, |n, &s| n.saturating_add(s));
+        let reached = self.run_bytes.saturating_add(total);
+        if reached > self.limits.max_run_bytes {
+            let largest = budget
+                .largest()
+                .map(|(r, n)| format!(", largest reference $({r}): {n} bytes"))
+                .unwrap_or_default();
+            return Err(format!(
+                "pipeline {:?}: task {:?}: {}: its resolved spec ({total} bytes{largest}) would bring the run's resolved tasks to {reached} bytes, over the limit of {} bytes per run",
+                self.ctx.pipeline_name,
+                pt.name,
+                at(),
+                self.limits.max_run_bytes
+            ));
+        }
         let base = TaskInstance {
             id: InstanceId {
                 task: i as u32,
@@ -983,6 +1303,7 @@ impl PipelineRunState {
             workspaces: pt.workspaces.clone(),
             timeout: pt.timeout.clone(),
         };
+        self.run_bytes = reached;
         let instances: Vec<TaskInstance> = match combos {
             None => vec![base],
             Some(combos) => {
@@ -1017,7 +1338,7 @@ impl PipelineRunState {
                 })
                 .collect();
         }
-        instances
+        Ok(instances)
     }
 
     /// The task instances that may start now. Each returned instance counts as started;
@@ -1074,11 +1395,16 @@ impl PipelineRunState {
                     if self.tasks.get(i).map(|t| &t.phase) != Some(&Phase::Pending) {
                         continue;
                     }
-                    if let Some(reason) = self.dag_skip(i) {
-                        self.set_phase(i, Phase::Skipped(reason));
-                        changed = true;
-                    } else {
-                        ready.push(i);
+                    match self.dag_skip(i) {
+                        Ok(Some(reason)) => {
+                            self.set_phase(i, Phase::Skipped(reason));
+                            changed = true;
+                        }
+                        Ok(None) => ready.push(i),
+                        Err(msg) => {
+                            self.set_phase(i, Phase::ValidationFailed(msg));
+                            changed = true;
+                        }
                     }
                 }
             }
@@ -1104,9 +1430,19 @@ impl PipelineRunState {
                     self.frontier.extend(again);
                     continue;
                 }
-                for i in ready {
-                    out.extend(self.schedule(i, false));
+                let mut rest = ready.into_iter();
+                while let Some(i) = rest.next() {
                     changed = true;
+                    match self.schedule(i, false) {
+                        Ok(instances) => out.extend(instances),
+                        Err(msg) => {
+                            // Over a limit: the task fails validation and, as for a missing
+                            // result, nothing more starts in this round.
+                            self.set_phase(i, Phase::ValidationFailed(msg));
+                            self.frontier.extend(rest);
+                            break;
+                        }
+                    }
                 }
             }
             if self.dag_done() {
@@ -1114,10 +1450,13 @@ impl PipelineRunState {
                     if self.tasks.get(i).map(|t| &t.phase) != Some(&Phase::Pending) {
                         continue;
                     }
-                    if let Some(reason) = self.finally_skip(i) {
-                        self.set_phase(i, Phase::Skipped(reason));
-                    } else {
-                        out.extend(self.schedule(i, true));
+                    match self.finally_skip(i).and_then(|skip| match skip {
+                        Some(reason) => Ok(Err(reason)),
+                        None => self.schedule(i, true).map(Ok),
+                    }) {
+                        Ok(Ok(instances)) => out.extend(instances),
+                        Ok(Err(reason)) => self.set_phase(i, Phase::Skipped(reason)),
+                        Err(msg) => self.set_phase(i, Phase::ValidationFailed(msg)),
                     }
                     changed = true;
                 }
@@ -1491,21 +1830,21 @@ impl PipelineRunState {
         }
     }
 
-    /// The Pipeline's `results`, resolved from task results (unresolvable ones are left out).
+    /// The Pipeline's `results`, resolved from task results (unresolvable ones are left out,
+    /// and so are those past `limits.max_task_bytes` in all).
     pub fn pipeline_results(&self) -> BTreeMap<String, ParamValue> {
         let lookup = self.lookup(None, true);
         let mut out = BTreeMap::new();
+        // The results go into the PipelineRun's status: one object's worth at most.
+        let mut budget = Budget::new(self.limits.max_task_bytes);
         for r in &self.spec.results {
-            let v = match &r.value {
-                ParamValue::String(s) => {
-                    let all = crate::substitute::references(s)
-                        .all(|x| crate::substitute::resolve(x.expr, &lookup).is_some());
-                    if !all {
-                        continue;
-                    }
-                    resolve_value(&r.value, &lookup)
-                }
-                other => resolve_value(other, &lookup),
+            if let ParamValue::String(s) = &r.value
+                && !references(s).all(|x| crate::substitute::resolves(x.expr, &lookup))
+            {
+                continue;
+            }
+            let Ok(v) = resolve_value_within(&r.value, &lookup, &mut budget) else {
+                continue;
             };
             let v = match (r.result_type, v) {
                 (Some(ParamType::Array), ParamValue::String(s)) => ParamValue::Array(vec![s]),

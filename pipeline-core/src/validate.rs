@@ -14,7 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::dag::{Dag, result_refs};
 use crate::error::{Error, FieldError, FieldErrors};
-use crate::matrix::{self, DEFAULT_MAX_COMBINATIONS};
+use crate::limits::Limits;
+use crate::matrix;
 use crate::model::{Param, ParamType, ParamValue, PipelineSpec, PipelineTask, TaskSpec};
 use crate::substitute::{Selector, Var, has_valid_prefix, isolated, parse, references};
 use crate::when::OPERATORS;
@@ -547,17 +548,17 @@ fn validate_whens(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask]) {
     }
 }
 
-fn validate_matrix(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask]) {
+fn validate_matrix(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask], max: usize) {
     for (i, t) in tasks.iter().enumerate() {
         let n = Some(t.name.as_str());
         let Some(m) = &t.matrix else { continue };
         if t.is_matrixed() {
             let count = matrix::count(m);
-            if count > DEFAULT_MAX_COMBINATIONS {
+            if count > max {
                 errs.push(
                     n,
                     format!("{section}[{i}].matrix"),
-                    format!("expected 0 <= {count} <= {DEFAULT_MAX_COMBINATIONS}"),
+                    format!("expected 0 <= {count} <= {max}"),
                 );
             }
             let mut seen = BTreeSet::new();
@@ -694,11 +695,25 @@ fn validate_declarations(errs: &mut Errs<'_>, spec: &PipelineSpec) {
 /// Every validation problem of a Pipeline, in Tekton's order. `name` is the Pipeline's name
 /// (used in messages only).
 pub fn pipeline_errors(name: &str, spec: &PipelineSpec) -> Vec<FieldError> {
-    check_pipeline(name, spec).0
+    check_pipeline(name, spec, &Limits::default()).0
+}
+
+/// [`pipeline_errors`] with [`Limits`] other than the defaults (a matrix is checked against
+/// `limits.max_matrix_combinations`).
+pub fn pipeline_errors_with_limits(
+    name: &str,
+    spec: &PipelineSpec,
+    limits: &Limits,
+) -> Vec<FieldError> {
+    check_pipeline(name, spec, limits).0
 }
 
 /// Validation plus the DAG it built (when the graph is sound).
-pub(crate) fn check_pipeline(name: &str, spec: &PipelineSpec) -> (Vec<FieldError>, Option<Dag>) {
+pub(crate) fn check_pipeline(
+    name: &str,
+    spec: &PipelineSpec,
+    limits: &Limits,
+) -> (Vec<FieldError>, Option<Dag>) {
     let mut errs = Errs {
         pipeline: name,
         out: Vec::new(),
@@ -733,8 +748,18 @@ pub(crate) fn check_pipeline(name: &str, spec: &PipelineSpec) -> (Vec<FieldError
     validate_finally(&mut errs, spec);
     validate_whens(&mut errs, "tasks", &spec.tasks);
     validate_whens(&mut errs, "finally", &spec.finally);
-    validate_matrix(&mut errs, "tasks", &spec.tasks);
-    validate_matrix(&mut errs, "finally", &spec.finally);
+    validate_matrix(
+        &mut errs,
+        "tasks",
+        &spec.tasks,
+        limits.max_matrix_combinations,
+    );
+    validate_matrix(
+        &mut errs,
+        "finally",
+        &spec.finally,
+        limits.max_matrix_combinations,
+    );
     validate_prefixes(&mut errs, "tasks", &spec.tasks);
     validate_prefixes(&mut errs, "finally", &spec.finally);
     let idx = ParamIndex::new(spec);
@@ -871,6 +896,24 @@ mod tests {
                 assert!(got.contains(want), "{json}\n{got}");
             }
         }
+    }
+
+    #[test]
+    fn matrix_limit_is_configurable() {
+        let spec: PipelineSpec = serde_json::from_str(
+            r#"{"tasks":[{"name":"m","taskRef":{"name":"t"},"matrix":{"params":[{"name":"x","value":["1","2","3"]}]}}]}"#,
+        )
+        .unwrap();
+        assert!(pipeline_errors("p", &spec).is_empty());
+        let limits = Limits {
+            max_matrix_combinations: 2,
+            ..Limits::default()
+        };
+        let got = FieldErrors(pipeline_errors_with_limits("p", &spec, &limits)).to_string();
+        assert_eq!(
+            got,
+            "pipeline \"p\": task \"m\": expected 0 <= 3 <= 2: tasks[0].matrix"
+        );
     }
 
     #[test]

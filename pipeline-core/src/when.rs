@@ -1,7 +1,7 @@
 //! `when` expressions: evaluation after substitution.
 
 use crate::model::{ParamValue, WhenExpression};
-use crate::substitute::{Lookup, isolated, resolve, substitute};
+use crate::substitute::{Budget, Lookup, Overflow, resolve_value_within, substitute_list_within};
 
 /// The operators Tekton accepts.
 pub const OPERATORS: [&str; 2] = ["in", "notin"];
@@ -29,30 +29,60 @@ impl ResolvedWhen {
     }
 }
 
-/// Substitutes a `when` expression.
+/// Substitutes a `when` expression. The output is not bounded: for input you do not trust
+/// use [`resolve_when_within`].
 pub fn resolve_when(w: &WhenExpression, lookup: &dyn Lookup) -> ResolvedWhen {
-    let input = match isolated(&w.input).and_then(|r| resolve(r.expr, lookup)) {
-        Some(v @ ParamValue::Array(_)) => v.to_json().to_string(),
-        _ => substitute(&w.input, lookup),
+    resolve_when_within(w, lookup, &mut Budget::unlimited()).unwrap_or_else(|_| ResolvedWhen {
+        input: w.input.clone(),
+        operator: w.operator.clone(),
+        values: w.values.clone(),
+    })
+}
+
+/// Substitutes a `when` expression within a budget (see
+/// [`substitute_within`](crate::substitute::substitute_within)).
+pub fn resolve_when_within(
+    w: &WhenExpression,
+    lookup: &dyn Lookup,
+    budget: &mut Budget,
+) -> Result<ResolvedWhen, Overflow> {
+    // An isolated reference to an array is compared as the array's JSON text; to an object,
+    // it stays as written (as `substitute` leaves it).
+    let input = match resolve_value_within(&ParamValue::String(w.input.clone()), lookup, budget)? {
+        ParamValue::String(s) => s,
+        v @ ParamValue::Array(_) => v.to_json().to_string(),
+        ParamValue::Object(_) => w.input.clone(),
     };
-    let mut values = Vec::with_capacity(w.values.len());
-    for v in &w.values {
-        if let Some(ParamValue::Array(a)) = isolated(v).and_then(|r| resolve(r.expr, lookup)) {
-            values.extend(a);
-        } else {
-            values.push(substitute(v, lookup));
-        }
-    }
-    ResolvedWhen {
+    let values = substitute_list_within(&w.values, lookup, budget)?;
+    Ok(ResolvedWhen {
         input,
         operator: w.operator.clone(),
         values,
-    }
+    })
 }
 
-/// True when every expression allows execution (they are ANDed).
+/// True when every expression allows execution (they are ANDed). Not bounded: see
+/// [`allows_execution_within`].
 pub fn allows_execution(whens: &[WhenExpression], lookup: &dyn Lookup) -> bool {
     whens.iter().all(|w| resolve_when(w, lookup).is_true())
+}
+
+/// [`allows_execution`] within a budget shared by the expressions; on overflow, the index of
+/// the expression that went over.
+pub fn allows_execution_within(
+    whens: &[WhenExpression],
+    lookup: &dyn Lookup,
+    budget: &mut Budget,
+) -> Result<bool, (usize, Overflow)> {
+    for (i, w) in whens.iter().enumerate() {
+        if !resolve_when_within(w, lookup, budget)
+            .map_err(|o| (i, o))?
+            .is_true()
+        {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 #[cfg(test)]

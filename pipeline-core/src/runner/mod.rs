@@ -232,7 +232,7 @@ impl<'a> Runner<'a> {
         info: &RunInfo,
     ) -> Result<TaskJob, String> {
         let task = match (&inst.task_spec, &inst.task_ref) {
-            (Some(spec), _) => spec.clone(),
+            (Some(spec), _) => TaskSpec::clone(spec),
             (None, Some(r)) => self.catalogue.task(&r.name).ok_or_else(|| {
                 format!(
                     "task {:?}: Task {:?} not found in the catalogue",
