@@ -247,6 +247,9 @@ fn validate_task_list<'a>(
             } else {
                 &w.workspace
             };
+            for m in sub_path_errors(&w.sub_path) {
+                errs.push(n, format!("{path}.workspaces[{j}].subPath"), m);
+            }
             if !workspaces.contains(target.as_str()) {
                 errs.push(
                     n,
@@ -708,6 +711,23 @@ pub fn pipeline_errors_with_limits(
     check_pipeline(name, spec, limits).0
 }
 
+/// Kubernetes' rule for a volume `subPath` (`validateLocalDescendingPath`): relative, and
+/// no `..` component. One message per problem.
+pub fn sub_path_errors(sub_path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if sub_path.starts_with('/') {
+        out.push(format!(
+            "Invalid value: {sub_path:?}: must be a relative path"
+        ));
+    }
+    if sub_path.split('/').any(|c| c == "..") {
+        out.push(format!(
+            "Invalid value: {sub_path:?}: must not contain '..'"
+        ));
+    }
+    out
+}
+
 /// Validation plus the DAG it built (when the graph is sound).
 pub(crate) fn check_pipeline(
     name: &str,
@@ -896,6 +916,40 @@ mod tests {
                 assert!(got.contains(want), "{json}\n{got}");
             }
         }
+    }
+
+    #[test]
+    fn sub_paths_follow_kubernetes() {
+        let rel = "must be a relative path";
+        let dots = "must not contain '..'";
+        let cases: &[(&str, &[&str])] = &[
+            ("", &[]),
+            ("src", &[]),
+            ("a/b/", &[]),
+            ("a..b/..c", &[]),
+            ("..", &[dots]),
+            ("../escape", &[dots]),
+            ("a/../../b", &[dots]),
+            ("/abs", &[rel]),
+            ("/../x", &[rel, dots]),
+        ];
+        for (sub, want) in cases {
+            let got = sub_path_errors(sub);
+            assert_eq!(got.len(), want.len(), "{sub:?}: {got:?}");
+            for (g, w) in got.iter().zip(want.iter()) {
+                assert!(
+                    g.contains(w) && g.contains(&format!("{sub:?}")),
+                    "{sub:?}: {g}"
+                );
+            }
+        }
+        let got = errors(
+            r#"{"workspaces":[{"name":"w"}],"tasks":[{"name":"a","taskRef":{"name":"t"}},{"name":"b","taskRef":{"name":"t"},"workspaces":[{"name":"src","workspace":"w","subPath":"../x"}]}]}"#,
+        );
+        assert_eq!(
+            got,
+            "pipeline \"p\": task \"b\": Invalid value: \"../x\": must not contain '..': tasks[1].workspaces[0].subPath"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! Hostile inputs: substitution that would amplify a value into gigabytes, and matrices with
-//! millions of combinations. Each case runs isolated (a child process under a 512 MiB
-//! address-space cap and a hang guard, see `support/hostile.rs`) and asserts the clear
-//! error, not just the absence of a crash.
+//! Hostile inputs: substitution that would amplify a value into gigabytes, matrices with
+//! millions of combinations, and workspace paths that lead out of the work directory. Each
+//! case runs isolated (a child process under a 512 MiB address-space cap and a hang guard,
+//! see `support/hostile.rs`) and asserts the clear error, not just the absence of a crash.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,12 +13,18 @@
 mod hostile;
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
-use pipeline_core::model::{IncludeParams, WhenExpression};
+use pipeline_core::model::{
+    IncludeParams, PipelineWorkspaceDeclaration, Step, WhenExpression, WorkspacePipelineTaskBinding,
+};
 use pipeline_core::simulate::{SimOutcome, simulate};
 use pipeline_core::{
-    Error, Matrix, Param, ParamSpec, ParamType, ParamValue, PipelineRunState, PipelineSpec,
-    PipelineTask, RunContext, TaskInstance, TaskRef,
+    Error, LocalExecutor, Matrix, NoLogs, Param, ParamSpec, ParamType, ParamValue,
+    PipelineRunState, PipelineSpec, PipelineTask, RunContext, RunInfo, Runner, TaskExecutor,
+    TaskInstance, TaskJob, TaskRef, TaskSpec, TaskState,
 };
 
 /// Kubernetes' per-object budget the crate uses per task (etcd's default request limit).
@@ -413,5 +419,285 @@ fn when_input_amplification() {
             "PipelineValidationFailed",
             &["task \"guarded\"", "when[0]", "$(params.p)", TASK_LIMIT],
         )
+    })
+}
+
+/// A pipeline with one task using workspace `shared` as `src` with `sub_path`.
+fn workspace_pipeline(sub_path: &str) -> PipelineSpec {
+    PipelineSpec {
+        workspaces: vec![PipelineWorkspaceDeclaration {
+            name: "shared".into(),
+            ..PipelineWorkspaceDeclaration::default()
+        }],
+        tasks: vec![PipelineTask {
+            workspaces: vec![WorkspacePipelineTaskBinding {
+                name: "src".into(),
+                workspace: "shared".into(),
+                sub_path: sub_path.into(),
+            }],
+            ..task("write", Vec::new())
+        }],
+        ..PipelineSpec::default()
+    }
+}
+
+fn touch_task() -> TaskSpec {
+    TaskSpec {
+        workspaces: vec![pipeline_core::model::WorkspaceDeclaration {
+            name: "src".into(),
+            ..Default::default()
+        }],
+        steps: vec![Step {
+            name: "touch".into(),
+            image: "alpine".into(),
+            script: "touch \"$(workspaces.src.path)/planted\"".into(),
+            ..Step::default()
+        }],
+        ..TaskSpec::default()
+    }
+}
+
+/// Executes the first instance of `spec` with its workspace binding's subPath replaced by
+/// `sub_path` (validation bypassed), as a host with its own validation bug would.
+fn execute_with_sub_path(
+    exec: &LocalExecutor,
+    sub_path: &str,
+) -> Result<pipeline_core::TaskExecution, String> {
+    let mut state = PipelineRunState::new(&workspace_pipeline("ok"), RunContext::named("r", "p"))
+        .map_err(|e| e.to_string())?;
+    let mut inst = state.next().into_iter().next().ok_or("no instance")?;
+    inst.workspaces[0].sub_path = sub_path.into();
+    let job = TaskJob {
+        instance: inst,
+        task: touch_task(),
+        run: RunInfo {
+            name: "r".into(),
+            pipeline: "p".into(),
+            ..RunInfo::default()
+        },
+        timeout: None,
+        cancel: Arc::new(AtomicBool::new(false)),
+    };
+    Ok(exec.execute(&job, &NoLogs))
+}
+
+fn nothing_under(dir: &Path, name: &str) -> Result<(), String> {
+    let p = dir.join(name);
+    if p.symlink_metadata().is_ok() {
+        return Err(format!(
+            "{} was created outside the work directory",
+            p.display()
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn sub_path_with_dot_dot_or_absolute_is_refused() {
+    hostile::isolated("sub_path_with_dot_dot_or_absolute_is_refused", || {
+        let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let abs = tmp.path().join("abs-escape");
+        let abs = abs.to_str().ok_or("path")?.to_string();
+        // Validation: located, in Kubernetes' words.
+        for (sub, want) in [
+            ("../escape", "must not contain '..'"),
+            ("a/../../escape", "must not contain '..'"),
+            (abs.as_str(), "must be a relative path"),
+        ] {
+            let err = PipelineRunState::new(&workspace_pipeline(sub), RunContext::named("r", "p"))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            for needle in [want, "task \"write\"", "tasks[0].workspaces[0].subPath"] {
+                if !err.contains(needle) {
+                    return Err(format!("subPath {sub:?}: error lacks {needle:?}: {err:?}"));
+                }
+            }
+        }
+        // The executor refuses too, whatever reaches it.
+        let root = tmp.path().join("work");
+        let exec = LocalExecutor::new(&root).workspace("shared", tmp.path().join("work/ws"));
+        for sub in ["../escape", "../../escape", abs.as_str()] {
+            let done = execute_with_sub_path(&exec, sub)?;
+            match &done.outcome {
+                pipeline_core::ExecOutcome::Failed(m) if m.contains("outside") => {}
+                other => return Err(format!("subPath {sub:?}: {other:?}")),
+            }
+        }
+        nothing_under(tmp.path(), "escape")?;
+        nothing_under(tmp.path(), "abs-escape")?;
+        nothing_under(&root, "escape")?;
+        Ok(())
+    })
+}
+
+#[test]
+fn symlink_planted_in_a_workspace_is_not_followed() {
+    hostile::isolated("symlink_planted_in_a_workspace_is_not_followed", || {
+        let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir(&outside).map_err(|e| e.to_string())?;
+        let root = tmp.path().join("work");
+        // Task `plant` links its workspace to a directory outside; task `use` then binds the
+        // same workspace with subPath `link/inner`, which would lead through the link.
+        let plant = TaskSpec {
+            steps: vec![Step {
+                name: "plant".into(),
+                image: "alpine".into(),
+                script: format!(
+                    "ln -s '{}' \"$(workspaces.src.path)/link\"",
+                    outside.display()
+                ),
+                ..Step::default()
+            }],
+            ..touch_task()
+        };
+        let catalogue: BTreeMap<String, TaskSpec> = BTreeMap::from([
+            ("plant".to_string(), plant),
+            ("touch".to_string(), touch_task()),
+        ]);
+        let binding = |sub: &str| WorkspacePipelineTaskBinding {
+            name: "src".into(),
+            workspace: "shared".into(),
+            sub_path: sub.into(),
+        };
+        let spec = PipelineSpec {
+            workspaces: vec![PipelineWorkspaceDeclaration {
+                name: "shared".into(),
+                ..PipelineWorkspaceDeclaration::default()
+            }],
+            tasks: vec![
+                PipelineTask {
+                    name: "plant".into(),
+                    task_ref: Some(TaskRef {
+                        name: "plant".into(),
+                        ..TaskRef::default()
+                    }),
+                    workspaces: vec![binding("")],
+                    ..PipelineTask::default()
+                },
+                PipelineTask {
+                    name: "use".into(),
+                    task_ref: Some(TaskRef {
+                        name: "touch".into(),
+                        ..TaskRef::default()
+                    }),
+                    run_after: vec!["plant".into()],
+                    workspaces: vec![binding("link/inner")],
+                    ..PipelineTask::default()
+                },
+            ],
+            ..PipelineSpec::default()
+        };
+        let exec = LocalExecutor::new(&root);
+        let state =
+            PipelineRunState::new(&spec, RunContext::named("r", "p")).map_err(|e| e.to_string())?;
+        let info = RunInfo {
+            name: "r".into(),
+            pipeline: "p".into(),
+            ..RunInfo::default()
+        };
+        let out = Runner::new(&exec, &catalogue)
+            .run(state, info)
+            .map_err(|e| e.to_string())?;
+        let plant = out.task("plant").ok_or("no plant")?;
+        if plant.state != TaskState::Succeeded {
+            return Err(format!("plant: {plant:?}"));
+        }
+        let used = out.task("use").ok_or("no use")?;
+        let said = used.messages.join("; ");
+        if used.state != TaskState::Failed || !said.contains("symbolic link") {
+            return Err(format!("use: {:?}: {said}", used.state));
+        }
+        nothing_under(&outside, "inner")?;
+        Ok(())
+    })
+}
+
+#[test]
+fn working_dir_outside_the_work_directory_is_refused() {
+    hostile::isolated("working_dir_outside_the_work_directory_is_refused", || {
+        let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let root = tmp.path().join("work");
+        let abs = tmp.path().join("wd-abs");
+        // From the task's directory `work/tasks/r/a-0`, four levels up is the temp dir.
+        for wd in [
+            "../../../../wd-escape".to_string(),
+            abs.display().to_string(),
+        ] {
+            let t = TaskSpec {
+                steps: vec![Step {
+                    name: "s".into(),
+                    image: "alpine".into(),
+                    script: "true".into(),
+                    working_dir: wd.clone(),
+                    ..Step::default()
+                }],
+                ..TaskSpec::default()
+            };
+            let catalogue = BTreeMap::from([("t".to_string(), t)]);
+            let spec = PipelineSpec {
+                tasks: vec![task("a", Vec::new())],
+                ..PipelineSpec::default()
+            };
+            let state = PipelineRunState::new(&spec, RunContext::named("r", "p"))
+                .map_err(|e| e.to_string())?;
+            let info = RunInfo {
+                name: "r".into(),
+                pipeline: "p".into(),
+                ..RunInfo::default()
+            };
+            let out = Runner::new(&LocalExecutor::new(&root), &catalogue)
+                .run(state, info)
+                .map_err(|e| e.to_string())?;
+            let a = out.task("a").ok_or("no a")?;
+            let said = a.messages.join("; ");
+            if a.state != TaskState::Failed || !said.contains("outside") {
+                return Err(format!("workingDir {wd:?}: {:?}: {said}", a.state));
+            }
+        }
+        nothing_under(tmp.path(), "wd-escape")?;
+        nothing_under(tmp.path(), "wd-abs")?;
+        Ok(())
+    })
+}
+
+#[test]
+fn step_script_amplification_in_the_local_executor() {
+    hostile::isolated("step_script_amplification_in_the_local_executor", || {
+        // The Task's script holds 100,000 references to its 10 KB parameter: 1 GB if expanded.
+        let t = TaskSpec {
+            params: vec![declared("p", ParamType::String, None)],
+            steps: vec![Step {
+                name: "echo".into(),
+                image: "alpine".into(),
+                script: "$(params.p)\n".repeat(100_000),
+                ..Step::default()
+            }],
+            ..TaskSpec::default()
+        };
+        let catalogue = BTreeMap::from([("t".to_string(), t)]);
+        let spec = PipelineSpec {
+            tasks: vec![task("amp", vec![param("p", string("e".repeat(10 * 1024)))])],
+            ..PipelineSpec::default()
+        };
+        let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let state =
+            PipelineRunState::new(&spec, RunContext::named("r", "p")).map_err(|e| e.to_string())?;
+        let out = Runner::new(&LocalExecutor::new(tmp.path()), &catalogue)
+            .run(state, RunInfo::default())
+            .map_err(|e| e.to_string())?;
+        let amp = out.task("amp").ok_or("no amp")?;
+        let said = amp.messages.join("; ");
+        for needle in ["task \"amp\"", "$(params.p)", "script", TASK_LIMIT] {
+            if amp.state != TaskState::Failed || !said.contains(needle) {
+                return Err(format!(
+                    "{:?}: lacks {needle:?}: {}",
+                    amp.state,
+                    clip(&said)
+                ));
+            }
+        }
+        Ok(())
     })
 }

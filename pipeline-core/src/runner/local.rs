@@ -1,6 +1,12 @@
 //! [`LocalExecutor`]: runs each step's `script` with `sh` (or its `#!` interpreter) in a work
 //! directory on this machine. `$(results.r.path)` and `$(workspaces.w.path)` point at real
-//! directories; results are read back from files like Tekton does.
+//! directories; declared results are read back from files like Tekton does.
+//!
+//! The executor creates and opens files only inside its work directory and the workspace
+//! directories bound to it: a `subPath` or `workingDir` that is absolute elsewhere or holds
+//! `..`, a workspace name that is not a plain name, and a symbolic link met on the way are
+//! refused (the task fails with a message saying which). Task-level substitution is bounded
+//! by [`LocalExecutor::max_task_bytes`].
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
@@ -8,9 +14,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::confine::{create_dir_within, is_plain_name, regular_file, write_new};
 use super::{ExecOutcome, LogSink, TaskExecution, TaskExecutor, TaskJob};
+use crate::limits::DEFAULT_MAX_TASK_BYTES;
 use crate::model::{ParamType, ParamValue};
-use crate::substitute::{MapLookup, resolve_value, substitute, substitute_list};
+use crate::substitute::{
+    Budget, MapLookup, Overflow, resolve_value_within, substitute_list_within, substitute_within,
+};
 
 /// Largest result file read back, in bytes.
 pub const MAX_RESULT_BYTES: u64 = 1024 * 1024;
@@ -21,6 +31,7 @@ pub struct LocalExecutor {
     root: PathBuf,
     workspaces: BTreeMap<String, PathBuf>,
     poll: Duration,
+    max_task_bytes: usize,
 }
 
 impl LocalExecutor {
@@ -31,20 +42,67 @@ impl LocalExecutor {
             root: root.into(),
             workspaces: BTreeMap::new(),
             poll: Duration::from_millis(10),
+            max_task_bytes: DEFAULT_MAX_TASK_BYTES,
         }
     }
 
-    /// Binds pipeline workspace `name` to an existing directory.
+    /// Binds pipeline workspace `name` to a directory (created if missing); the task's
+    /// `subPath` is taken inside it.
     pub fn workspace(mut self, name: &str, path: impl Into<PathBuf>) -> Self {
         self.workspaces.insert(name.to_string(), path.into());
         self
     }
 
-    fn workspace_path(&self, name: &str) -> PathBuf {
-        self.workspaces
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| self.root.join("workspaces").join(name))
+    /// Most bytes the task-level substitution of one task may produce: its parameters and
+    /// every step's script, command, args, env and working directory together (default
+    /// [`DEFAULT_MAX_TASK_BYTES`], 1.5 MiB). Over it the task fails, naming the step field,
+    /// the reference and the limit.
+    pub fn max_task_bytes(mut self, n: usize) -> Self {
+        self.max_task_bytes = n;
+        self
+    }
+}
+
+fn failed(message: String) -> TaskExecution {
+    TaskExecution {
+        outcome: ExecOutcome::Failed(message),
+        results: BTreeMap::new(),
+    }
+}
+
+fn absolute(p: &Path) -> Result<PathBuf, String> {
+    std::path::absolute(p).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+/// The base directory for workspace `target` and the path inside it for `sub_path`.
+fn workspace_dir(
+    exec: &LocalExecutor,
+    root: &Path,
+    target: &str,
+    sub_path: &str,
+) -> Result<(PathBuf, PathBuf), String> {
+    match exec.workspaces.get(target) {
+        Some(bound) => {
+            let bound = absolute(bound)?;
+            std::fs::create_dir_all(&bound)
+                .map_err(|e| format!("creating workspace {}: {e}", bound.display()))?;
+            Ok((bound, PathBuf::from(sub_path)))
+        }
+        None if is_plain_name(target) => {
+            let rel = Path::new("workspaces").join(target);
+            // An absolute subPath would replace the whole path in `join`: keep it visible so
+            // that it is refused as such.
+            let rel = if Path::new(sub_path).is_absolute() {
+                PathBuf::from(sub_path)
+            } else {
+                rel.join(sub_path)
+            };
+            Ok((root.to_path_buf(), rel))
+        }
+        None => Err(format!(
+            "workspace name {target:?} is not a plain name; a directory for it would be outside {}",
+            root.display()
+        )),
     }
 }
 
@@ -112,17 +170,16 @@ fn stream(reader: impl Read, logs: &dyn LogSink, task: &str, step: &str) {
     }
 }
 
+/// The declared results the steps wrote (each at most [`MAX_RESULT_BYTES`]; symbolic links
+/// and other non-regular files are not read).
 fn read_results(dir: &Path, job: &TaskJob) -> BTreeMap<String, ParamValue> {
     let mut out = BTreeMap::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .collect();
-    names.sort();
-    for name in names {
-        let Ok(file) = std::fs::File::open(dir.join(&name)) else {
+    for result in &job.task.results {
+        let name = &result.name;
+        let Some(path) = regular_file(dir, name) else {
+            continue;
+        };
+        let Ok(file) = std::fs::File::open(path) else {
             continue;
         };
         let mut text = String::new();
@@ -133,13 +190,7 @@ fn read_results(dir: &Path, job: &TaskJob) -> BTreeMap<String, ParamValue> {
         {
             continue;
         }
-        let declared = job
-            .task
-            .results
-            .iter()
-            .find(|r| r.name == name)
-            .and_then(|r| r.result_type);
-        let value = match declared {
+        let value = match result.result_type {
             Some(ParamType::Array | ParamType::Object) => {
                 serde_json::from_str::<serde_json::Value>(&text)
                     .ok()
@@ -148,28 +199,51 @@ fn read_results(dir: &Path, job: &TaskJob) -> BTreeMap<String, ParamValue> {
             }
             _ => ParamValue::String(text),
         };
-        out.insert(name, value);
+        out.insert(name.clone(), value);
     }
     out
 }
 
 impl TaskExecutor for LocalExecutor {
     fn execute(&self, job: &TaskJob, logs: &dyn LogSink) -> TaskExecution {
+        match self.prepare(job) {
+            Ok(prepared) => self.run_steps(job, logs, prepared),
+            Err(message) => failed(message),
+        }
+    }
+}
+
+/// A task's directories and its task-level lookup, ready for the steps.
+struct Prepared {
+    root: PathBuf,
+    dir: PathBuf,
+    results_dir: PathBuf,
+    default_dir: PathBuf,
+    lookup: MapLookup,
+    budget: Budget,
+}
+
+impl LocalExecutor {
+    fn over(&self, display: &str, field: &str, o: &Overflow) -> String {
+        format!("task {display:?}: {field}: {o} per task")
+    }
+
+    fn prepare(&self, job: &TaskJob) -> Result<Prepared, String> {
         let inst = &job.instance;
         let display = inst.display_name();
-        let dir = self
-            .root
-            .join("tasks")
+        let root = absolute(&self.root)?;
+        std::fs::create_dir_all(&root).map_err(|e| format!("creating {}: {e}", root.display()))?;
+        let task_dir = Path::new("tasks")
             .join(sanitize(&job.run.name))
             .join(format!("{}-{}", sanitize(&display), inst.attempt));
+        let dir = create_dir_within("task directory", &root, &task_dir)?;
+        for d in ["results", "work", "steps", "home"] {
+            create_dir_within("task directory", &dir, Path::new(d))?;
+        }
         let results_dir = dir.join("results");
         let work = dir.join("work");
-        for d in [&results_dir, &work, &dir.join("steps"), &dir.join("home")] {
-            if let Err(e) = std::fs::create_dir_all(d) {
-                return io_fail(&format!("creating {}", d.display()), &e);
-            }
-        }
-        // Task-level references.
+        // Task-level references, within the task's budget.
+        let mut budget = Budget::new(self.max_task_bytes);
         let mut lookup = MapLookup::default();
         for p in &job.task.params {
             if let Some(d) = &p.default {
@@ -179,10 +253,15 @@ impl TaskExecutor for LocalExecutor {
         for p in &inst.params {
             lookup.params.insert(p.name.clone(), p.value.clone());
         }
-        let snapshot = lookup.clone();
-        for v in lookup.params.values_mut() {
-            *v = resolve_value(v, &snapshot);
+        let mut resolved = Vec::new();
+        for (name, v) in &lookup.params {
+            if v.strings().iter().any(|s| s.contains("$(")) {
+                let r = resolve_value_within(v, &lookup, &mut budget)
+                    .map_err(|o| self.over(&display, &format!("params[{name}]"), &o))?;
+                resolved.push((name.clone(), r));
+            }
         }
+        lookup.params.extend(resolved);
         for r in &job.task.results {
             lookup.other.insert(
                 format!("results.{}.path", r.name),
@@ -200,24 +279,19 @@ impl TaskExecutor for LocalExecutor {
                     } else {
                         &b.workspace
                     };
-                    let mut p = self.workspace_path(target);
-                    if !b.sub_path.is_empty() {
-                        p = p.join(&b.sub_path);
-                    }
-                    if let Err(e) = std::fs::create_dir_all(&p) {
-                        return io_fail(&format!("creating workspace {}", p.display()), &e);
-                    }
+                    let (base, rel) = workspace_dir(self, &root, target, &b.sub_path)
+                        .map_err(|e| format!("task {display:?}: {e}"))?;
+                    let what = format!("workspace {:?} subPath", w.name);
+                    let p = create_dir_within(&what, &base, &rel)
+                        .map_err(|e| format!("task {display:?}: {e}"))?;
                     p.display().to_string()
                 }
                 None if w.optional => String::new(),
                 None => {
-                    return TaskExecution {
-                        outcome: ExecOutcome::Failed(format!(
-                            "task {:?}: workspace {:?} is not bound",
-                            inst.pipeline_task, w.name
-                        )),
-                        results: BTreeMap::new(),
-                    };
+                    return Err(format!(
+                        "task {:?}: workspace {:?} is not bound",
+                        inst.pipeline_task, w.name
+                    ));
                 }
             };
             if bound && default_dir == work {
@@ -250,6 +324,49 @@ impl TaskExecutor for LocalExecutor {
         ] {
             lookup.other.insert(k.to_string(), v);
         }
+        Ok(Prepared {
+            root,
+            dir,
+            results_dir,
+            default_dir,
+            lookup,
+            budget,
+        })
+    }
+
+    /// The directory a step runs in: its `workingDir` (relative to the task's directory, or
+    /// absolute inside the work directory or a bound workspace), created if missing.
+    fn step_dir(&self, p: &Prepared, step: &str, wd: &str) -> Result<PathBuf, String> {
+        let what = format!("step {step:?} workingDir");
+        if wd.is_empty() {
+            return Ok(p.default_dir.clone());
+        }
+        let wdp = Path::new(wd);
+        if !wdp.is_absolute() {
+            return create_dir_within(&what, &p.dir, wdp);
+        }
+        let mut bases = vec![p.root.clone()];
+        for b in self.workspaces.values() {
+            bases.push(absolute(b)?);
+        }
+        for base in &bases {
+            if let Ok(rel) = wdp.strip_prefix(base) {
+                return create_dir_within(&what, base, rel);
+            }
+        }
+        Err(format!(
+            "{what} {wd:?} is outside the work directory {} and the bound workspaces",
+            p.root.display()
+        ))
+    }
+
+    fn run_steps(&self, job: &TaskJob, logs: &dyn LogSink, prepared: Prepared) -> TaskExecution {
+        let inst = &job.instance;
+        let display = inst.display_name();
+        let mut budget = prepared.budget.clone();
+        let lookup = &prepared.lookup;
+        let dir = &prepared.dir;
+        let results_dir = &prepared.results_dir;
         let deadline = job.timeout.map(|t| Instant::now() + t);
         for (k, step) in job.task.steps.iter().enumerate() {
             let step_name = if step.name.is_empty() {
@@ -260,18 +377,24 @@ impl TaskExecutor for LocalExecutor {
             if job.is_cancelled() {
                 return TaskExecution {
                     outcome: ExecOutcome::Cancelled,
-                    results: read_results(&results_dir, job),
+                    results: read_results(results_dir, job),
                 };
             }
-            let args = substitute_list(&step.args, &lookup);
+            let field = |f: &str| format!("steps[{k}].{f}");
+            let args = match substitute_list_within(&step.args, lookup, &mut budget) {
+                Ok(a) => a,
+                Err(o) => return failed(self.over(&display, &field("args"), &o)),
+            };
             let mut cmd = if !step.script.is_empty() {
-                let script = substitute(&step.script, &lookup);
-                let file = dir
-                    .join("steps")
-                    .join(format!("{k}-{}", sanitize(&step_name)));
-                if let Err(e) = std::fs::write(&file, &script) {
-                    return io_fail(&format!("writing {}", file.display()), &e);
-                }
+                let script = match substitute_within(&step.script, lookup, &mut budget) {
+                    Ok(s) => s,
+                    Err(o) => return failed(self.over(&display, &field("script"), &o)),
+                };
+                let name = format!("{k}-{}", sanitize(&step_name));
+                let file = match write_new(&dir.join("steps"), &name, script.as_bytes()) {
+                    Ok(f) => f,
+                    Err(e) => return failed(format!("task {display:?}: {e}")),
+                };
                 let mut c = match script.strip_prefix("#!").and_then(|s| s.lines().next()) {
                     Some(line) => {
                         let mut parts = line.split_whitespace();
@@ -287,7 +410,12 @@ impl TaskExecutor for LocalExecutor {
                 };
                 c.arg(&file);
                 c
-            } else if let Some((prog, rest)) = substitute_list(&step.command, &lookup).split_first()
+            } else if let Some((prog, rest)) =
+                match substitute_list_within(&step.command, lookup, &mut budget) {
+                    Ok(c) => c,
+                    Err(o) => return failed(self.over(&display, &field("command"), &o)),
+                }
+                .split_first()
             {
                 let mut c = Command::new(prog);
                 c.args(rest);
@@ -297,24 +425,32 @@ impl TaskExecutor for LocalExecutor {
                     outcome: ExecOutcome::Failed(format!(
                         "step {step_name:?} has neither script nor command"
                     )),
-                    results: read_results(&results_dir, job),
+                    results: read_results(results_dir, job),
                 };
             };
             cmd.args(&args);
-            let wd = substitute(&step.working_dir, &lookup);
-            let cwd = if wd.is_empty() {
-                default_dir.clone()
-            } else {
-                dir.join(wd)
+            let wd = match substitute_within(&step.working_dir, lookup, &mut budget) {
+                Ok(w) => w,
+                Err(o) => return failed(self.over(&display, &field("workingDir"), &o)),
             };
-            if let Err(e) = std::fs::create_dir_all(&cwd) {
-                return io_fail(&format!("creating {}", cwd.display()), &e);
-            }
+            let cwd = match self.step_dir(&prepared, &step_name, &wd) {
+                Ok(c) => c,
+                Err(e) => return failed(format!("task {display:?}: {e}")),
+            };
             cmd.current_dir(&cwd)
                 .env("HOME", dir.join("home"))
                 .stdin(Stdio::null());
             for e in &step.env {
-                cmd.env(&e.name, substitute(&e.value, &lookup));
+                match substitute_within(&e.value, lookup, &mut budget) {
+                    Ok(v) => cmd.env(&e.name, v),
+                    Err(o) => {
+                        return failed(self.over(
+                            &display,
+                            &field(&format!("env[{}]", e.name)),
+                            &o,
+                        ));
+                    }
+                };
             }
             cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
             let mut child = match cmd.spawn() {
@@ -346,13 +482,13 @@ impl TaskExecutor for LocalExecutor {
                 Ok(StepEnd::Cancelled) => {
                     return TaskExecution {
                         outcome: ExecOutcome::Cancelled,
-                        results: read_results(&results_dir, job),
+                        results: read_results(results_dir, job),
                     };
                 }
                 Ok(StepEnd::TimedOut) => {
                     return TaskExecution {
                         outcome: ExecOutcome::TimedOut,
-                        results: read_results(&results_dir, job),
+                        results: read_results(results_dir, job),
                     };
                 }
                 Ok(StepEnd::Exited(Some(0))) => {}
@@ -365,14 +501,14 @@ impl TaskExecutor for LocalExecutor {
                         outcome: ExecOutcome::Failed(format!(
                             "task {display:?}: step {step_name:?} exited with {code}"
                         )),
-                        results: read_results(&results_dir, job),
+                        results: read_results(results_dir, job),
                     };
                 }
             }
         }
         TaskExecution {
             outcome: ExecOutcome::Succeeded,
-            results: read_results(&results_dir, job),
+            results: read_results(results_dir, job),
         }
     }
 }

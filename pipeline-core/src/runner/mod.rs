@@ -4,6 +4,7 @@
 //! The runner measures durations and enforces timeouts (the core keeps no clock); everything
 //! else is decided by the state machine.
 
+mod confine;
 mod duration;
 mod local;
 
