@@ -1,5 +1,6 @@
 //! Laws of the run state machine on random pipelines: every start respects every edge of the
-//! DAG, every task instance starts at most once per attempt, and every run ends.
+//! DAG, every task instance starts at most once per attempt, and every run ends; and a
+//! substitution budget bounds the output without changing it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -146,6 +147,57 @@ proptest! {
             let n = pending.get(&t.name).copied().unwrap_or(0);
             prop_assert!(n == 0 || n == width, "{}: {n} instances for width {width}", t.name);
             prop_assert_eq!(s.instances, n);
+        }
+    }
+}
+
+/// Text made of literal pieces and references, some to known parameters.
+fn gen_text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            "[a-z $()]{0,6}",
+            Just("$(params.s)".to_string()),
+            Just("$(params.big)".to_string()),
+            Just("$(params.arr[1])".to_string()),
+            Just("$(params.arr[*])".to_string()),
+            Just("$(params.unknown)".to_string()),
+        ],
+        0..12,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// A budget never changes what substitution produces, only whether it is allowed: within
+    /// it, the same output as unbounded substitution and exactly its size charged; over it,
+    /// an overflow that says by how much, with nothing charged.
+    #[test]
+    fn budgets_bound_and_never_change_substitution(
+        text in gen_text(),
+        used in 0usize..64,
+        limit in 0usize..400,
+    ) {
+        use pipeline_core::substitute::{Budget, MapLookup, substitute, substitute_within};
+        let mut l = MapLookup::default();
+        l.params.insert("s".into(), ParamValue::String("ab".into()));
+        l.params.insert("big".into(), ParamValue::String("x".repeat(100)));
+        l.params.insert("arr".into(), ParamValue::Array(vec!["p".into(), "qq".into()]));
+        let mut budget = Budget::new(limit);
+        let before = budget.charge(used).map(|_| used).unwrap_or(0);
+        let full = substitute(&text, &l);
+        match substitute_within(&text, &l, &mut budget) {
+            Ok(out) => {
+                prop_assert_eq!(&out, &full);
+                prop_assert_eq!(budget.used(), before + full.len());
+                prop_assert!(budget.used() <= limit);
+            }
+            Err(o) => {
+                prop_assert_eq!(o.needed, before + full.len());
+                prop_assert!(o.needed > limit);
+                prop_assert_eq!(budget.used(), before);
+            }
         }
     }
 }
