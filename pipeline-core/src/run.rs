@@ -670,7 +670,9 @@ impl PipelineRunState {
     /// Validates the Pipeline, checks the run's parameters against it, and builds the DAG.
     ///
     /// Errors: [`Error::Invalid`] (validation), [`Error::RunRejected`] with reason
-    /// `ParameterMissing` or `ParameterTypeMismatch`.
+    /// `ParameterMissing` or `ParameterTypeMismatch`, or `PipelineValidationFailed` when the
+    /// run's parameters take a matrix or the parameter defaults past the default [`Limits`]
+    /// (see [`with_limits`](Self::with_limits)).
     pub fn new(spec: &PipelineSpec, ctx: RunContext) -> Result<Self, Error> {
         Self::from_spec(spec.clone(), ctx)
     }
