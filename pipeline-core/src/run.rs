@@ -1232,9 +1232,15 @@ impl PipelineRunState {
         let task_ref = match &pt.task_ref {
             Some(r) => {
                 let mut r = r.clone();
-                r.name = substitute_within(&r.name, &lookup, &mut budget).map_err(|o| {
-                    self.over_task_budget(pt, &format!("{}.taskRef.name", at()), &o)
-                })?;
+                if r.name.contains("$(") {
+                    r.name = substitute_within(&r.name, &lookup, &mut budget).map_err(|o| {
+                        self.over_task_budget(pt, &format!("{}.taskRef.name", at()), &o)
+                    })?;
+                } else {
+                    budget
+                        .charge(r.name.len())
+                        .map_err(|o| self.over_task_budget(pt, &at(), &o))?;
+                }
                 Some(r)
             }
             None => None,
@@ -1254,27 +1260,25 @@ impl PipelineRunState {
         // Every instance carries the resolved task plus its combination: check each against
         // the task budget, and all of them against what is left of the run's.
         let base = budget.used();
-        let sizes: Vec<usize> = match &combos {
-            None => vec![base],
-            Some(combos) => combos
-                .iter()
-                .map(|c| {
-                    c.iter().fold(base, |n, (k, v)| {
-                        n.saturating_add(k.len()).saturating_add(v.len())
-                    })
-                })
-                .collect(),
-        };
-        let task_limit = self.limits.max_task_bytes;
-        if let Some(&over) = sizes.iter().find(|&&n| n > task_limit) {
-            let o = Overflow {
-                reference: budget.largest().map(|(r, _)| r.to_string()),
-                needed: over,
-                limit: task_limit,
-            };
-            return Err(self.over_task_budget(pt, &format!("{}.matrix", at()), &o));
+        let mut total = base;
+        if let Some(combos) = &combos {
+            total = 0;
+            let task_limit = self.limits.max_task_bytes;
+            for c in combos {
+                let size = c.iter().fold(base, |n, (k, v)| {
+                    n.saturating_add(k.len()).saturating_add(v.len())
+                });
+                if size > task_limit {
+                    let o = Overflow {
+                        reference: budget.largest().map(|(r, _)| r.to_string()),
+                        needed: size,
+                        limit: task_limit,
+                    };
+                    return Err(self.over_task_budget(pt, &format!("{}.matrix", at()), &o));
+                }
+                total = total.saturating_add(size);
+            }
         }
-        let total = sizes.iter().fold(0usize, |n, &s| n.saturating_add(s));
         let reached = self.run_bytes.saturating_add(total);
         if reached > self.limits.max_run_bytes {
             let largest = budget
