@@ -39,63 +39,80 @@ pub fn isolated(test_name: &str, case: impl FnOnce() -> Result<(), String>) {
         return;
     }
     let exe = std::env::current_exe().expect("the test binary's path");
-    let mut cmd = if prlimit_available() {
-        let mut c = Command::new("prlimit");
-        c.arg(format!("--as={MEMORY_CAP}")).arg("--").arg(&exe);
-        c
-    } else {
+    if !prlimit_available() {
         println!("hostile: prlimit not found, {test_name} runs without a memory cap");
-        Command::new(&exe)
-    };
+    }
+    let mut cmd = capped(&exe);
     cmd.args([test_name, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, "1")
-        .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::null())
+        .env("RUST_BACKTRACE", "0");
+    let run = run_command(cmd);
+    let (out, err) = (&run.stdout, &run.stderr);
+    if run.hung {
+        panic!(
+            "hostile case {test_name} ran past {TIME_CAP:?} (a hang)\nstdout:\n{out}\nstderr:\n{err}"
+        );
+    }
+    if run.code != Some(0) {
+        panic!(
+            "hostile case {test_name} failed (exit {:?}; killed by a signal under the {} MiB \
+             cap means it ran out of memory)\nstdout:\n{out}\nstderr:\n{err}",
+            run.code,
+            MEMORY_CAP / (1024 * 1024)
+        );
+    }
+    // `--exact` with a name that matches nothing passes with 0 tests: refuse that.
+    assert!(
+        out.contains("1 passed"),
+        "hostile case {test_name}: the child ran no test (is it a top-level #[test]?)\n{out}"
+    );
+}
+
+/// A command for `exe` under [`MEMORY_CAP`] (through `prlimit` when it is installed).
+fn capped(exe: &std::path::Path) -> Command {
+    if prlimit_available() {
+        let mut c = Command::new("prlimit");
+        c.arg(format!("--as={MEMORY_CAP}")).arg("--").arg(exe);
+        c
+    } else {
+        Command::new(exe)
+    }
+}
+
+/// Runs `cmd` (no input), collecting its output, killed past [`TIME_CAP`].
+fn run_command(mut cmd: Command) -> ToolRun {
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("start the isolated case");
+    let mut child = cmd.spawn().expect("start the command");
     let mut stdout = child.stdout.take().expect("stdout");
     let mut stderr = child.stderr.take().expect("stderr");
     let out_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stdout.read_to_string(&mut s);
-        s
+        let mut s = Vec::new();
+        let _ = stdout.read_to_end(&mut s);
+        String::from_utf8_lossy(&s).into_owned()
     });
     let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
+        let mut s = Vec::new();
+        let _ = stderr.read_to_end(&mut s);
+        String::from_utf8_lossy(&s).into_owned()
     });
     let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for the case") {
-            break Some(status);
+    let (status, hung) = loop {
+        if let Some(status) = child.try_wait().expect("wait for the command") {
+            break (Some(status), false);
         }
         if started.elapsed() > TIME_CAP {
             let _ = child.kill();
-            let _ = child.wait();
-            break None;
+            break (child.wait().ok(), true);
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let out = out_reader.join().unwrap_or_default();
-    let err = err_reader.join().unwrap_or_default();
-    match status {
-        None => panic!(
-            "hostile case {test_name} ran past {TIME_CAP:?} (a hang)\nstdout:\n{out}\nstderr:\n{err}"
-        ),
-        Some(s) if !s.success() => panic!(
-            "hostile case {test_name} failed ({s}; an abort under the {} MiB cap means it ran \
-             out of memory)\nstdout:\n{out}\nstderr:\n{err}",
-            MEMORY_CAP / (1024 * 1024)
-        ),
-        Some(_) => {
-            // `--exact` with a name that matches nothing passes with 0 tests: refuse that.
-            assert!(
-                out.contains("1 passed"),
-                "hostile case {test_name}: the child ran no test (is it a top-level #[test]?)\n{out}"
-            );
-        }
+    ToolRun {
+        code: status.and_then(|s| s.code()),
+        hung,
+        stdout: out_reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
     }
 }
 
@@ -123,48 +140,9 @@ pub struct ToolRun {
 
 /// Runs the program `exe` with `args` in `cwd` under [`MEMORY_CAP`] and [`TIME_CAP`].
 pub fn run_capped(exe: &std::path::Path, args: &[&str], cwd: &std::path::Path) -> ToolRun {
-    let mut cmd = if prlimit_available() {
-        let mut c = Command::new("prlimit");
-        c.arg(format!("--as={MEMORY_CAP}")).arg("--").arg(exe);
-        c
-    } else {
-        Command::new(exe)
-    };
-    cmd.args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("start the tool");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let out_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stdout.read_to_end(&mut s);
-        String::from_utf8_lossy(&s).into_owned()
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stderr.read_to_end(&mut s);
-        String::from_utf8_lossy(&s).into_owned()
-    });
-    let started = Instant::now();
-    let (status, hung) = loop {
-        if let Some(status) = child.try_wait().expect("wait for the tool") {
-            break (Some(status), false);
-        }
-        if started.elapsed() > TIME_CAP {
-            let _ = child.kill();
-            break (child.wait().ok(), true);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    ToolRun {
-        code: status.and_then(|s| s.code()),
-        hung,
-        stdout: out_reader.join().unwrap_or_default(),
-        stderr: err_reader.join().unwrap_or_default(),
-    }
+    let mut cmd = capped(exe);
+    cmd.args(args).current_dir(cwd);
+    run_command(cmd)
 }
 
 /// The example program `name` built beside the running test (`target/<profile>/examples/`),
