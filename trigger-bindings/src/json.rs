@@ -339,6 +339,16 @@ impl<'a> Doc<'a> {
             .unwrap_or_default()
     }
 
+    /// How many values the document holds.
+    pub(crate) fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The length of member `id`'s raw key, at least that of the decoded key.
+    pub(crate) fn key_len(&self, id: NodeId) -> usize {
+        self.key_raw(id).len()
+    }
+
     /// The decoded key of member `id`.
     pub(crate) fn key(&self, id: NodeId) -> Cow<'a, str> {
         let raw = self.key_raw(id);

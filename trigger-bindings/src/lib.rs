@@ -111,4 +111,4 @@ pub use model::{
 };
 pub use path::{BindingExpr, Path, canonical_header_key};
 pub use secrets::{MemorySecretStore, Secret, SecretStore};
-pub use template::{OLD_ESCAPE_ANNOTATION, Template};
+pub use template::{DEFAULT_MAX_RENDER_BYTES, OLD_ESCAPE_ANNOTATION, Template};

@@ -7,7 +7,7 @@ use crate::json::Doc;
 use crate::model::{EventListener, Param, Resources, TriggerInterceptor, TriggerSpec};
 use crate::path::{BindingExpr, Node, Root};
 use crate::secrets::{MemorySecretStore, SecretStore};
-use crate::template::Template;
+use crate::template::{DEFAULT_MAX_RENDER_BYTES, RenderBudget, Template};
 use serde_json::{Map, Value};
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
@@ -21,8 +21,20 @@ pub struct Limits {
     /// Deepest JSON nesting accepted in a body (default 128; at most 1,000 whatever is set
     /// here, so that decoding never runs deep on the call stack).
     pub max_json_depth: usize,
-    /// Largest estimated cost of one CEL evaluation (default 10,000,000).
+    /// Most work one CEL evaluation may do, in steps (default 10,000,000). The bound is
+    /// computed from the expression and the sizes of its inputs before it runs (list
+    /// literals, comprehensions nested in each other, the sizes strings and lists grow
+    /// to), so an expression that could do more is refused without being run.
     pub max_cel_cost: u64,
+    /// Most memory one CEL evaluation may allocate, in bytes, its inputs' CEL values
+    /// included (default 64 MiB); bounded and refused the same way as `max_cel_cost`.
+    pub max_cel_memory_bytes: u64,
+    /// Most bytes of substituted template text the triggers of one event may render
+    /// together (default 16 MiB, [`DEFAULT_MAX_RENDER_BYTES`]). Counted from the values'
+    /// lengths before anything is built; the trigger that would cross it is rejected.
+    /// Kubernetes objects are limited to about 1.5 MiB each by etcd, so this leaves room
+    /// for several large resources.
+    pub max_render_bytes: usize,
 }
 
 impl Default for Limits {
@@ -31,6 +43,8 @@ impl Default for Limits {
             max_body_bytes: 10 * 1024 * 1024,
             max_json_depth: 128,
             max_cel_cost: 10_000_000,
+            max_cel_memory_bytes: 64 * 1024 * 1024,
+            max_render_bytes: DEFAULT_MAX_RENDER_BYTES,
         }
     }
 }
@@ -445,12 +459,18 @@ impl Listener {
             context: serde_json::json!({ "eventID": event_id }),
             cel_inputs: OnceCell::new(),
         };
+        let mut budget = RenderBudget::new(self.limits.max_render_bytes, 0);
         let triggers = self
             .triggers
             .iter()
             .map(|t| TriggerResult {
                 name: t.name.clone(),
-                outcome: self.run(t, &shared, extensions, &event_id),
+                outcome: match self.run(t, &shared, extensions, &event_id, &mut budget) {
+                    Outcome::Rejected { reason } => Outcome::Rejected {
+                        reason: escape_controls(reason),
+                    },
+                    accepted => accepted,
+                },
             })
             .collect();
         Response { event_id, triggers }
@@ -462,6 +482,7 @@ impl Listener {
         shared: &Shared<'_>,
         initial: &Map<String, Value>,
         event_id: &str,
+        budget: &mut RenderBudget,
     ) -> Outcome {
         if let Some(b) = &t.broken {
             return Outcome::Rejected { reason: b.clone() };
@@ -474,7 +495,7 @@ impl Listener {
                 &extensions,
                 &self.secrets,
                 &self.namespace,
-                self.limits.max_cel_cost,
+                &self.limits,
             ) {
                 Decision::Continue(ext) => extensions.extend(ext),
                 Decision::Stop(reason) => {
@@ -499,7 +520,7 @@ impl Listener {
             None => Vec::new(),
             Some(tpl) => {
                 let uid = uuid_like(&[b"uid", event_id.as_bytes(), t.name.as_bytes()]);
-                match tpl.render(&params, &uid) {
+                match tpl.render_budgeted(&params, &uid, budget, false) {
                     Ok(r) => r,
                     Err((index, message)) => {
                         return Outcome::Rejected {
@@ -521,6 +542,25 @@ impl Listener {
             extensions,
         }
     }
+}
+
+/// `reason` with CR, LF and other control characters written as escapes (`\r`, `\n`,
+/// `\u{1b}`), so that a header value cannot start a new line in a log. Tabs stay.
+fn escape_controls(reason: String) -> String {
+    if !reason.chars().any(|c| c.is_control() && c != '\t') {
+        return reason;
+    }
+    let mut out = String::with_capacity(reason.len() + 8);
+    for c in reason.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push('\t'),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 struct Shared<'a> {
@@ -594,6 +634,23 @@ mod tests {
         clippy::indexing_slicing
     )]
     use super::*;
+
+    #[test]
+    fn control_characters_in_reasons_are_escaped() {
+        let rows = [
+            (
+                "event type push is not allowed",
+                "event type push is not allowed",
+            ),
+            ("a\r\nX-Injected: 1", "a\\r\\nX-Injected: 1"),
+            ("tab\tstays", "tab\tstays"),
+            ("esc\u{1b}[31m", "esc\\u{1b}[31m"),
+            ("nel\u{85}", "nel\\u{85}"),
+        ];
+        for (reason, want) in rows {
+            assert_eq!(escape_controls(reason.to_string()), want, "{reason:?}");
+        }
+    }
 
     #[test]
     fn listener_is_send_and_sync() {

@@ -17,6 +17,12 @@
 //! value a parse would give. If one is not (a value that closes the quote, ends in a
 //! backslash or holds a control byte), that resource template is rendered textually,
 //! which yields the same value or the same error as before.
+//!
+//! Output is bounded: before a resource template is rendered, the length its substituted
+//! text will have is counted (from the lengths of the values, without building anything),
+//! and a render that would bring the total past its budget is refused with an error for
+//! that resource template. Both paths count the same text with the same scan, so they
+//! refuse at the same place with the same message.
 
 use crate::model::{ParamSpec, TriggerTemplate, TriggerTemplateSpec};
 use serde_json::{Map, Value};
@@ -28,6 +34,121 @@ pub const OLD_ESCAPE_ANNOTATION: &str = "triggers.tekton.dev/old-escape-quotes";
 
 /// What introduces a param reference; its name runs to the next `)`.
 const PARAM_PREFIX: &str = "$(tt.params.";
+
+/// The budget [`Template::render`] and [`Template::render_textual`] use: 16 MiB of
+/// substituted text (the default of `Limits::max_render_bytes`). Kubernetes objects are
+/// limited to about 1.5 MiB each by etcd, so this leaves room for several large resources.
+pub const DEFAULT_MAX_RENDER_BYTES: usize = 16 * 1024 * 1024;
+
+/// How many bytes of substituted text a render may still produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RenderBudget {
+    /// The limit, for the message.
+    limit: usize,
+    /// Counted against the limit so far (by earlier renders of the same event).
+    used: usize,
+}
+
+impl RenderBudget {
+    /// A budget of `limit` bytes of which `used` are spent.
+    pub(crate) fn new(limit: usize, used: usize) -> RenderBudget {
+        RenderBudget { limit, used }
+    }
+
+    /// What is left.
+    fn left(&self) -> usize {
+        self.limit.saturating_sub(self.used)
+    }
+
+    /// The refusal of resource template `index`.
+    fn refusal(&self, index: usize) -> (usize, String) {
+        let mut message = format!(
+            "the rendered resources would exceed the limit of {} bytes for one event \
+             (Limits::max_render_bytes)",
+            self.limit
+        );
+        if self.used > 0 {
+            message.push_str(&format!(
+                "; {} bytes were already rendered for earlier triggers",
+                self.used
+            ));
+        }
+        (index, message)
+    }
+}
+
+/// One piece of a text as the substitution scan cuts it.
+enum Piece<'t, 'p> {
+    /// Text kept as is.
+    Text(&'t str),
+    /// A reference to a given param, replaced by its value.
+    Param {
+        /// The param's name.
+        name: &'t str,
+        /// Its value.
+        value: &'p str,
+    },
+    /// `$(uid)`.
+    Uid,
+}
+
+/// Cuts `text` as the substitution reads it, in order, until `f` returns `false`: text
+/// kept as is, given params and `$(uid)`. A reference to a param that is not given is
+/// kept as text and the scan goes on just after its `$(`, inside the name. Linear in the
+/// text: the position of the next `)` is remembered rather than searched for again.
+fn scan_references<'t, 'p>(
+    text: &'t str,
+    params: &'p BTreeMap<String, String>,
+    mut f: impl FnMut(Piece<'t, 'p>) -> bool,
+) {
+    // The first `)` at or after some offset (absolute), or `None` if there is none.
+    let mut close: Option<Option<usize>> = None;
+    let mut pos = 0;
+    while let Some(at) = text.get(pos..).and_then(|r| r.find("$(")) {
+        let at = pos + at;
+        if !f(Piece::Text(text.get(pos..at).unwrap_or_default())) {
+            return;
+        }
+        let after = at + 2;
+        let rest = text.get(after..).unwrap_or_default();
+        if rest.starts_with("tt.params.") {
+            let name_start = after + "tt.params.".len();
+            let end = match close {
+                Some(Some(c)) if c >= name_start => Some(c),
+                Some(None) => None,
+                _ => {
+                    let found = text
+                        .get(name_start..)
+                        .and_then(|t| t.find(')'))
+                        .map(|i| name_start + i);
+                    close = Some(found);
+                    found
+                }
+            };
+            if let Some(end) = end {
+                let name = text.get(name_start..end).unwrap_or_default();
+                if let Some(value) = params.get(name) {
+                    if !f(Piece::Param { name, value }) {
+                        return;
+                    }
+                    pos = end + 1;
+                    continue;
+                }
+            }
+        } else if rest.starts_with("uid)") {
+            if !f(Piece::Uid) {
+                return;
+            }
+            pos = after + "uid)".len();
+            continue;
+        }
+        if !f(Piece::Text("$(")) {
+            return;
+        }
+        pos = after;
+    }
+    f(Piece::Text(text.get(pos..).unwrap_or_default()));
+}
 
 /// A TriggerTemplate ready to render.
 #[derive(Clone)]
@@ -199,24 +320,27 @@ impl Template {
     ///
     /// The result is always the one [`Template::render_textual`] gives; see the module
     /// page for how it is reached faster.
+    /// Output is limited to [`DEFAULT_MAX_RENDER_BYTES`] of substituted text
+    /// ([`Template::render_within`] takes another limit).
     pub fn render(
         &self,
         params: &BTreeMap<String, String>,
         uid: &str,
     ) -> Result<Vec<Value>, (usize, String)> {
-        let mut out = Vec::with_capacity(self.texts.len());
-        let mut buf = String::new();
-        for (i, text) in self.texts.iter().enumerate() {
-            let fast = match self.compiled.get(i) {
-                Some(Compiled::Tree(node)) => self.render_node(node, params, uid),
-                Some(Compiled::Textual) | None => None,
-            };
-            match fast {
-                Some(v) => out.push(v),
-                None => out.push(self.render_text(i, text, params, uid, &mut buf)?),
-            }
-        }
-        Ok(out)
+        self.render_within(params, uid, DEFAULT_MAX_RENDER_BYTES)
+    }
+
+    /// [`Template::render`] with a limit of `max_bytes` bytes of substituted text for
+    /// all the resource templates together. A render over the limit is refused, before
+    /// anything is built, with an error for the first resource template that crosses it.
+    pub fn render_within(
+        &self,
+        params: &BTreeMap<String, String>,
+        uid: &str,
+        max_bytes: usize,
+    ) -> Result<Vec<Value>, (usize, String)> {
+        let mut budget = RenderBudget::new(max_bytes, 0);
+        self.render_budgeted(params, uid, &mut budget, false)
     }
 
     /// The reference rendering: substitutes into each whole text, then parses it.
@@ -228,11 +352,67 @@ impl Template {
         params: &BTreeMap<String, String>,
         uid: &str,
     ) -> Result<Vec<Value>, (usize, String)> {
+        self.render_textual_within(params, uid, DEFAULT_MAX_RENDER_BYTES)
+    }
+
+    /// [`Template::render_textual`] with the limit of [`Template::render_within`].
+    #[doc(hidden)]
+    pub fn render_textual_within(
+        &self,
+        params: &BTreeMap<String, String>,
+        uid: &str,
+        max_bytes: usize,
+    ) -> Result<Vec<Value>, (usize, String)> {
+        let mut budget = RenderBudget::new(max_bytes, 0);
+        self.render_budgeted(params, uid, &mut budget, true)
+    }
+
+    /// Renders every resource template within `budget` (through the tree where there is
+    /// one, unless `textual`), and counts what it rendered in `budget` on success.
+    pub(crate) fn render_budgeted(
+        &self,
+        params: &BTreeMap<String, String>,
+        uid: &str,
+        budget: &mut RenderBudget,
+        textual: bool,
+    ) -> Result<Vec<Value>, (usize, String)> {
+        let lengths = self.value_lengths(params);
+        let mut spent = 0usize;
+        let mut out = Vec::with_capacity(self.texts.len());
         let mut buf = String::new();
-        self.texts
+        for (i, text) in self.texts.iter().enumerate() {
+            // Counted before anything is built; a render that fails later spends nothing.
+            let left = budget.left().saturating_sub(spent);
+            let Some(len) = substituted_len(text, params, &lengths, uid, left) else {
+                return Err(budget.refusal(i));
+            };
+            spent += len;
+            let fast = match self.compiled.get(i) {
+                Some(Compiled::Tree(node)) if !textual => self.render_node(node, params, uid),
+                _ => None,
+            };
+            match fast {
+                Some(v) => out.push(v),
+                None => out.push(self.render_text(i, text, params, uid, &mut buf)?),
+            }
+        }
+        budget.used = budget.used.saturating_add(spent);
+        Ok(out)
+    }
+
+    /// The length each param's value has once inserted (see [`Template::push_value`]).
+    fn value_lengths<'p>(&self, params: &'p BTreeMap<String, String>) -> BTreeMap<&'p str, usize> {
+        params
             .iter()
-            .enumerate()
-            .map(|(i, text)| self.render_text(i, text, params, uid, &mut buf))
+            .map(|(name, value)| {
+                let mut len = value.len();
+                if self.old_escape {
+                    len = len.saturating_add(value.matches('"').count());
+                }
+                // Quote escaping inserts `\` before `"`, so it makes or breaks no `$(`.
+                len = len.saturating_add(value.matches("$(").count());
+                (name.as_str(), len)
+            })
             .collect()
     }
 
@@ -340,28 +520,14 @@ impl Template {
         uid: &str,
         out: &mut String,
     ) {
-        let mut rest = text;
-        while let Some(at) = rest.find("$(") {
-            out.push_str(rest.get(..at).unwrap_or_default());
-            let after = rest.get(at + 2..).unwrap_or_default();
-            if let Some(tail) = after.strip_prefix("tt.params.") {
-                if let Some(end) = tail.find(')') {
-                    let name = tail.get(..end).unwrap_or_default();
-                    if let Some(value) = params.get(name) {
-                        self.push_value(value, out);
-                        rest = tail.get(end + 1..).unwrap_or_default();
-                        continue;
-                    }
-                }
-            } else if let Some(tail) = after.strip_prefix("uid)") {
-                out.push_str(uid);
-                rest = tail;
-                continue;
+        scan_references(text, params, |piece| {
+            match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Param { value, .. } => self.push_value(value, out),
+                Piece::Uid => out.push_str(uid),
             }
-            out.push_str("$(");
-            rest = after;
-        }
-        out.push_str(rest);
+            true
+        });
     }
 
     fn push_value(&self, value: &str, out: &mut String) {
@@ -397,6 +563,28 @@ impl fmt::Debug for Template {
             .field("texts", &self.texts)
             .finish()
     }
+}
+
+/// The length [`Template::substitute`] gives `text`, or `None` if it is over `cap`;
+/// `lengths` holds each param's inserted length. Nothing is built.
+fn substituted_len(
+    text: &str,
+    params: &BTreeMap<String, String>,
+    lengths: &BTreeMap<&str, usize>,
+    uid: &str,
+    cap: usize,
+) -> Option<usize> {
+    let mut len = 0usize;
+    scan_references(text, params, |piece| {
+        let add = match piece {
+            Piece::Text(t) => t.len(),
+            Piece::Param { name, .. } => lengths.get(name).copied().unwrap_or_default(),
+            Piece::Uid => uid.len(),
+        };
+        len = len.saturating_add(add);
+        len <= cap
+    });
+    (len <= cap).then_some(len)
 }
 
 /// Compiles one resource template (see the module page).

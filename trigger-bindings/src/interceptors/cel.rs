@@ -4,12 +4,17 @@
 //! library and its strings, encoders, lists and math extensions.
 //!
 //! Expressions are compiled once. Only the top-level body fields an expression reads are
-//! decoded for it, and a static cost estimate (input-size aware) bounds the work an
-//! expression may do.
+//! decoded for it. Before an expression runs, an upper bound on its work and memory is
+//! computed from its syntax and the sizes of the event's inputs ([`cel_cost`]); an
+//! expression that could exceed [`Limits`] is refused without running.
+//!
+//! [`cel_cost`]: super::cel_cost
 
+use super::cel_cost::{self, Shape};
 use super::cel_fast::{Fast, Input};
 use super::{Decision, EventView};
 use crate::json::{self, Doc, NodeId, RawKind};
+use crate::listener::Limits;
 use crate::secrets::{SecretStore, constant_time_eq};
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 use cel::extractors::This;
@@ -21,7 +26,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 /// CEL's environment, built once per process.
-fn env() -> Arc<Env> {
+pub(crate) fn env() -> Arc<Env> {
     static ENV: OnceLock<Arc<Env>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Env::stdlib();
@@ -46,6 +51,9 @@ pub(crate) struct Compiled {
     functions: Vec<&'static str>,
     /// The expression in the subset [`Fast`] decides without building CEL values.
     fast: Option<Fast>,
+    /// The literal patterns of its regular expressions that compile small (see
+    /// [`cel_cost::SMALL_REGEX_BYTES`]).
+    small_regexes: Vec<String>,
 }
 
 /// Tekton's functions, registered on demand.
@@ -98,6 +106,8 @@ impl Compiled {
             .filter(|f| refs.has_function(f))
             .collect();
         let fast = Fast::compile(program.expression());
+        let mut small_regexes = Vec::new();
+        collect_small_regexes(program.expression(), &mut small_regexes);
         Ok(Compiled {
             source: source.to_string(),
             program,
@@ -105,6 +115,7 @@ impl Compiled {
             uses_body,
             functions,
             fast,
+            small_regexes,
         })
     }
 
@@ -197,67 +208,62 @@ fn entry_fields(e: &EntryExpr, out: &mut Option<Vec<String>>) {
     }
 }
 
-/// Estimated cost: every node costs 1; a comprehension's loop runs at most `n` times
-/// (`n` bounds every list, map and string the inputs hold), nested loops multiply.
-fn cost(e: &IdedExpr, n: u128) -> u128 {
+/// Pushes onto `out` the literal patterns of `matches` and `translate` calls in `e` that
+/// compile within [`cel_cost::SMALL_REGEX_BYTES`].
+fn collect_small_regexes(e: &IdedExpr, out: &mut Vec<String>) {
     match &e.expr {
-        Expr::Select(s) => 1 + cost(&s.operand, n),
         Expr::Call(c) => {
-            let mut total: u128 = 1;
+            // The pattern is the second operand, the receiver counted.
+            let pattern = match (c.target.as_deref(), c.args.as_slice()) {
+                (Some(_), [p, ..]) | (None, [_, p, ..]) => Some(p),
+                _ => None,
+            };
+            if let (Some(p), "matches" | "translate") = (pattern, c.func_name.as_str())
+                && let Expr::Literal(LiteralValue::String(p)) = &p.expr
+                && regex::RegexBuilder::new(p.inner())
+                    .size_limit(cel_cost::SMALL_REGEX_BYTES)
+                    .build()
+                    .is_ok()
+            {
+                out.push(p.inner().to_string());
+            }
             if let Some(t) = &c.target {
-                total = total.saturating_add(cost(t, n));
+                collect_small_regexes(t, out);
             }
             for a in &c.args {
-                total = total.saturating_add(cost(a, n));
+                collect_small_regexes(a, out);
             }
-            // String and list functions walk their input once.
-            total.saturating_add(if c.args.is_empty() && c.target.is_none() {
-                0
-            } else {
-                n / 16
-            })
         }
+        Expr::Select(s) => collect_small_regexes(&s.operand, out),
         Expr::Comprehension(c) => {
-            let body = cost(&c.loop_cond, n).saturating_add(cost(&c.loop_step, n));
-            cost(&c.iter_range, n)
-                .saturating_add(cost(&c.accu_init, n))
-                .saturating_add(cost(&c.result, n))
-                .saturating_add(body.saturating_mul(n.max(1)))
+            for x in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ] {
+                collect_small_regexes(x, out);
+            }
         }
-        Expr::List(l) => l
-            .elements
-            .iter()
-            .fold(1u128, |acc, x| acc.saturating_add(cost(x, n))),
-        Expr::Map(m) => m.entries.iter().fold(1u128, |acc, x| match &x.expr {
-            EntryExpr::StructField(f) => acc.saturating_add(cost(&f.value, n)),
-            EntryExpr::MapEntry(me) => acc
-                .saturating_add(cost(&me.key, n))
-                .saturating_add(cost(&me.value, n)),
-        }),
-        Expr::Struct(s) => s.entries.iter().fold(1u128, |acc, x| match &x.expr {
-            EntryExpr::StructField(f) => acc.saturating_add(cost(&f.value, n)),
-            EntryExpr::MapEntry(me) => acc
-                .saturating_add(cost(&me.key, n))
-                .saturating_add(cost(&me.value, n)),
-        }),
-        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => 1,
+        Expr::List(l) => {
+            for x in &l.elements {
+                collect_small_regexes(x, out);
+            }
+        }
+        Expr::Map(m) => m.entries.iter().for_each(|x| entry_regexes(&x.expr, out)),
+        Expr::Struct(s) => s.entries.iter().for_each(|x| entry_regexes(&x.expr, out)),
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
     }
 }
 
-/// The largest list, map or string length in `v` (bounds loops over inputs).
-fn max_extent(v: &CelValue) -> usize {
-    match v {
-        CelValue::List(l) => l.iter().map(max_extent).max().unwrap_or(0).max(l.len()),
-        CelValue::Map(m) => m
-            .map
-            .values()
-            .map(max_extent)
-            .max()
-            .unwrap_or(0)
-            .max(m.map.len()),
-        CelValue::String(s) => s.len(),
-        CelValue::Bytes(b) => b.len(),
-        _ => 0,
+fn entry_regexes(e: &EntryExpr, out: &mut Vec<String>) {
+    match e {
+        EntryExpr::StructField(f) => collect_small_regexes(&f.value, out),
+        EntryExpr::MapEntry(m) => {
+            collect_small_regexes(&m.key, out);
+            collect_small_regexes(&m.value, out);
+        }
     }
 }
 
@@ -272,7 +278,7 @@ pub(crate) struct CelInterceptor {
 pub(crate) struct Inputs {
     header: CelValue,
     body_cache: std::cell::RefCell<HashMap<String, Option<CelValue>>>,
-    whole_body: std::cell::OnceCell<Result<CelValue, String>>,
+    whole_body: std::cell::OnceCell<CelValue>,
 }
 
 impl Inputs {
@@ -304,16 +310,17 @@ impl CelInterceptor {
         extensions: &serde_json::Map<String, Value>,
         secrets: &Arc<dyn SecretStore>,
         namespace: &str,
-        max_cost: u64,
+        limits: &Limits,
     ) -> Decision {
         // CEL values of the inputs are built only if the full evaluator runs.
         let ext_cell = OnceCell::new();
         let ext = || ext_cell.get_or_init(|| json_to_cel(&Value::Object(extensions.clone())));
         let inputs = || inputs.get_or_init(|| Inputs::new(view));
+        let sizes = Sizes::new(view, extensions);
         if let Some(f) = &self.filter {
-            let verdict = match fast_verdict(f, view, extensions, max_cost) {
+            let verdict = match fast_verdict(f, view, extensions, &sizes, limits) {
                 Some(v) => Ok(CelValue::Bool(v)),
-                None => evaluate(f, view, inputs(), ext(), secrets, namespace, max_cost),
+                None => evaluate(f, view, inputs(), ext(), &sizes, secrets, namespace, limits),
             };
             match verdict {
                 Ok(CelValue::Bool(true)) => {}
@@ -328,7 +335,16 @@ impl CelInterceptor {
         }
         let mut out = serde_json::Map::new();
         for (key, expr) in &self.overlays {
-            let v = match evaluate(expr, view, inputs(), ext(), secrets, namespace, max_cost) {
+            let v = match evaluate(
+                expr,
+                view,
+                inputs(),
+                ext(),
+                &sizes,
+                secrets,
+                namespace,
+                limits,
+            ) {
                 Ok(v) => v,
                 Err(e) => return Decision::Stop(format!("error evaluating cel expression: {e}")),
             };
@@ -344,53 +360,94 @@ impl CelInterceptor {
     }
 }
 
-/// The filter's verdict from the fast path, when it has one and the cost limit cannot be in
-/// the way (the estimate below uses an upper bound of every input's extent).
+/// The sizes of the inputs other than the body, shared by every expression of one
+/// interceptor.
+pub(crate) struct Sizes {
+    header: Shape,
+    extensions: Shape,
+    url: Shape,
+}
+
+impl Sizes {
+    pub(crate) fn new(view: &EventView<'_>, extensions: &serde_json::Map<String, Value>) -> Sizes {
+        Sizes {
+            header: cel_cost::header_shape(view.headers.iter()),
+            extensions: cel_cost::map_shape(extensions),
+            url: Shape::string(view.url.len() as u128),
+        }
+    }
+}
+
+/// The body an expression reads: `None` for an empty body (Tekton evaluates it as `{}`)
+/// or one the expression does not read; an error if it is not a JSON object.
+fn body_doc<'v>(c: &Compiled, view: &'v EventView<'_>) -> Result<Option<&'v Doc<'v>>, String> {
+    if !c.uses_body || view.body_bytes.is_empty() {
+        return Ok(None);
+    }
+    let doc = view.parsed_body()?;
+    if doc.kind(Doc::ROOT) != RawKind::Object {
+        return Err("the body is not a JSON object".to_string());
+    }
+    Ok(Some(doc))
+}
+
+/// Refuses `c` if it could do more work or allocate more memory than `limits` allow on
+/// these inputs (see [`cel_cost`]).
+fn check_cost(
+    c: &Compiled,
+    doc: Option<&Doc<'_>>,
+    sizes: &Sizes,
+    limits: &Limits,
+) -> Result<(), String> {
+    let cost = cost_bound(c, doc, sizes);
+    let expr = c.source();
+    if cost.work > u128::from(limits.max_cel_cost) {
+        return Err(format!(
+            "expression {expr:?} exceeds the cost limit: estimated {} steps, limit {}",
+            cost.work, limits.max_cel_cost
+        ));
+    }
+    let memory = cost.memory.saturating_add(cost.temp);
+    if memory > u128::from(limits.max_cel_memory_bytes) {
+        return Err(format!(
+            "expression {expr:?} exceeds the cost limit: it may allocate {memory} bytes, \
+             limit {} bytes (Limits::max_cel_memory_bytes)",
+            limits.max_cel_memory_bytes
+        ));
+    }
+    Ok(())
+}
+
+/// The bound on what evaluating `c` on these inputs costs.
+pub(crate) fn cost_bound(c: &Compiled, doc: Option<&Doc<'_>>, sizes: &Sizes) -> cel_cost::Cost {
+    let inputs = cel_cost::Inputs {
+        doc,
+        body_fields: c.body_fields.as_deref(),
+        header: sizes.header,
+        extensions: sizes.extensions,
+        url: sizes.url,
+    };
+    cel_cost::estimate(c.program.expression(), &inputs, &c.small_regexes)
+}
+
+/// The filter's verdict from the fast path, when it has one and the full evaluator would
+/// not refuse the expression for the cost limits (the same check on the same inputs).
 fn fast_verdict(
     c: &Compiled,
     view: &EventView<'_>,
     extensions: &serde_json::Map<String, Value>,
-    max_cost: u64,
+    sizes: &Sizes,
+    limits: &Limits,
 ) -> Option<bool> {
     let fast = c.fast.as_ref()?;
     // The full evaluator fails as a whole when the body it reads is not a JSON object; only
     // a missing field is an error local to its subexpression.
-    if c.uses_body && !view.body_bytes.is_empty() {
-        match view.parsed_body() {
-            Ok(doc) if doc.kind(Doc::ROOT) == RawKind::Object => {}
-            _ => return None,
-        }
-    }
-    let headers = view
-        .headers
-        .iter()
-        .fold(view.headers.len(), |m, (_, v)| m.max(v.len()));
-    let extent = view
-        .body_bytes
-        .len()
-        .max(headers)
-        .max(view.url.len())
-        .max(json_extent(extensions.values(), extensions.len()));
-    if cost(c.program.expression(), extent as u128) > u128::from(max_cost) {
-        return None;
-    }
+    let doc = body_doc(c, view).ok()?;
+    check_cost(c, doc, sizes, limits).ok()?;
     fast.decide(&Input {
         view,
         headers: view.headers,
         extensions,
-    })
-}
-
-/// The largest list, map or string length among `values` and `len` (what
-/// [`max_extent`] gives for their CEL form).
-fn json_extent<'v>(values: impl Iterator<Item = &'v Value>, len: usize) -> usize {
-    values.fold(len, |m, v| {
-        m.max(match v {
-            Value::String(s) => s.len(),
-            Value::Array(a) => json_extent(a.iter(), a.len()),
-            Value::Object(o) => json_extent(o.values(), o.len()),
-            _ => 0,
-        })
     })
 }
 
@@ -400,31 +457,20 @@ fn evaluate(
     view: &EventView<'_>,
     inputs: &Inputs,
     ext: &CelValue,
+    sizes: &Sizes,
     secrets: &Arc<dyn SecretStore>,
     namespace: &str,
-    max_cost: u64,
+    limits: &Limits,
 ) -> Result<CelValue, String> {
     let expr = c.source();
-    let body = if c.uses_body {
-        match body_value(c, view, inputs) {
-            Ok(b) => b,
-            Err(e) => return Err(format!("failed to parse the body as JSON: {e}")),
-        }
-    } else {
-        CelValue::Map(Map {
+    let doc = body_doc(c, view).map_err(|e| format!("failed to parse the body as JSON: {e}"))?;
+    check_cost(c, doc, sizes, limits)?;
+    let body = match doc {
+        Some(doc) => body_value(c, doc, inputs),
+        None => CelValue::Map(Map {
             map: Arc::new(HashMap::new()),
-        })
+        }),
     };
-    let extent = max_extent(&body)
-        .max(max_extent(&inputs.header))
-        .max(max_extent(ext))
-        .max(view.url.len());
-    let estimate = cost(c.program.expression(), extent as u128);
-    if estimate > u128::from(max_cost) {
-        return Err(format!(
-            "expression {expr:?} exceeds the cost limit: estimated {estimate}, limit {max_cost}"
-        ));
-    }
     let mut ctx = Context::with_env(env());
     ctx.add_variable_from_value("body", body);
     ctx.add_variable_from_value("header", inputs.header.clone());
@@ -438,21 +484,12 @@ fn evaluate(
         .map_err(|e| format!("expression {expr:?} failed to evaluate: {e}"))
 }
 
-fn body_value(c: &Compiled, view: &EventView<'_>, inputs: &Inputs) -> Result<CelValue, String> {
-    if view.body_bytes.is_empty() {
-        // Tekton evaluates an empty body as `{}`.
-        return Ok(CelValue::Map(Map {
-            map: Arc::new(HashMap::new()),
-        }));
-    }
-    let doc = view.parsed_body()?;
-    if doc.kind(Doc::ROOT) != RawKind::Object {
-        return Err("the body is not a JSON object".to_string());
-    }
+/// The body's CEL value for `c`: the whole object, or the top-level fields it reads.
+fn body_value(c: &Compiled, doc: &Doc<'_>, inputs: &Inputs) -> CelValue {
     match &c.body_fields {
         None => inputs
             .whole_body
-            .get_or_init(|| Ok(doc_to_cel(doc, Doc::ROOT)))
+            .get_or_init(|| doc_to_cel(doc, Doc::ROOT))
             .clone(),
         Some(fields) => {
             let mut map: HashMap<Key, CelValue> = HashMap::new();
@@ -466,7 +503,7 @@ fn body_value(c: &Compiled, view: &EventView<'_>, inputs: &Inputs) -> Result<Cel
                     map.insert(Key::String(Arc::new(f.clone())), v);
                 }
             }
-            Ok(CelValue::Map(Map { map: Arc::new(map) }))
+            CelValue::Map(Map { map: Arc::new(map) })
         }
     }
 }
@@ -692,8 +729,29 @@ fn parse_json(ftx: &FunctionContext, This(this): This<Arc<String>>) -> FnResult 
     Ok(json_to_cel(&v))
 }
 
+/// The most YAML nodes `parseYAML` accepts from `len` bytes: aliases may not expand a
+/// document past what its text could spell out.
+pub(crate) fn yaml_max_nodes(len: u128) -> u128 {
+    len.saturating_mul(2).saturating_add(16)
+}
+
+/// The most scalar bytes (tags included) `parseYAML` accepts from `len` bytes.
+pub(crate) fn yaml_max_scalar_bytes(len: u128) -> u128 {
+    len.saturating_mul(4).saturating_add(64)
+}
+
 fn parse_yaml(ftx: &FunctionContext, This(this): This<Arc<String>>) -> FnResult {
-    let v: Value = serde_saphyr::from_str(&this)
+    let len = this.len() as u128;
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = usize::try_from(yaml_max_nodes(len))
+        .unwrap_or(usize::MAX)
+        .min(budget.max_nodes);
+    budget.max_total_scalar_bytes = usize::try_from(yaml_max_scalar_bytes(len))
+        .unwrap_or(usize::MAX)
+        .min(budget.max_total_scalar_bytes);
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    let v: Value = serde_saphyr::from_str_with_options(&this, options)
         .map_err(|e| ftx.error(format!("failed to decode in parseYAML: {e}")))?;
     if !v.is_object() {
         return Err(ftx.error("parseYAML: the value is not a mapping"));
@@ -827,15 +885,17 @@ fn full_evaluation(
     ext: &serde_json::Map<String, Value>,
 ) -> Result<CelValue, String> {
     let secrets: Arc<dyn SecretStore> = Arc::new(crate::secrets::MemorySecretStore::new());
+    let sizes = Sizes::new(view, ext);
     let ext = json_to_cel(&Value::Object(ext.clone()));
     evaluate(
         c,
         view,
         &Inputs::new(view),
         &ext,
+        &sizes,
         &secrets,
         "default",
-        10_000_000,
+        &Limits::default(),
     )
 }
 
@@ -844,7 +904,8 @@ fn full_evaluation(
 pub(crate) fn verdicts(expr: &str, view: &EventView<'_>) -> Option<(bool, Result<bool, String>)> {
     let c = Compiled::new(expr).ok()?;
     let ext = serde_json::Map::new();
-    let fast = fast_verdict(&c, view, &ext, 10_000_000)?;
+    let sizes = Sizes::new(view, &ext);
+    let fast = fast_verdict(&c, view, &ext, &sizes, &Limits::default())?;
     let full = full_evaluation(&c, view, &ext).and_then(|v| match v {
         CelValue::Bool(b) => Ok(b),
         other => Err(format!("not a bool: {other:?}")),
@@ -862,6 +923,20 @@ mod tests {
     )]
     use super::*;
     use crate::event::Headers;
+
+    /// The fast path's verdict under a work limit of `max_cost`.
+    fn fast(
+        c: &Compiled,
+        view: &EventView<'_>,
+        ext: &serde_json::Map<String, Value>,
+        max_cost: u64,
+    ) -> Option<bool> {
+        let limits = Limits {
+            max_cel_cost: max_cost,
+            ..Limits::default()
+        };
+        fast_verdict(c, view, ext, &Sizes::new(view, ext), &limits)
+    }
 
     const BODY: &str = r#"{"ref":"refs/heads/main","action":"opened","n":3,"nil":null,
         "repository":{"name":"app","full_name":"acme/app","private":false,"topics":["a"]},
@@ -931,7 +1006,7 @@ mod tests {
         for (expr, decided) in table {
             let c = Compiled::new(expr).unwrap();
             let view = EventView::new(&headers, BODY.as_bytes(), "", 128);
-            let fast = fast_verdict(&c, &view, &ext, 10_000_000);
+            let fast = fast(&c, &view, &ext, 10_000_000);
             let full = full_evaluation(&c, &view, &ext);
             assert_eq!(
                 fast.is_some(),
@@ -1004,7 +1079,7 @@ mod tests {
             ext.insert("a".into(), serde_json::json!({"b": "app"}));
             let c = Compiled::new(&expr).unwrap();
             let view = EventView::new(&headers, body.as_bytes(), "", 128);
-            if let Some(v) = fast_verdict(&c, &view, &ext, 10_000_000) {
+            if let Some(v) = fast(&c, &view, &ext, 10_000_000) {
                 let full = full_evaluation(&c, &view, &ext);
                 proptest::prop_assert_eq!(full, Ok(CelValue::Bool(v)), "{}", expr);
             }
@@ -1017,12 +1092,12 @@ mod tests {
         let ext = serde_json::Map::new();
         let c = Compiled::new("body.ref == 'a' && body.ref.startsWith('a')").unwrap();
         let view = EventView::new(&headers, br#"{"ref":"a"}"#, "", 128);
-        assert_eq!(fast_verdict(&c, &view, &ext, 10_000_000), Some(true));
+        assert_eq!(fast(&c, &view, &ext, 10_000_000), Some(true));
         // A limit the estimate could exceed: the full evaluator reports it.
-        assert_eq!(fast_verdict(&c, &view, &ext, 1), None);
+        assert_eq!(fast(&c, &view, &ext, 1), None);
         for body in [&b"{not json"[..], b"", b"[1]"] {
             let view = EventView::new(&headers, body, "", 128);
-            assert_eq!(fast_verdict(&c, &view, &ext, 10_000_000), None);
+            assert_eq!(fast(&c, &view, &ext, 10_000_000), None);
         }
         // A body that does not parse fails the whole expression, even where the other side
         // of an `&&` is false (found by the cel_fast fuzz target).
@@ -1034,7 +1109,7 @@ mod tests {
             (br#"{"ref":"x"}"#, Some(false)),
         ] {
             let view = EventView::new(&headers, body, "", 128);
-            let fast = fast_verdict(&c, &view, &ext, 10_000_000);
+            let fast = fast(&c, &view, &ext, 10_000_000);
             assert_eq!(fast, want, "{:?}", String::from_utf8_lossy(body));
             if let Some(v) = fast {
                 let full = full_evaluation(&c, &view, &ext);

@@ -9,10 +9,12 @@
 //! - `cel`: `filter` and `overlays` (see [`cel`](self::cel)).
 
 pub(crate) mod cel;
+mod cel_cost;
 mod cel_fast;
 
 use crate::event::Headers;
 use crate::json::{self, Doc};
+use crate::listener::Limits;
 use crate::model::{InterceptorParam, TriggerInterceptor};
 use crate::secrets::{SecretStore, constant_time_eq};
 use serde_json::Value;
@@ -223,7 +225,7 @@ impl Interceptor {
         extensions: &serde_json::Map<String, Value>,
         secrets: &Arc<dyn SecretStore>,
         namespace: &str,
-        max_cost: u64,
+        limits: &Limits,
     ) -> Decision {
         match self {
             Interceptor::GitHub {
@@ -295,7 +297,7 @@ impl Interceptor {
                 Decision::Continue(Default::default())
             }
             Interceptor::Cel(c) => {
-                c.process(view, cel_inputs, extensions, secrets, namespace, max_cost)
+                c.process(view, cel_inputs, extensions, secrets, namespace, limits)
             }
             Interceptor::Invalid(reason) => Decision::Stop(reason.clone()),
         }
