@@ -68,6 +68,8 @@ fuzz_target!(|data: &[u8]| {
         max_body_bytes: 64 * 1024,
         max_json_depth: 32,
         max_cel_cost: 100_000,
+        max_cel_memory_bytes: 4 * 1024 * 1024,
+        max_render_bytes: 256 * 1024,
     };
     let listener = Listener::new(el, &resources, Arc::new(secrets), limits);
     let mut headers = Headers::new();
