@@ -2,20 +2,24 @@
 //! each trigger did.
 //!
 //! ```text
-//! cargo run --release -q --example triggers -- FILE BODY [--header 'Name: value']... [--secret NAME/KEY=VALUE]...
+//! cargo run --release -q --example triggers -- FILE BODY [--header 'Name: value']... [--secret NAME/KEY=VALUE]... [--github-api FIXTURE.json]
 //! ```
 //!
 //! FILE is a multi-document YAML stream holding the EventListener and the TriggerBindings,
 //! TriggerTemplates and Triggers it references; BODY is a file with the raw request body.
 //! Prints `{"triggers": [{"name", "accepted": true, "params", "resources"} |
-//! {"name", "accepted": false, "reason"}]}`. Exits 1 with a located message when FILE is
+//! {"name", "accepted": false, "reason"}]}`. `--github-api` answers the `github`
+//! interceptor's API calls (`githubOwners`, pull-request `addChangedFiles`) from a JSON
+//! fixture (`trigger_bindings::github::StaticGitHubApi::from_json`); without it those
+//! checks reject the event. Exits 1 with a located message when FILE is
 //! invalid, 2 on bad usage.
 
+use gitops_toolkit::triggers::github::StaticGitHubApi;
 use gitops_toolkit::triggers::{Event, Headers, Listener, MemorySecretStore};
 use std::process::ExitCode;
+use std::sync::Arc;
 
-const USAGE: &str =
-    "usage: triggers FILE BODY [--header 'Name: value']... [--secret NAME/KEY=VALUE]...";
+const USAGE: &str = "usage: triggers FILE BODY [--header 'Name: value']... [--secret NAME/KEY=VALUE]... [--github-api FIXTURE.json]";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -31,6 +35,7 @@ fn run(args: Vec<String>) -> Result<(), (u8, String)> {
     let mut positional = Vec::new();
     let mut headers = Headers::new();
     let mut secrets = MemorySecretStore::new();
+    let mut github = None;
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -55,6 +60,17 @@ fn run(args: Vec<String>) -> Result<(), (u8, String)> {
                 };
                 secrets.insert(name, key, value);
             }
+            "--github-api" => {
+                let f = it
+                    .next()
+                    .ok_or((2, format!("--github-api needs a file\n{USAGE}")))?;
+                let text = std::fs::read_to_string(&f)
+                    .map_err(|e| (2, format!("{f}: cannot read: {e}")))?;
+                let v: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|e| (2, format!("{f}: {e}")))?;
+                let api = StaticGitHubApi::from_json(&v).map_err(|e| (2, format!("{f}: {e}")))?;
+                github = Some(Arc::new(api));
+            }
             "--help" | "-h" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -69,7 +85,10 @@ fn run(args: Vec<String>) -> Result<(), (u8, String)> {
         std::fs::read_to_string(file).map_err(|e| (1, format!("{file}: cannot read: {e}")))?;
     let body =
         std::fs::read(body_path).map_err(|e| (2, format!("{body_path}: cannot read: {e}")))?;
-    let listener = Listener::from_yaml(file, &yaml, secrets).map_err(|e| (1, e.to_string()))?;
+    let mut listener = Listener::from_yaml(file, &yaml, secrets).map_err(|e| (1, e.to_string()))?;
+    if let Some(api) = github {
+        listener = listener.with_github_api(api);
+    }
     for (trigger, problem) in listener.problems() {
         eprintln!(
             "{file}: EventListener {:?}: trigger {trigger:?}: {problem}",

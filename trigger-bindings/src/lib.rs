@@ -92,6 +92,7 @@ mod event;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod github;
 mod interceptors;
 mod json;
 mod listener;

@@ -2,7 +2,8 @@
 
 use crate::error::Error;
 use crate::event::{Event, uuid_like};
-use crate::interceptors::{Decision, EventView, Interceptor, cel};
+use crate::github::GitHubApi;
+use crate::interceptors::{Decision, EventView, Hosts, Interceptor, cel};
 use crate::json::Doc;
 use crate::model::{EventListener, Param, Resources, TriggerInterceptor, TriggerSpec};
 use crate::path::{BindingExpr, Node, Root};
@@ -286,6 +287,7 @@ pub struct Listener {
     triggers: Vec<TriggerPlan>,
     secrets: Arc<dyn SecretStore>,
     limits: Limits,
+    github: Option<Arc<dyn GitHubApi>>,
 }
 
 impl std::fmt::Debug for Listener {
@@ -366,6 +368,7 @@ impl Listener {
             triggers,
             secrets,
             limits,
+            github: None,
         }
     }
 
@@ -383,6 +386,7 @@ impl Listener {
             triggers,
             secrets,
             limits,
+            github: None,
         }
     }
 
@@ -395,6 +399,14 @@ impl Listener {
             Arc::new(MemorySecretStore::new()),
             Limits::default(),
         )
+    }
+
+    /// The listener with a GitHub API adapter, for the `github` interceptor's
+    /// `githubOwners` and pull-request `addChangedFiles` (see [`crate::github`]). Without
+    /// one, those checks reject the event.
+    pub fn with_github_api(mut self, api: Arc<dyn GitHubApi>) -> Listener {
+        self.github = Some(api);
+        self
     }
 
     /// The listener's name.
@@ -493,8 +505,11 @@ impl Listener {
                 &shared.view,
                 &shared.cel_inputs,
                 &extensions,
-                &self.secrets,
-                &self.namespace,
+                &Hosts {
+                    secrets: &self.secrets,
+                    namespace: &self.namespace,
+                    api: self.github.as_deref(),
+                },
                 &self.limits,
             ) {
                 Decision::Continue(ext) => extensions.extend(ext),

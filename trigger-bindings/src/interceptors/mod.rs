@@ -2,7 +2,9 @@
 //! with a reason or continues, possibly adding extensions.
 //!
 //! - `github`: `eventTypes` (checked first), then `X-Hub-Signature-256` (HMAC-SHA256 of the
-//!   raw body, constant-time compare) when a `secretRef` is set.
+//!   raw body, constant-time compare) when a `secretRef` is set, then `addChangedFiles`
+//!   and `githubOwners` (see [`github`](self::github), the API through
+//!   [`crate::github::GitHubApi`]).
 //! - `gitlab`: `eventTypes` against `X-Gitlab-Event`, then `X-Gitlab-Token` (constant time).
 //! - `bitbucket`: `eventTypes` against `X-Event-Key`, then `X-Hub-Signature`
 //!   (`sha1=`/`sha256=`/`sha512=` HMAC of the raw body; Bitbucket Server and Cloud).
@@ -11,6 +13,9 @@
 pub(crate) mod cel;
 mod cel_cost;
 mod cel_fast;
+mod github;
+
+pub(crate) use github::Hosts;
 
 use crate::event::Headers;
 use crate::json::{self, Doc};
@@ -43,6 +48,7 @@ pub(crate) enum Interceptor {
     GitHub {
         secret: Option<SecretRef>,
         event_types: Option<Vec<String>>,
+        options: github::Options,
     },
     GitLab {
         secret: Option<SecretRef>,
@@ -102,11 +108,17 @@ impl<'a> EventView<'a> {
     }
 }
 
+/// The param `name`: Tekton decodes interceptor params as Go's `encoding/json` decodes a
+/// struct, so an exact name wins and otherwise a name equal without ASCII case is taken.
 fn param<'p>(params: &'p [InterceptorParam], name: &str) -> Option<&'p Value> {
-    params
-        .iter()
-        .rev()
-        .find(|p| p.name == name)
+    let exact = params.iter().rev().find(|p| p.name == name);
+    exact
+        .or_else(|| {
+            params
+                .iter()
+                .rev()
+                .find(|p| p.name.eq_ignore_ascii_case(name))
+        })
         .map(|p| &p.value)
 }
 
@@ -191,11 +203,20 @@ impl Interceptor {
             "github" | "gitlab" | "bitbucket" => {
                 let secret = secret_ref(param(&params, "secretRef"), &kind);
                 let types = event_types(param(&params, "eventTypes"));
-                match (secret, types) {
-                    (Ok(secret), Ok(event_types)) => match kind.as_str() {
+                let options = if kind == "github" {
+                    github::options(
+                        param(&params, "githubOwners"),
+                        param(&params, "addChangedFiles"),
+                    )
+                } else {
+                    Ok(github::Options::default())
+                };
+                match (secret, types, options) {
+                    (Ok(secret), Ok(event_types), Ok(options)) => match kind.as_str() {
                         "github" => Interceptor::GitHub {
                             secret,
                             event_types,
+                            options,
                         },
                         "gitlab" => Interceptor::GitLab {
                             secret,
@@ -206,7 +227,7 @@ impl Interceptor {
                             event_types,
                         },
                     },
-                    (Err(e), _) | (_, Err(e)) => Interceptor::Invalid(e),
+                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Interceptor::Invalid(e),
                 }
             }
             "cel" => match build_cel(&params) {
@@ -223,14 +244,15 @@ impl Interceptor {
         view: &EventView<'_>,
         cel_inputs: &OnceCell<cel::Inputs>,
         extensions: &serde_json::Map<String, Value>,
-        secrets: &Arc<dyn SecretStore>,
-        namespace: &str,
+        hosts: &Hosts<'_>,
         limits: &Limits,
     ) -> Decision {
+        let (secrets, namespace) = (hosts.secrets, hosts.namespace);
         match self {
             Interceptor::GitHub {
                 secret,
                 event_types,
+                options,
             } => {
                 if view.headers.get("Content-Type") == Some("application/x-www-form-urlencoded") {
                     return Decision::Stop(
@@ -250,9 +272,12 @@ impl Interceptor {
                     else {
                         return Decision::Stop("no X-Hub-Signature-256 header set".into());
                     };
-                    return check_signature(header, view.body_bytes, s, secrets, namespace);
+                    let checked = check_signature(header, view.body_bytes, s, secrets, namespace);
+                    if let Decision::Stop(_) = checked {
+                        return checked;
+                    }
                 }
-                Decision::Continue(Default::default())
+                github::process(options, event, view, hosts)
             }
             Interceptor::GitLab {
                 secret,
