@@ -2,45 +2,102 @@
 //!
 //! ```sh
 //! cargo run --release --example kustomize -- build examples/data/overlay
+//! cargo run --release --example kustomize -- build --load-restrictor LoadRestrictionsNone .
 //! ```
+//!
+//! As `kustomize build`, DIR may name bases anywhere on disk (`resources: [../../base]`
+//! works from any directory); files a kustomization names (patches, generator files) must lie
+//! in or below its own directory unless `--load-restrictor LoadRestrictionsNone` is given.
 //!
 //! Prints the rendered YAML stream to stdout and exits 0; on error prints one located
 //! message to stderr and exits 1.
 
-use gitops_toolkit::kustomize::{DiskFs, build_to_string};
+use gitops_toolkit::kustomize::{DiskFs, LoadRestrictions, Options, build_with, yaml};
 use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
+const USAGE: &str = "usage: kustomize build [--load-restrictor LoadRestrictionsRootOnly|LoadRestrictionsNone] [DIR]";
+
 fn usage() -> ExitCode {
-    eprintln!("usage: kustomize build DIR");
+    eprintln!("{USAGE}");
     ExitCode::FAILURE
 }
 
-fn run(dir: &str) -> Result<String, String> {
+/// The parsed command line of `build`.
+struct Args {
+    dir: String,
+    opts: Options,
+}
+
+fn parse(args: &[String]) -> Result<Args, String> {
+    let mut it = args.iter();
+    if it.next().map(String::as_str) != Some("build") {
+        return Err(USAGE.into());
+    }
+    let mut dir = None;
+    let mut opts = Options::default();
+    while let Some(arg) = it.next() {
+        let restrictor = if arg == "--load-restrictor" || arg == "--load_restrictor" {
+            Some(it.next().ok_or("--load-restrictor needs a value")?.as_str())
+        } else {
+            arg.strip_prefix("--load-restrictor=")
+                .or_else(|| arg.strip_prefix("--load_restrictor="))
+        };
+        match restrictor {
+            Some("LoadRestrictionsRootOnly") => opts.load_restrictions = LoadRestrictions::RootOnly,
+            Some("LoadRestrictionsNone") => opts.load_restrictions = LoadRestrictions::None,
+            Some(other) => return Err(format!("illegal flag value --load-restrictor {other}")),
+            None if arg.starts_with("--") => return Err(format!("unknown flag: {arg}")),
+            None if dir.is_none() => dir = Some(arg.clone()),
+            None => {
+                return Err(format!(
+                    "specify one path to a kustomization directory\n{USAGE}"
+                ));
+            }
+        }
+    }
+    Ok(Args {
+        dir: dir.unwrap_or_else(|| ".".into()),
+        opts,
+    })
+}
+
+fn run(args: &Args) -> Result<String, String> {
+    let dir = &args.dir;
     let path = Path::new(dir);
     if !path.is_dir() {
         return Err(format!("{dir}: not a directory"));
     }
-    // The file system is rooted at the current directory when DIR lies below it, so that
-    // bases in sibling directories (`../base`) stay reachable; otherwise at DIR itself.
-    let cwd = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
+    // As kustomize, the file system is the whole disk: a kustomization may name bases
+    // anywhere, and the load restrictor (checked by the library on real paths) keeps the
+    // files each kustomization reads in or below its own directory.
     let full = path.canonicalize().map_err(|e| format!("{dir}: {e}"))?;
-    let (root, rel) = match full.strip_prefix(&cwd) {
-        Ok(rel) => (cwd.clone(), rel.to_string_lossy().replace('\\', "/")),
-        Err(_) => (full.clone(), String::new()),
-    };
-    let fs = DiskFs::new(&root).map_err(|e| format!("{}: {e}", root.display()))?;
-    build_to_string(&fs, &rel).map_err(|e| e.to_string())
+    let top = full
+        .ancestors()
+        .last()
+        .ok_or_else(|| format!("{dir}: no file system root"))?;
+    let rel = full
+        .strip_prefix(top)
+        .map_err(|e| format!("{dir}: {e}"))?
+        .to_string_lossy()
+        .replace('\\', "/");
+    let fs = DiskFs::new(top).map_err(|e| format!("{}: {e}", top.display()))?;
+    let objects = build_with(&fs, &rel, args.opts).map_err(|e| e.to_string())?;
+    Ok(yaml::emit_stream(&objects))
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let dir = match args.as_slice() {
-        [cmd, dir] if cmd == "build" => dir,
-        _ => return usage(),
+    let args = match parse(&args) {
+        Ok(a) => a,
+        Err(e) if e == USAGE => return usage(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
     };
-    match run(dir) {
+    match run(&args) {
         Ok(text) => {
             let mut out = std::io::stdout().lock();
             if out
