@@ -1,13 +1,16 @@
 //! Tekton pipelines without a cluster: validate, simulate or run a Pipeline.
 //!
 //! ```text
-//! pipeline validate FILE
+//! pipeline validate FILE...
 //! pipeline simulate FILE [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]...
 //! pipeline run FILE [--param K=V]... [--workdir DIR] [--parallel N]
 //! ```
 //!
-//! FILE is a YAML stream holding a Pipeline, its Tasks and optionally a PipelineRun
-//! (`tekton.dev/v1` or `v1beta1`). `validate` prints `valid` or one error per line (exit 1).
+//! FILE is a YAML stream of Tekton objects (`tekton.dev/v1` or `v1beta1`): Pipelines, Tasks,
+//! PipelineRuns, TaskRuns, StepActions, CustomRuns; documents of other kinds (a PVC, a
+//! Secret ...) are skipped with a note on stderr. `validate` checks every Tekton document of
+//! every FILE by its kind and prints `valid` or one error per line (exit 1); references the
+//! files do not resolve (a Task in the cluster, a resolver) are notes, not errors.
 //! `simulate` drives the run state machine with a simulated executor (every task succeeds
 //! unless `--fail` names it) and prints one JSON object. `run` executes each step's script
 //! with `sh` in a work directory, streaming `[task : step]` logs, and prints a summary.
@@ -17,14 +20,46 @@ use std::process::ExitCode;
 
 use gitops_toolkit::pipeline::runner::{RunInfo, StdoutLogs, parse_duration};
 use gitops_toolkit::pipeline::simulate::{SimOutcome, simulate};
-use gitops_toolkit::pipeline::validate::{pipeline_errors, task_param_errors};
+use gitops_toolkit::pipeline::validate::{resource_errors, unresolved_references};
 use gitops_toolkit::pipeline::{
     Error, LocalExecutor, Param, ParamType, ParamValue, PipelineRunState, PipelineSpec, Resources,
     RunContext, Runner, TaskState, load,
 };
 use serde_json::{Map, Value, json};
+use std::io::Write as _;
 
-const USAGE: &str = "usage: pipeline validate FILE
+/// Why a command stopped early.
+enum Failure {
+    /// A message for stderr (exit 1).
+    Message(String),
+    /// Writing to stdout failed; a closed pipe (`| head`) ends the tool quietly.
+    Output(std::io::Error),
+    /// The problem is already printed (exit 1).
+    Invalid,
+}
+
+impl From<String> for Failure {
+    fn from(m: String) -> Self {
+        Failure::Message(m)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(m: &str) -> Self {
+        Failure::Message(m.to_string())
+    }
+}
+
+/// `println!` that reports a failed write (a closed pipe) instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => {
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($t)*) {
+            return Err(Failure::Output(e));
+        }
+    };
+}
+
+const USAGE: &str = "usage: pipeline validate FILE...
        pipeline simulate FILE [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]...
        pipeline run FILE [--param K=V]... [--workdir DIR] [--parallel N]";
 
@@ -151,47 +186,20 @@ fn select(
     Ok((name, spec, ctx))
 }
 
-fn validate(resources: &Resources) -> Vec<String> {
-    let mut errors = Vec::new();
-    let mut specs: Vec<(String, &PipelineSpec)> = resources
-        .pipelines
+/// Problems (stdout) and notes (stderr) of `validate`: every Tekton document is checked by
+/// its kind; skipped documents and references the files do not resolve are notes.
+fn validate(resources: &Resources) -> (Vec<String>, Vec<String>) {
+    let errors: Vec<String> = resource_errors(resources)
         .iter()
-        .map(|p| (p.metadata.name.clone(), &p.spec))
+        .map(ToString::to_string)
         .collect();
-    for pr in &resources.pipeline_runs {
-        if let Some(spec) = &pr.spec.pipeline_spec {
-            specs.push((pr.metadata.name.clone(), spec));
-        }
-        if let Some(r) = &pr.spec.pipeline_ref
-            && resources.pipeline(&r.name).is_none()
-        {
-            errors.push(format!(
-                "pipelinerun {:?}: pipeline {:?} not found",
-                pr.metadata.name, r.name
-            ));
-        }
-    }
-    if specs.is_empty() {
-        errors.push("no Pipeline in the file".to_string());
-    }
-    for (name, spec) in specs {
-        errors.extend(pipeline_errors(&name, spec).iter().map(ToString::to_string));
-        for pt in spec.tasks.iter().chain(&spec.finally) {
-            let task = pt
-                .task_ref
-                .as_ref()
-                .and_then(|r| resources.task(&r.name))
-                .map(|t| &t.spec);
-            if let Some(task) = task.or(pt.task_spec.as_ref()) {
-                errors.extend(
-                    task_param_errors(&name, pt, task)
-                        .iter()
-                        .map(ToString::to_string),
-                );
-            }
-        }
-    }
-    errors
+    let mut notes: Vec<String> = resources.skipped.iter().map(ToString::to_string).collect();
+    notes.extend(
+        unresolved_references(resources)
+            .iter()
+            .map(ToString::to_string),
+    );
+    (errors, notes)
 }
 
 fn rejected(e: &Error) -> Value {
@@ -205,12 +213,12 @@ fn rejected(e: &Error) -> Value {
     json!({"status": "False", "reason": reason, "message": message, "tasks": {}, "batches": []})
 }
 
-fn simulate_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, String> {
+fn simulate_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, Failure> {
     let (_, spec, ctx) = select(resources, options)?;
     let state = match PipelineRunState::new(&spec, ctx) {
         Ok(s) => s,
         Err(e) => {
-            println!(
+            out!(
                 "{}",
                 serde_json::to_string_pretty(&rejected(&e)).map_err(|e| e.to_string())?
             );
@@ -254,7 +262,7 @@ fn simulate_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, St
         "tasks": tasks,
         "batches": sim.batches,
     });
-    println!(
+    out!(
         "{}",
         serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
     );
@@ -265,7 +273,7 @@ fn fmt_duration(d: Option<std::time::Duration>) -> String {
     d.map_or("---".to_string(), |d| format!("{:.2}s", d.as_secs_f64()))
 }
 
-fn run_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, String> {
+fn run_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, Failure> {
     let (pipeline, spec, ctx) = select(resources, options)?;
     let info = RunInfo {
         name: ctx.name.clone(),
@@ -296,24 +304,25 @@ fn run_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, String>
         .pipeline_timeout(timeout)
         .run(state, info)
         .map_err(|e| e.to_string())?;
-    println!();
-    println!("Name:      {}", outcome.name);
-    println!("Pipeline:  {}", outcome.pipeline);
-    println!(
+    out!("");
+    out!("Name:      {}", outcome.name);
+    out!("Pipeline:  {}", outcome.pipeline);
+    out!(
         "Status:    {} ({})",
-        outcome.condition.reason, outcome.condition.message
+        outcome.condition.reason,
+        outcome.condition.message
     );
-    println!("Duration:  {}", fmt_duration(Some(outcome.duration)));
-    println!("Workdir:   {}", root.display());
-    println!();
-    println!("{:<24} {:<10} {:<10} REASON", "TASK", "STATUS", "DURATION");
+    out!("Duration:  {}", fmt_duration(Some(outcome.duration)));
+    out!("Workdir:   {}", root.display());
+    out!("");
+    out!("{:<24} {:<10} {:<10} REASON", "TASK", "STATUS", "DURATION");
     for t in &outcome.tasks {
         let name = if t.finally {
             format!("{} (finally)", t.name)
         } else {
             t.name.clone()
         };
-        println!(
+        out!(
             "{:<24} {:<10} {:<10} {}",
             name,
             t.state.as_str(),
@@ -321,14 +330,14 @@ fn run_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, String>
             t.reason
         );
         for m in &t.messages {
-            println!("{:<24} {m}", "");
+            out!("{:<24} {m}", "");
         }
         for (k, v) in &t.results {
-            println!("{:<24} result {k} = {v}", "");
+            out!("{:<24} result {k} = {v}", "");
         }
     }
     for (k, v) in &outcome.results {
-        println!("pipeline result {k} = {v}");
+        out!("pipeline result {k} = {v}");
     }
     Ok(if outcome.condition.status.as_str() == "True" {
         ExitCode::SUCCESS
@@ -337,53 +346,79 @@ fn run_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, String>
     })
 }
 
+fn validate_cmd(resources: &Resources) -> Result<ExitCode, Failure> {
+    let (errors, notes) = validate(resources);
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    if errors.is_empty() {
+        out!("valid");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for e in errors {
+            out!("{e}");
+        }
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// Reads and loads every file into one set of resources.
+fn load_files(files: &[&String]) -> Result<Resources, Failure> {
+    let mut all = Resources::default();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+        match load(file, &text) {
+            Ok(r) => all.extend(r),
+            Err(e) => {
+                out!("{e}");
+                return Err(Failure::Invalid);
+            }
+        }
+    }
+    Ok(all)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (Some(cmd), Some(file)) = (args.first(), args.get(1)) else {
+    let (Some(cmd), Some(_)) = (args.first(), args.get(1)) else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let options = match parse_options(args.get(2..).unwrap_or(&[])) {
+    // `validate` takes several files (read as one stream, so references between them
+    // resolve); the other commands take one FILE, then options.
+    let rest = args.get(1..).unwrap_or(&[]);
+    let (files, flags): (Vec<&String>, &[String]) = if cmd == "validate" {
+        (rest.iter().collect(), &[])
+    } else {
+        (
+            rest.first().into_iter().collect(),
+            rest.get(1..).unwrap_or(&[]),
+        )
+    };
+    let options = match parse_options(flags) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
         }
     };
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("{file}: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    let resources = match load(file, &text) {
-        Ok(r) => r,
-        Err(e) => {
-            println!("{e}");
-            return ExitCode::from(1);
-        }
-    };
-    let result = match cmd.as_str() {
-        "validate" => {
-            let errors = validate(&resources);
-            if errors.is_empty() {
-                println!("valid");
-                Ok(ExitCode::SUCCESS)
-            } else {
-                for e in errors {
-                    println!("{e}");
-                }
-                Ok(ExitCode::from(1))
-            }
-        }
+    let result = load_files(&files).and_then(|resources| match cmd.as_str() {
+        "validate" => validate_cmd(&resources),
         "simulate" => simulate_cmd(&resources, &options),
         "run" => run_cmd(&resources, &options),
-        other => Err(format!("unknown command {other:?}\n{USAGE}")),
-    };
+        other => Err(Failure::Message(format!(
+            "unknown command {other:?}\n{USAGE}"
+        ))),
+    });
     match result {
         Ok(code) => code,
-        Err(e) => {
+        Err(Failure::Invalid) => ExitCode::from(1),
+        Err(Failure::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Output(e)) => {
+            eprintln!("stdout: {e}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Message(e)) => {
             eprintln!("{e}");
             ExitCode::from(1)
         }

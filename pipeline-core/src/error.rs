@@ -2,11 +2,52 @@
 
 use std::fmt;
 
-/// Where a validation problem is: the pipeline, the pipeline task (if any) and the field path
-/// (Tekton's own paths, such as `tasks[1].runAfter`).
+/// The kind of Tekton object a validation problem belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ObjectKind {
+    /// A `Pipeline` (or the inline `pipelineSpec` of a PipelineRun).
+    #[default]
+    Pipeline,
+    /// A `Task` or `ClusterTask`.
+    Task,
+    /// A `PipelineRun`.
+    PipelineRun,
+    /// A `TaskRun`.
+    TaskRun,
+    /// A `StepAction`.
+    StepAction,
+    /// A `CustomRun`.
+    CustomRun,
+}
+
+impl ObjectKind {
+    /// The lowercase name used in messages (`pipeline`, `taskrun`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Pipeline => "pipeline",
+            ObjectKind::Task => "task",
+            ObjectKind::PipelineRun => "pipelinerun",
+            ObjectKind::TaskRun => "taskrun",
+            ObjectKind::StepAction => "stepaction",
+            ObjectKind::CustomRun => "customrun",
+        }
+    }
+}
+
+impl fmt::Display for ObjectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a validation problem is: the object (a pipeline unless `kind` says otherwise), the
+/// pipeline task (if any) and the field path (Tekton's own paths, such as
+/// `tasks[1].runAfter`, relative to the object's `spec`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    /// Pipeline name (empty for an unnamed inline spec).
+    /// Kind of the object the problem belongs to.
+    pub kind: ObjectKind,
+    /// Object name: the pipeline's, task's, run's ... (empty for an unnamed inline spec).
     pub pipeline: String,
     /// Pipeline task name, when the problem belongs to one.
     pub task: Option<String>,
@@ -19,9 +60,9 @@ pub struct FieldError {
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.pipeline.is_empty() {
-            f.write_str("pipeline spec")?;
+            write!(f, "{} spec", self.kind)?;
         } else {
-            write!(f, "pipeline {:?}", self.pipeline)?;
+            write!(f, "{} {:?}", self.kind, self.pipeline)?;
         }
         if let Some(task) = &self.task {
             write!(f, ": task {task:?}")?;

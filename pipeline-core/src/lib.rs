@@ -2,10 +2,11 @@
 //!
 //! Tekton Pipelines semantics as a pure state machine, plus a thread-pool runner.
 //!
-//! - [`model`]: `Pipeline`, `Task`, `PipelineRun` (`tekton.dev/v1` and `v1beta1` YAML, as is),
-//!   multi-document loading with [`load`].
-//! - [`validate`]: Tekton's validation rules and messages, every error naming pipeline, task
-//!   and field.
+//! - [`model`]: `Pipeline`, `Task`, `PipelineRun`, `TaskRun`, `StepAction`, `CustomRun`
+//!   (`tekton.dev/v1` and `v1beta1` YAML, as is), multi-document loading with [`load`]: any
+//!   stream, other kinds reported in [`Resources::skipped`].
+//! - [`validate`]: Tekton's validation rules and messages for each kind
+//!   ([`validate::resource_errors`]), every error naming the object, task and field.
 //! - [`substitute`]: `$(params.x)`, `$(params.x[*])`, `$(tasks.t.results.r)`,
 //!   `$(context.pipelineRun.name)`, ... implemented once, with byte budgets.
 //! - [`limits`]: [`Limits`] on what a run may produce: matrix combinations (Tekton's 256),
@@ -60,7 +61,7 @@ pub mod substitute;
 pub mod validate;
 pub mod when;
 
-pub use error::{Error, FieldError, FieldErrors};
+pub use error::{Error, FieldError, FieldErrors, ObjectKind};
 pub use limits::Limits;
 pub use model::{
     Matrix, Param, ParamSpec, ParamType, ParamValue, Pipeline, PipelineRun, PipelineRunSpec,

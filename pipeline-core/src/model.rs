@@ -245,6 +245,94 @@ pub struct Step {
     pub env: Vec<EnvVar>,
     /// `continue` lets the Task go on after this step fails.
     pub on_error: String,
+    /// Display name.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub display_name: String,
+    /// A StepAction to run instead of `image`/`script` (`ref: {name: ...}` or a resolver).
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub step_ref: Option<StepRef>,
+    /// Parameters passed to the referenced StepAction.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<Param>,
+    /// Step results.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub results: Vec<TaskResult>,
+    /// Timeout of the step (a Go duration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Step `when` expressions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<WhenExpression>,
+    /// Compute resources (requests, limits), kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compute_resources: Option<serde_json::Value>,
+    /// Volume mounts, kept as written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volume_mounts: Vec<serde_json::Value>,
+}
+
+/// A step's `ref`: a StepAction by name or through a resolver.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StepRef {
+    /// Name of the StepAction.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// Remote resolver name (`git`, `bundles`, `hub`, `cluster`, `http`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub resolver: String,
+    /// Resolver parameters.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<Param>,
+}
+
+/// `stepTemplate` of a Task: container fields every step starts from.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StepTemplate {
+    /// Image of steps that name none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub image: String,
+    /// Entrypoint.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// Arguments.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    /// Working directory.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub working_dir: String,
+    /// Environment added to every step.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvVar>,
+    /// Compute resources, kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compute_resources: Option<serde_json::Value>,
+}
+
+/// A sidecar container of a Task.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Sidecar {
+    /// Name.
+    pub name: String,
+    /// Container image.
+    pub image: String,
+    /// Script body.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub script: String,
+    /// Entrypoint.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// Arguments.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    /// Working directory.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub working_dir: String,
+    /// Environment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvVar>,
 }
 
 /// A declared Task result.
@@ -297,6 +385,21 @@ pub struct TaskSpec {
     pub steps: Vec<Step>,
     /// Workspaces.
     pub workspaces: Vec<WorkspaceDeclaration>,
+    /// Display name.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub display_name: String,
+    /// Container fields every step starts from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step_template: Option<StepTemplate>,
+    /// Sidecar containers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sidecars: Vec<Sidecar>,
+    /// Pod volumes, kept as written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<serde_json::Value>,
+    /// The spec of an embedded custom task (with `apiVersion` and `kind`), kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<serde_json::Value>,
 }
 
 /// A `taskRef`.
@@ -317,6 +420,9 @@ pub struct TaskRef {
     /// Resolver parameters.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub params: Vec<Param>,
+    /// OCI bundle holding the Task (`v1beta1`, deprecated).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub bundle: String,
 }
 
 /// A `when` expression.
@@ -477,6 +583,15 @@ pub struct PipelineSpec {
 pub struct PipelineRef {
     /// Name of the Pipeline.
     pub name: String,
+    /// Remote resolver name (`git`, `bundles`, ...).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub resolver: String,
+    /// Resolver parameters.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<Param>,
+    /// OCI bundle holding the Pipeline (`v1beta1`, deprecated).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub bundle: String,
 }
 
 /// A workspace binding of a PipelineRun.
@@ -530,6 +645,91 @@ pub struct PipelineRunSpec {
     pub status: String,
 }
 
+/// A TaskRun spec.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TaskRunSpec {
+    /// Reference to a Task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_ref: Option<TaskRef>,
+    /// Embedded Task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_spec: Option<TaskSpec>,
+    /// Parameters.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<Param>,
+    /// Workspace bindings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workspaces: Vec<WorkspaceBinding>,
+    /// Timeout (a Go duration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Retries after a failure.
+    pub retries: u32,
+    /// Service account.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub service_account_name: String,
+    /// `TaskRunCancelled`, when set.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub status: String,
+}
+
+/// A StepAction spec: one reusable step (`tekton.dev/v1beta1` or `v1alpha1`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StepActionSpec {
+    /// Description.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Container image.
+    pub image: String,
+    /// Entrypoint.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    /// Arguments.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    /// Script body.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub script: String,
+    /// Environment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvVar>,
+    /// Working directory.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub working_dir: String,
+    /// Parameters.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<ParamSpec>,
+    /// Results.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub results: Vec<TaskResult>,
+}
+
+/// A CustomRun spec (`tekton.dev/v1beta1`): a run of a custom task a controller other than
+/// Tekton's executes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CustomRunSpec {
+    /// Reference to the custom task (`apiVersion`, `kind`, `name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_ref: Option<TaskRef>,
+    /// Embedded custom task spec, kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_spec: Option<serde_json::Value>,
+    /// Parameters.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<Param>,
+    /// Timeout (a Go duration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Retries after a failure.
+    pub retries: u32,
+    /// `RunCancelled`, when set.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub status: String,
+}
+
 /// A typed Kubernetes object (`apiVersion`, `kind`, `metadata`, `spec`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -550,8 +750,39 @@ pub type Pipeline = Object<PipelineSpec>;
 pub type Task = Object<TaskSpec>;
 /// A `PipelineRun`.
 pub type PipelineRun = Object<PipelineRunSpec>;
+/// A `TaskRun`.
+pub type TaskRun = Object<TaskRunSpec>;
+/// A `StepAction`.
+pub type StepAction = Object<StepActionSpec>;
+/// A `CustomRun`.
+pub type CustomRun = Object<CustomRunSpec>;
 
-/// The Tekton objects of a multi-document YAML stream, in document order.
+/// A document of the stream that [`load`] did not read: another API's object (a
+/// `PersistentVolumeClaim`, a `Secret`, a Triggers object ...) or a Tekton kind this crate does
+/// not model. Reported, never fatal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SkippedDocument {
+    /// Document index in the stream (0-based).
+    pub document: usize,
+    /// The document's `apiVersion`.
+    pub api_version: String,
+    /// The document's `kind`.
+    pub kind: String,
+    /// The document's `metadata.name`.
+    pub name: String,
+}
+
+impl fmt::Display for SkippedDocument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "document {} ({} {} {:?}): skipped, not a Tekton Pipelines object this crate reads",
+            self.document, self.api_version, self.kind, self.name
+        )
+    }
+}
+
+/// The Tekton objects of a multi-document YAML stream, each kind in document order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Resources {
     /// Pipelines.
@@ -560,6 +791,62 @@ pub struct Resources {
     pub tasks: Vec<Task>,
     /// PipelineRuns.
     pub pipeline_runs: Vec<PipelineRun>,
+    /// TaskRuns.
+    pub task_runs: Vec<TaskRun>,
+    /// StepActions.
+    pub step_actions: Vec<StepAction>,
+    /// CustomRuns.
+    pub custom_runs: Vec<CustomRun>,
+    /// Documents of other kinds, reported and skipped.
+    pub skipped: Vec<SkippedDocument>,
+}
+
+impl Resources {
+    /// Adds every object of `other` after this one's (to read several files as one catalogue).
+    pub fn extend(&mut self, other: Resources) {
+        self.pipelines.extend(other.pipelines);
+        self.tasks.extend(other.tasks);
+        self.pipeline_runs.extend(other.pipeline_runs);
+        self.task_runs.extend(other.task_runs);
+        self.step_actions.extend(other.step_actions);
+        self.custom_runs.extend(other.custom_runs);
+        self.skipped.extend(other.skipped);
+    }
+
+    /// The StepAction named `name`.
+    pub fn step_action(&self, name: &str) -> Option<&StepAction> {
+        self.step_actions.iter().find(|s| s.metadata.name == name)
+    }
+}
+
+/// What [`load`] does with a document of `apiVersion` `api` and `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DocKind {
+    Pipeline,
+    Task,
+    PipelineRun,
+    TaskRun,
+    StepAction,
+    CustomRun,
+    Skip,
+}
+
+fn doc_kind(api: &str, kind: &str) -> DocKind {
+    let (v1, v1beta1, v1alpha1) = (
+        api == "tekton.dev/v1",
+        api == "tekton.dev/v1beta1",
+        api == "tekton.dev/v1alpha1",
+    );
+    match kind {
+        "Pipeline" if v1 || v1beta1 => DocKind::Pipeline,
+        "Task" if v1 || v1beta1 => DocKind::Task,
+        "ClusterTask" if v1beta1 => DocKind::Task,
+        "PipelineRun" if v1 || v1beta1 => DocKind::PipelineRun,
+        "TaskRun" if v1 || v1beta1 => DocKind::TaskRun,
+        "StepAction" if v1beta1 || v1alpha1 => DocKind::StepAction,
+        "CustomRun" if v1beta1 => DocKind::CustomRun,
+        _ => DocKind::Skip,
+    }
 }
 
 impl Resources {
@@ -582,8 +869,11 @@ fn depth(v: &serde_json::Value) -> usize {
     }
 }
 
-/// Parses a multi-document YAML stream of Tekton objects (`Pipeline`, `Task`, `ClusterTask`,
-/// `PipelineRun`, in `tekton.dev/v1` or `v1beta1`). Other kinds are rejected.
+/// Parses a multi-document YAML stream of Tekton objects: `Pipeline`, `Task`, `PipelineRun`
+/// and `TaskRun` (`tekton.dev/v1` or `v1beta1`), `ClusterTask` and `CustomRun` (`v1beta1`),
+/// `StepAction` (`v1beta1` or `v1alpha1`). Documents of any other kind or API are recorded in
+/// [`Resources::skipped`] and otherwise ignored, as `kubectl apply` of a mixed file would
+/// leave them to their own controllers.
 ///
 /// `file` names the input in errors.
 pub fn load(file: &str, text: &str) -> Result<Resources, Error> {
@@ -632,26 +922,25 @@ pub fn load(file: &str, text: &str) -> Result<Resources, Error> {
             name: name.clone(),
             message,
         };
-        if !api.starts_with("tekton.dev/") {
-            return Err(bad(format!(
-                "unsupported apiVersion {api:?} (want tekton.dev/v1 or tekton.dev/v1beta1)"
-            )));
+        fn parse<T: serde::de::DeserializeOwned>(
+            doc: serde_json::Value,
+            bad: impl Fn(String) -> Error,
+        ) -> Result<T, Error> {
+            serde_json::from_value(doc).map_err(|e| bad(e.to_string()))
         }
-        match kind.as_str() {
-            "Pipeline" => out
-                .pipelines
-                .push(serde_json::from_value(doc).map_err(|e| bad(e.to_string()))?),
-            "Task" | "ClusterTask" => out
-                .tasks
-                .push(serde_json::from_value(doc).map_err(|e| bad(e.to_string()))?),
-            "PipelineRun" => out
-                .pipeline_runs
-                .push(serde_json::from_value(doc).map_err(|e| bad(e.to_string()))?),
-            _ => {
-                return Err(bad(
-                    "unsupported kind (want Pipeline, Task or PipelineRun)".into()
-                ));
-            }
+        match doc_kind(&api, &kind) {
+            DocKind::Pipeline => out.pipelines.push(parse(doc, bad)?),
+            DocKind::Task => out.tasks.push(parse(doc, bad)?),
+            DocKind::PipelineRun => out.pipeline_runs.push(parse(doc, bad)?),
+            DocKind::TaskRun => out.task_runs.push(parse(doc, bad)?),
+            DocKind::StepAction => out.step_actions.push(parse(doc, bad)?),
+            DocKind::CustomRun => out.custom_runs.push(parse(doc, bad)?),
+            DocKind::Skip => out.skipped.push(SkippedDocument {
+                document: index,
+                api_version: api,
+                kind,
+                name,
+            }),
         }
     }
     Ok(out)
@@ -705,15 +994,20 @@ mod tests {
     }
 
     #[test]
-    fn rejects_unknown_kinds_with_location() {
-        let err = load(
-            "f.yaml",
-            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
-        )
-        .unwrap_err();
-        let msg = err.to_string();
+    fn other_kinds_are_skipped_and_reported() {
+        let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: tr}\nspec:\n  taskRef: {name: t}\n---\napiVersion: tekton.dev/v1alpha1\nkind: StepAction\nmetadata: {name: sa}\nspec: {image: alpine}\n---\napiVersion: tekton.dev/v1\nkind: StepAction\nmetadata: {name: not-in-v1}\n";
+        let r = load("f.yaml", yaml).unwrap();
+        assert_eq!(r.task_runs.len(), 1);
+        assert_eq!(r.step_actions.len(), 1);
+        let skipped: Vec<(usize, &str)> = r
+            .skipped
+            .iter()
+            .map(|s| (s.document, s.kind.as_str()))
+            .collect();
+        assert_eq!(skipped, vec![(0, "ConfigMap"), (3, "StepAction")]);
+        let msg = r.skipped[0].to_string();
         assert!(
-            msg.contains("f.yaml") && msg.contains("document 0") && msg.contains("ConfigMap"),
+            msg.contains("document 0") && msg.contains("ConfigMap") && msg.contains("\"c\""),
             "{msg}"
         );
     }

@@ -618,16 +618,12 @@ fn task_spec_substituted(
                 .map_err(|o| (at("command"), o))?,
             args: substitute_list_within(&s.args, lookup, budget).map_err(|o| (at("args"), o))?,
             env,
+            ..s.clone()
         });
     }
     Ok(TaskSpec {
-        api_version: spec.api_version.clone(),
-        kind: spec.kind.clone(),
-        description: spec.description.clone(),
-        params: spec.params.clone(),
-        results: spec.results.clone(),
         steps,
-        workspaces: spec.workspaces.clone(),
+        ..spec.clone()
     })
 }
 

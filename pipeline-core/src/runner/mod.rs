@@ -51,13 +51,15 @@ pub trait LogSink: Send + Sync {
     fn line(&self, task: &str, step: &str, line: &str);
 }
 
-/// A [`LogSink`] that prints `[task : step] line` to stdout.
+/// A [`LogSink`] that prints `[task : step] line` to stdout. A failed write (a closed pipe,
+/// as under `| head`) drops the line instead of panicking.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StdoutLogs;
 
 impl LogSink for StdoutLogs {
     fn line(&self, task: &str, step: &str, line: &str) {
-        println!("[{task} : {step}] {line}");
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), "[{task} : {step}] {line}");
     }
 }
 

@@ -13,7 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::dag::{Dag, result_refs};
-use crate::error::{Error, FieldError, FieldErrors};
+use crate::error::{Error, FieldError, FieldErrors, ObjectKind};
 use crate::limits::Limits;
 use crate::matrix;
 use crate::model::{Param, ParamType, ParamValue, PipelineSpec, PipelineTask, TaskSpec};
@@ -31,14 +31,30 @@ pub fn is_dns1123_label(s: &str) -> bool {
         && b.last() != Some(&b'-')
 }
 
-struct Errs<'a> {
+mod resources;
+mod task;
+
+pub use resources::{ResourceProblem, resource_errors, unresolved_references};
+pub use task::{step_action_errors, task_errors, task_run_errors};
+
+pub(crate) struct Errs<'a> {
+    kind: ObjectKind,
     pipeline: &'a str,
     out: Vec<FieldError>,
 }
 
-impl Errs<'_> {
+impl<'a> Errs<'a> {
+    fn new(kind: ObjectKind, name: &'a str) -> Self {
+        Errs {
+            kind,
+            pipeline: name,
+            out: Vec::new(),
+        }
+    }
+
     fn push(&mut self, task: Option<&str>, path: impl Into<String>, message: impl Into<String>) {
         self.out.push(FieldError {
+            kind: self.kind,
             pipeline: self.pipeline.to_string(),
             task: task.map(str::to_string),
             path: path.into(),
@@ -134,33 +150,7 @@ fn is_status_ref(expr: &str) -> bool {
 }
 
 fn validate_embedded(errs: &mut Errs<'_>, name: &str, path: &str, spec: &TaskSpec) {
-    if !spec.kind.is_empty() || !spec.api_version.is_empty() {
-        return;
-    }
-    if spec.steps.is_empty() {
-        errs.push(
-            Some(name),
-            format!("{path}.taskSpec.steps"),
-            "missing field(s)",
-        );
-    }
-    let mut seen = BTreeSet::new();
-    for (i, s) in spec.steps.iter().enumerate() {
-        if !s.name.is_empty() && !seen.insert(s.name.as_str()) {
-            errs.push(
-                Some(name),
-                format!("{path}.taskSpec.steps[{i}].name"),
-                format!("invalid value: {}", s.name),
-            );
-        }
-        if s.script.is_empty() && s.command.is_empty() && s.args.is_empty() {
-            errs.push(
-                Some(name),
-                format!("{path}.taskSpec.steps[{i}]"),
-                "expected at least one, got neither: script, command",
-            );
-        }
-    }
+    task::check_task_spec(errs, Some(name), &format!("{path}.taskSpec."), spec);
 }
 
 /// `section[i]`, formatted only when an error needs it.
@@ -734,10 +724,7 @@ pub(crate) fn check_pipeline(
     spec: &PipelineSpec,
     limits: &Limits,
 ) -> (Vec<FieldError>, Option<Dag>) {
-    let mut errs = Errs {
-        pipeline: name,
-        out: Vec::new(),
-    };
+    let mut errs = Errs::new(ObjectKind::Pipeline, name);
     if spec.tasks.is_empty()
         && spec.finally.is_empty()
         && spec.params.is_empty()
@@ -801,10 +788,7 @@ pub fn validate_pipeline(name: &str, spec: &PipelineSpec) -> Result<(), Error> {
 /// Checks the parameters a pipeline task passes against the Task it runs: every required
 /// Task parameter is given (by `params` or the matrix), and types match.
 pub fn task_param_errors(pipeline: &str, pt: &PipelineTask, task: &TaskSpec) -> Vec<FieldError> {
-    let mut errs = Errs {
-        pipeline,
-        out: Vec::new(),
-    };
+    let mut errs = Errs::new(ObjectKind::Pipeline, pipeline);
     let mut given: BTreeMap<&str, Option<ParamType>> = pt
         .params
         .iter()

@@ -1,0 +1,294 @@
+//! Validation of a whole stream of documents: each Tekton object by its kind, as Tekton's
+//! admission webhook would check it, and references between the objects of the stream.
+
+use std::fmt;
+
+use super::task::duration_error;
+use super::{Errs, pipeline_errors, task_param_errors};
+use crate::error::{FieldError, ObjectKind};
+use crate::model::{PipelineRunSpec, PipelineSpec, Resources, TaskSpec};
+
+/// A reference by name that the given documents do not resolve (a Task, Pipeline or
+/// StepAction the cluster or a resolver would provide). Not an error: Tekton's webhook
+/// accepts such objects; the run fails later if the reference stays unresolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceProblem {
+    /// Kind of the referring object.
+    pub kind: ObjectKind,
+    /// Name of the referring object.
+    pub name: String,
+    /// Field path of the reference (relative to `spec`).
+    pub path: String,
+    /// What is referenced: `Task "git-clone"`, `Pipeline "build"`, `StepAction "x"` or
+    /// `git resolver`.
+    pub reference: String,
+}
+
+impl fmt::Display for ResourceProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {:?}: {} is not among the given documents, not checked: {}",
+            self.kind, self.name, self.reference, self.path
+        )
+    }
+}
+
+fn pipeline_run_errors(name: &str, spec: &PipelineRunSpec) -> Vec<FieldError> {
+    let mut errs = Errs::new(ObjectKind::PipelineRun, name);
+    match (&spec.pipeline_ref, &spec.pipeline_spec) {
+        (Some(_), Some(_)) => errs.push(
+            None,
+            "pipelineRef, pipelineSpec",
+            "expected exactly one, got both",
+        ),
+        (None, None) => errs.push(
+            None,
+            "pipelineRef, pipelineSpec",
+            "expected exactly one, got neither",
+        ),
+        (Some(r), None) => {
+            if r.name.is_empty() && r.resolver.is_empty() && r.bundle.is_empty() {
+                errs.push(None, "pipelineRef.name", "missing field(s)");
+            }
+        }
+        (None, Some(_)) => {}
+    }
+    let timeouts = spec.timeouts.iter().flat_map(|t| {
+        [
+            ("timeouts.pipeline", &t.pipeline),
+            ("timeouts.tasks", &t.tasks),
+            ("timeouts.finally", &t.finally),
+        ]
+    });
+    for (path, value) in timeouts.chain([("timeout", &spec.timeout)]) {
+        if let Some(v) = value
+            && let Some(m) = duration_error(v)
+        {
+            errs.push(None, path, m);
+        }
+    }
+    errs.out
+}
+
+fn pipeline_task_timeouts(kind: ObjectKind, name: &str, spec: &PipelineSpec) -> Vec<FieldError> {
+    let mut errs = Errs::new(kind, name);
+    for (section, tasks) in [("tasks", &spec.tasks), ("finally", &spec.finally)] {
+        for (i, t) in tasks.iter().enumerate() {
+            if let Some(v) = &t.timeout
+                && let Some(m) = duration_error(v)
+            {
+                errs.push(Some(&t.name), format!("{section}[{i}].timeout"), m);
+            }
+        }
+    }
+    errs.out
+}
+
+fn with_tasks(resources: &Resources, name: &str, spec: &PipelineSpec, out: &mut Vec<FieldError>) {
+    out.extend(pipeline_errors(name, spec));
+    out.extend(pipeline_task_timeouts(ObjectKind::Pipeline, name, spec));
+    for pt in spec.tasks.iter().chain(&spec.finally) {
+        let referenced = pt
+            .task_ref
+            .as_ref()
+            .filter(|r| r.resolver.is_empty() && (r.kind.is_empty() || r.kind == "Task"))
+            .and_then(|r| resources.task(&r.name))
+            .map(|t| &t.spec);
+        if let Some(task) = referenced.or(pt.task_spec.as_ref()) {
+            out.extend(task_param_errors(name, pt, task));
+        }
+    }
+}
+
+/// Every validation problem of every Tekton object of `resources`, each checked by its kind:
+/// Pipelines (with the parameters each pipeline task passes to a Task of the stream),
+/// Tasks, PipelineRuns (and their inline `pipelineSpec`), TaskRuns, StepActions and
+/// CustomRuns.
+pub fn resource_errors(resources: &Resources) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    for p in &resources.pipelines {
+        with_tasks(resources, &p.metadata.name, &p.spec, &mut out);
+    }
+    for t in &resources.tasks {
+        out.extend(super::task_errors(&t.metadata.name, &t.spec));
+    }
+    for pr in &resources.pipeline_runs {
+        out.extend(pipeline_run_errors(&pr.metadata.name, &pr.spec));
+        if let Some(spec) = &pr.spec.pipeline_spec {
+            with_tasks(resources, &pr.metadata.name, spec, &mut out);
+        }
+    }
+    for tr in &resources.task_runs {
+        out.extend(super::task_run_errors(&tr.metadata.name, &tr.spec));
+    }
+    for sa in &resources.step_actions {
+        out.extend(super::step_action_errors(&sa.metadata.name, &sa.spec));
+    }
+    for cr in &resources.custom_runs {
+        let mut errs = Errs::new(ObjectKind::CustomRun, &cr.metadata.name);
+        match (&cr.spec.custom_ref, &cr.spec.custom_spec) {
+            (Some(_), Some(_)) => errs.push(
+                None,
+                "customRef, customSpec",
+                "expected exactly one, got both",
+            ),
+            (None, None) => errs.push(
+                None,
+                "customRef, customSpec",
+                "expected exactly one, got neither",
+            ),
+            (Some(r), None) => {
+                if r.api_version.is_empty() {
+                    errs.push(None, "customRef.apiVersion", "missing field(s)");
+                }
+                if r.kind.is_empty() {
+                    errs.push(None, "customRef.kind", "missing field(s)");
+                }
+            }
+            (None, Some(_)) => {}
+        }
+        if let Some(t) = &cr.spec.timeout
+            && let Some(m) = duration_error(t)
+        {
+            errs.push(None, "timeout", m);
+        }
+        out.extend(errs.out);
+    }
+    out
+}
+
+fn step_refs(
+    resources: &Resources,
+    kind: ObjectKind,
+    name: &str,
+    prefix: &str,
+    spec: &TaskSpec,
+    out: &mut Vec<ResourceProblem>,
+) {
+    for (i, s) in spec.steps.iter().enumerate() {
+        let Some(r) = &s.step_ref else { continue };
+        let reference = if !r.resolver.is_empty() {
+            format!("{} resolver", r.resolver)
+        } else if resources.step_action(&r.name).is_none() {
+            format!("StepAction {:?}", r.name)
+        } else {
+            continue;
+        };
+        out.push(ResourceProblem {
+            kind,
+            name: name.to_string(),
+            path: format!("{prefix}steps[{i}].ref"),
+            reference,
+        });
+    }
+}
+
+/// The references of `resources` that its own documents do not resolve: `taskRef`s,
+/// `pipelineRef`s and step `ref`s by name to objects not in the stream, and every resolver
+/// reference (nothing is fetched here).
+pub fn unresolved_references(resources: &Resources) -> Vec<ResourceProblem> {
+    let mut out = Vec::new();
+    let pipeline = |kind: ObjectKind, name: &str, spec: &PipelineSpec, out: &mut Vec<_>| {
+        for (section, tasks) in [("tasks", &spec.tasks), ("finally", &spec.finally)] {
+            for (i, t) in tasks.iter().enumerate() {
+                if let Some(r) = &t.task_ref {
+                    let reference = if !r.resolver.is_empty() {
+                        format!("{} resolver", r.resolver)
+                    } else if !r.bundle.is_empty() {
+                        format!("bundle {:?}", r.bundle)
+                    } else if (r.kind.is_empty() || r.kind == "Task" || r.kind == "ClusterTask")
+                        && resources.task(&r.name).is_none()
+                    {
+                        format!("Task {:?}", r.name)
+                    } else {
+                        continue;
+                    };
+                    out.push(ResourceProblem {
+                        kind,
+                        name: name.to_string(),
+                        path: format!("{section}[{i}].taskRef"),
+                        reference,
+                    });
+                }
+                if let Some(ts) = &t.task_spec {
+                    step_refs(
+                        resources,
+                        kind,
+                        name,
+                        &format!("{section}[{i}].taskSpec."),
+                        ts,
+                        out,
+                    );
+                }
+            }
+        }
+    };
+    for p in &resources.pipelines {
+        pipeline(ObjectKind::Pipeline, &p.metadata.name, &p.spec, &mut out);
+    }
+    for pr in &resources.pipeline_runs {
+        let name = &pr.metadata.name;
+        if let Some(spec) = &pr.spec.pipeline_spec {
+            pipeline(ObjectKind::PipelineRun, name, spec, &mut out);
+        }
+        if let Some(r) = &pr.spec.pipeline_ref {
+            let reference = if !r.resolver.is_empty() {
+                format!("{} resolver", r.resolver)
+            } else if !r.bundle.is_empty() {
+                format!("bundle {:?}", r.bundle)
+            } else if resources.pipeline(&r.name).is_none() {
+                format!("Pipeline {:?}", r.name)
+            } else {
+                continue;
+            };
+            out.push(ResourceProblem {
+                kind: ObjectKind::PipelineRun,
+                name: name.clone(),
+                path: "pipelineRef".into(),
+                reference,
+            });
+        }
+    }
+    for t in &resources.tasks {
+        step_refs(
+            resources,
+            ObjectKind::Task,
+            &t.metadata.name,
+            "",
+            &t.spec,
+            &mut out,
+        );
+    }
+    for tr in &resources.task_runs {
+        let name = &tr.metadata.name;
+        if let Some(ts) = &tr.spec.task_spec {
+            step_refs(
+                resources,
+                ObjectKind::TaskRun,
+                name,
+                "taskSpec.",
+                ts,
+                &mut out,
+            );
+        }
+        if let Some(r) = &tr.spec.task_ref {
+            let reference = if !r.resolver.is_empty() {
+                format!("{} resolver", r.resolver)
+            } else if !r.bundle.is_empty() {
+                format!("bundle {:?}", r.bundle)
+            } else if resources.task(&r.name).is_none() {
+                format!("Task {:?}", r.name)
+            } else {
+                continue;
+            };
+            out.push(ResourceProblem {
+                kind: ObjectKind::TaskRun,
+                name: name.clone(),
+                path: "taskRef".into(),
+                reference,
+            });
+        }
+    }
+    out
+}

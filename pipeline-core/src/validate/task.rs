@@ -1,0 +1,304 @@
+//! Validation of Tasks, TaskRuns and StepActions with Tekton's rules (`TaskSpec.Validate`,
+//! `Step.Validate`, `TaskRunSpec.Validate`, `StepActionSpec.Validate` of
+//! `pkg/apis/pipeline/v1`), and the checks they share with Pipelines: parameter
+//! declarations (types, defaults, `enum`) and Go durations.
+
+use std::collections::BTreeSet;
+
+use super::{Errs, is_dns1123_label, sub_path_errors};
+use crate::error::{FieldError, ObjectKind};
+use crate::model::{ParamSpec, ParamType, Step, StepActionSpec, TaskRunSpec, TaskSpec};
+use crate::runner::parse_duration;
+
+/// Tekton's message for a duration `time.ParseDuration` refuses, or `None` when `s` is one.
+pub(crate) fn duration_error(s: &str) -> Option<String> {
+    parse_duration(s)
+        .err()
+        .map(|_| format!("invalid value: time: invalid duration {s:?}"))
+}
+
+/// Checks declared parameters: unique names, the default's type, and `enum` (string
+/// parameters only, no repeated value, the default among the values).
+pub(crate) fn check_param_specs(
+    errs: &mut Errs<'_>,
+    task: Option<&str>,
+    prefix: &str,
+    params: &[ParamSpec],
+    check_names: bool,
+) {
+    let mut seen = BTreeSet::new();
+    for p in params {
+        let at = format!("{prefix}params[{}]", p.name);
+        if check_names && !seen.insert(p.name.as_str()) {
+            errs.push(task, at.clone(), "parameter appears more than once");
+        }
+        if check_names
+            && let (Some(declared), Some(default)) = (p.param_type, &p.default)
+            && declared != default.param_type()
+        {
+            errs.push(
+                task,
+                format!(
+                    "{prefix}params.{0}.type, {prefix}params.{0}.default.type",
+                    p.name
+                ),
+                format!(
+                    "\"{declared}\" type does not match default value's type: \"{}\"",
+                    default.param_type()
+                ),
+            );
+        }
+        if p.allowed.is_empty() {
+            continue;
+        }
+        if p.effective_type() != ParamType::String {
+            errs.push(
+                task,
+                at.clone(),
+                "enum can only be set with string type param",
+            );
+        }
+        let mut values = BTreeSet::new();
+        let mut reported = BTreeSet::new();
+        for v in &p.allowed {
+            if !values.insert(v.as_str()) && reported.insert(v.as_str()) {
+                errs.push(
+                    task,
+                    at.clone(),
+                    format!("parameter enum value {v} appears more than once"),
+                );
+            }
+        }
+        if let Some(d) = p.default.as_ref().and_then(|d| d.as_str())
+            && !d.is_empty()
+            && !values.contains(d)
+        {
+            errs.push(
+                task,
+                at.clone(),
+                format!("param default value {d} not in the enum list"),
+            );
+        }
+    }
+}
+
+fn is_param_ref(s: &str) -> bool {
+    s.starts_with("$(params.") && s.ends_with(')')
+}
+
+fn check_step(
+    errs: &mut Errs<'_>,
+    task: Option<&str>,
+    at: &str,
+    step: &Step,
+    template_image: bool,
+) {
+    if let Some(r) = &step.step_ref {
+        if r.name.is_empty() && r.resolver.is_empty() {
+            errs.push(task, format!("{at}.ref.name"), "missing field(s)");
+        }
+        if !r.params.is_empty() && !r.name.is_empty() {
+            errs.push(
+                task,
+                format!("{at}.ref.name, {at}.ref.params"),
+                "expected exactly one, got both",
+            );
+        }
+        let with_ref = [
+            ("image", !step.image.is_empty(), "image"),
+            ("command", !step.command.is_empty(), "command"),
+            ("args", !step.args.is_empty(), "args"),
+            ("script", !step.script.is_empty(), "script"),
+            ("workingDir", !step.working_dir.is_empty(), "working dir"),
+            ("env", !step.env.is_empty(), "env"),
+            (
+                "volumeMounts",
+                !step.volume_mounts.is_empty(),
+                "volumeMounts",
+            ),
+            ("results", !step.results.is_empty(), "results"),
+        ];
+        for (field, set, what) in with_ref {
+            if set {
+                errs.push(
+                    task,
+                    format!("{at}.{field}"),
+                    format!("{what} cannot be used with Ref"),
+                );
+            }
+        }
+    } else {
+        if !step.params.is_empty() {
+            errs.push(
+                task,
+                format!("{at}.params"),
+                "params cannot be used without Ref",
+            );
+        }
+        if step.image.is_empty() && !template_image {
+            errs.push(task, format!("{at}.Image"), "missing field(s)");
+        }
+        if !step.script.is_empty() && !step.command.is_empty() {
+            errs.push(
+                task,
+                format!("{at}.script"),
+                "script cannot be used with command",
+            );
+        }
+    }
+    if !step.name.is_empty() && !is_dns1123_label(&step.name) {
+        errs.push(
+            task,
+            format!("{at}.name"),
+            format!(
+                "invalid value {:?} (Task step name must be a valid DNS Label)",
+                step.name
+            ),
+        );
+    }
+    if !step.on_error.is_empty()
+        && !is_param_ref(&step.on_error)
+        && step.on_error != "continue"
+        && step.on_error != "stopAndFail"
+    {
+        errs.push(
+            task,
+            format!("{at}.onError"),
+            format!(
+                "invalid value: {:?} (Task step onError must be either \"continue\" or \"stopAndFail\")",
+                step.on_error
+            ),
+        );
+    }
+    if let Some(t) = &step.timeout
+        && let Some(m) = duration_error(t)
+    {
+        errs.push(task, format!("{at}.timeout"), m);
+    }
+}
+
+/// Checks a Task spec (of a Task, or embedded in a pipeline task or a TaskRun). `prefix` is
+/// the path of the spec's fields, such as `tasks[0].taskSpec.`.
+pub(crate) fn check_task_spec(
+    errs: &mut Errs<'_>,
+    task: Option<&str>,
+    prefix: &str,
+    spec: &TaskSpec,
+) {
+    if !spec.kind.is_empty() || !spec.api_version.is_empty() {
+        // An embedded custom task: its controller validates `spec`.
+        return;
+    }
+    if spec.steps.is_empty() {
+        errs.push(task, format!("{prefix}steps"), "missing field(s)");
+    }
+    let template_image = spec
+        .step_template
+        .as_ref()
+        .is_some_and(|t| !t.image.is_empty());
+    let mut names = BTreeSet::new();
+    for (i, step) in spec.steps.iter().enumerate() {
+        let at = format!("{prefix}steps[{i}]");
+        if !step.name.is_empty() && !names.insert(step.name.as_str()) {
+            errs.push(task, format!("{at}.name"), "expected exactly one, got both");
+        }
+        check_step(errs, task, &at, step, template_image);
+    }
+    for (i, s) in spec.sidecars.iter().enumerate() {
+        let at = format!("{prefix}sidecars[{i}]");
+        if s.image.is_empty() {
+            errs.push(task, format!("{at}.image"), "missing field(s)");
+        }
+        if !s.script.is_empty() && !s.command.is_empty() {
+            errs.push(
+                task,
+                format!("{at}.script"),
+                "script cannot be used with command",
+            );
+        }
+    }
+    let mut ws = BTreeSet::new();
+    for (i, w) in spec.workspaces.iter().enumerate() {
+        if !ws.insert(w.name.as_str()) {
+            errs.push(
+                task,
+                format!("{prefix}workspaces[{i}].name"),
+                format!("workspace name {:?} must be unique", w.name),
+            );
+        }
+    }
+    check_param_specs(errs, task, prefix, &spec.params, true);
+}
+
+/// Every validation problem of a Task (or ClusterTask) named `name`.
+pub fn task_errors(name: &str, spec: &TaskSpec) -> Vec<FieldError> {
+    let mut errs = Errs::new(ObjectKind::Task, name);
+    check_task_spec(&mut errs, None, "", spec);
+    errs.out
+}
+
+/// Every validation problem of a TaskRun named `name`: exactly one of `taskRef` and
+/// `taskSpec`, the embedded Task, parameters, workspaces and the timeout. Parameters used
+/// but not declared by an embedded Task are propagated from the run, as Tekton does.
+pub fn task_run_errors(name: &str, spec: &TaskRunSpec) -> Vec<FieldError> {
+    let mut errs = Errs::new(ObjectKind::TaskRun, name);
+    match (&spec.task_ref, &spec.task_spec) {
+        (Some(_), Some(_)) => {
+            errs.push(None, "taskRef, taskSpec", "expected exactly one, got both")
+        }
+        (None, None) => errs.push(
+            None,
+            "taskRef, taskSpec",
+            "expected exactly one, got neither",
+        ),
+        (Some(r), None) => {
+            if r.name.is_empty() && r.resolver.is_empty() && r.bundle.is_empty() {
+                errs.push(None, "taskRef.name", "missing field(s)");
+            }
+        }
+        (None, Some(t)) => check_task_spec(&mut errs, None, "taskSpec.", t),
+    }
+    let mut seen = BTreeSet::new();
+    for p in &spec.params {
+        if !seen.insert(p.name.as_str()) {
+            errs.push(
+                None,
+                format!("params[{}].name", p.name),
+                "expected exactly one, got both",
+            );
+        }
+    }
+    let mut ws = BTreeSet::new();
+    for (i, w) in spec.workspaces.iter().enumerate() {
+        if !ws.insert(w.name.as_str()) {
+            errs.push(
+                None,
+                format!("workspaces[{i}].name"),
+                "expected exactly one, got both",
+            );
+        }
+        for m in sub_path_errors(&w.sub_path) {
+            errs.push(None, format!("workspaces[{i}].subPath"), m);
+        }
+    }
+    if let Some(t) = &spec.timeout
+        && let Some(m) = duration_error(t)
+    {
+        errs.push(None, "timeout", m);
+    }
+    errs.out
+}
+
+/// Every validation problem of a StepAction named `name`: an image, not both `script` and
+/// `command`, and its parameter declarations.
+pub fn step_action_errors(name: &str, spec: &StepActionSpec) -> Vec<FieldError> {
+    let mut errs = Errs::new(ObjectKind::StepAction, name);
+    if spec.image.is_empty() {
+        errs.push(None, "Image", "missing field(s)");
+    }
+    if !spec.script.is_empty() && !spec.command.is_empty() {
+        errs.push(None, "script", "script cannot be used with command");
+    }
+    check_param_specs(&mut errs, None, "", &spec.params, true);
+    errs.out
+}

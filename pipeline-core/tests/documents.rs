@@ -1,0 +1,192 @@
+//! Streams of any documents, each Tekton object validated by its kind. Cases written after
+//! false rejections seen on tektoncd/catalog and tektoncd/pipeline `examples/`; expected
+//! messages follow Tekton's `pkg/apis/pipeline/v1` validation.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use pipeline_core::load;
+use pipeline_core::validate::{resource_errors, unresolved_references};
+
+fn errors(yaml: &str) -> Vec<String> {
+    let r = load("case.yaml", yaml).unwrap();
+    resource_errors(&r)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// A catalog-style file: one Task, steps with only an image (the image's entrypoint runs),
+/// a stepTemplate, a sidecar, step onError/displayName/computeResources/workingDir.
+const TASK_ONLY: &str = r#"
+apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: kaniko}
+spec:
+  params:
+  - {name: IMAGE, description: where to push}
+  stepTemplate:
+    env: [{name: HOME, value: /tekton/home}]
+    computeResources: {requests: {cpu: 100m}}
+  sidecars:
+  - name: registry
+    image: registry:2
+  steps:
+  - name: build
+    image: gcr.io/kaniko-project/executor:v1.9.0
+    args: ["--destination=$(params.IMAGE)"]
+    workingDir: /workspace
+    onError: continue
+    displayName: Build and push
+    computeResources: {limits: {memory: 1Gi}}
+  - name: only-image
+    image: alpine
+"#;
+
+#[test]
+fn a_file_of_tasks_only_is_valid() {
+    let r = load("task.yaml", TASK_ONLY).unwrap();
+    assert_eq!(r.tasks.len(), 1);
+    assert!(r.pipelines.is_empty());
+    let t = &r.tasks[0].spec;
+    assert_eq!(t.sidecars[0].image, "registry:2");
+    assert_eq!(t.step_template.as_ref().unwrap().env[0].name, "HOME");
+    assert_eq!(t.steps[0].display_name, "Build and push");
+    assert_eq!(t.steps[0].working_dir, "/workspace");
+    assert!(t.steps[0].compute_resources.is_some());
+    assert_eq!(errors(TASK_ONLY), Vec::<String>::new());
+}
+
+#[test]
+fn a_step_needs_an_image_unless_the_template_gives_one() {
+    let yaml = "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  steps:\n  - {name: s, script: echo hi}\n";
+    assert_eq!(
+        errors(yaml),
+        vec!["task \"t\": missing field(s): steps[0].Image"]
+    );
+    let templated = "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  stepTemplate: {image: alpine}\n  steps:\n  - {name: s, script: echo hi}\n";
+    assert_eq!(errors(templated), Vec::<String>::new());
+    let both = "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  steps:\n  - {name: s, image: alpine, script: echo, command: [sh]}\n";
+    assert_eq!(
+        errors(both),
+        vec!["task \"t\": script cannot be used with command: steps[0].script"]
+    );
+}
+
+/// tektoncd/pipeline `examples/v1/taskruns/beta/stepaction*.yaml`: a StepAction and a
+/// TaskRun whose step refers to it.
+const STEP_ACTION: &str = r#"
+apiVersion: tekton.dev/v1beta1
+kind: StepAction
+metadata: {name: step-action}
+spec:
+  params:
+  - {name: message, default: hello}
+  image: alpine
+  script: echo $(params.message)
+---
+apiVersion: tekton.dev/v1
+kind: TaskRun
+metadata: {name: step-action-run}
+spec:
+  taskSpec:
+    steps:
+    - name: action-runner
+      ref: {name: step-action}
+      params: [{name: message, value: hi}]
+"#;
+
+#[test]
+fn steps_with_ref_and_step_actions_validate() {
+    let r = load("sa.yaml", STEP_ACTION).unwrap();
+    assert_eq!(r.step_actions.len(), 1);
+    assert_eq!(r.task_runs.len(), 1);
+    let step = &r.task_runs[0].spec.task_spec.as_ref().unwrap().steps[0];
+    assert_eq!(step.step_ref.as_ref().unwrap().name, "step-action");
+    assert_eq!(errors(STEP_ACTION), Vec::<String>::new());
+    assert!(unresolved_references(&r).is_empty());
+}
+
+#[test]
+fn a_ref_step_cannot_also_have_an_image_or_script() {
+    let yaml = "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  steps:\n  - name: s\n    ref: {name: a}\n    image: alpine\n    script: echo\n";
+    assert_eq!(
+        errors(yaml),
+        vec![
+            "task \"t\": image cannot be used with Ref: steps[0].image",
+            "task \"t\": script cannot be used with Ref: steps[0].script",
+        ]
+    );
+    let params = "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  steps:\n  - name: s\n    image: alpine\n    params: [{name: a, value: b}]\n";
+    assert_eq!(
+        errors(params),
+        vec!["task \"t\": params cannot be used without Ref: steps[0].params"]
+    );
+    let no_image = "apiVersion: tekton.dev/v1alpha1\nkind: StepAction\nmetadata: {name: sa}\nspec:\n  script: echo\n";
+    assert_eq!(
+        errors(no_image),
+        vec!["stepaction \"sa\": missing field(s): Image"]
+    );
+}
+
+#[test]
+fn taskruns_need_exactly_one_of_ref_and_spec() {
+    let neither = "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: tr}\nspec:\n  params: [{name: a, value: b}]\n";
+    assert_eq!(
+        errors(neither),
+        vec!["taskrun \"tr\": expected exactly one, got neither: taskRef, taskSpec"]
+    );
+    let by_ref = "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: tr}\nspec:\n  taskRef: {name: elsewhere}\n";
+    assert_eq!(errors(by_ref), Vec::<String>::new());
+    let r = load("tr.yaml", by_ref).unwrap();
+    let notes: Vec<String> = unresolved_references(&r)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        notes,
+        vec![
+            "taskrun \"tr\": Task \"elsewhere\" is not among the given documents, not checked: taskRef"
+        ]
+    );
+}
+
+/// catalog `task/*/tests/resources.yaml` and `samples/*.yaml`: PVCs, Secrets, RBAC next to
+/// the Tekton objects.
+#[test]
+fn other_documents_are_skipped_not_fatal() {
+    let yaml = r#"
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: source-pvc}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 500Mi}}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: crb}
+---
+apiVersion: tekton.dev/v1beta1
+kind: TaskRun
+metadata: {name: run}
+spec:
+  taskSpec:
+    steps: [{name: s, image: alpine}]
+"#;
+    let r = load("mixed.yaml", yaml).unwrap();
+    let skipped: Vec<&str> = r.skipped.iter().map(|s| s.kind.as_str()).collect();
+    assert_eq!(skipped, vec!["PersistentVolumeClaim", "ClusterRoleBinding"]);
+    assert_eq!(r.task_runs.len(), 1);
+    assert_eq!(errors(yaml), Vec::<String>::new());
+}
+
+#[test]
+fn embedded_task_specs_follow_the_same_step_rules() {
+    let yaml = "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n  - name: a\n    taskSpec:\n      steps:\n      - {name: only-image, image: alpine}\n      - {name: no-image, script: echo}\n";
+    assert_eq!(
+        errors(yaml),
+        vec!["pipeline \"p\": task \"a\": missing field(s): tasks[0].taskSpec.steps[1].Image"]
+    );
+}
