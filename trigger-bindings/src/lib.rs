@@ -89,6 +89,7 @@
 
 mod error;
 mod event;
+mod form;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -106,8 +107,9 @@ pub use event::{Event, Headers};
 pub use interceptors::github_signature;
 pub use listener::{Limits, Listener, Outcome, Response, TriggerPlan, TriggerResult};
 pub use model::{
-    EventListener, EventListenerSpec, InterceptorParam, InterceptorRef, LabelSelector, ObjectMeta,
-    Param, ParamSpec, Resources, Trigger, TriggerBinding, TriggerBindingSpec, TriggerInterceptor,
+    EventListener, EventListenerSpec, InterceptorParam, InterceptorRef, LabelSelector,
+    LabelSelectorRequirement, NamespaceSelector, ObjectMeta, Param, ParamSpec, Resources, Trigger,
+    TriggerBinding, TriggerBindingSpec, TriggerGroup, TriggerInterceptor, TriggerSelector,
     TriggerSpec, TriggerSpecBinding, TriggerSpecTemplate, TriggerTemplate, TriggerTemplateSpec,
 };
 pub use path::{BindingExpr, Path, canonical_header_key};

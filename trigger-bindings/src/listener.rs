@@ -5,7 +5,10 @@ use crate::event::{Event, uuid_like};
 use crate::github::GitHubApi;
 use crate::interceptors::{Decision, EventView, Hosts, Interceptor, cel};
 use crate::json::Doc;
-use crate::model::{EventListener, Param, Resources, TriggerInterceptor, TriggerSpec};
+use crate::model::{
+    EventListener, LabelSelector, NamespaceSelector, Param, Resources, Trigger, TriggerInterceptor,
+    TriggerSpec,
+};
 use crate::path::{BindingExpr, Node, Root};
 use crate::secrets::{MemorySecretStore, SecretStore};
 use crate::template::{DEFAULT_MAX_RENDER_BYTES, RenderBudget, Template};
@@ -285,9 +288,109 @@ pub struct Listener {
     name: String,
     namespace: String,
     triggers: Vec<TriggerPlan>,
+    groups: Vec<GroupPlan>,
+    /// Selections that found nothing or could not be made, as (where, what).
+    notes: Vec<(String, String)>,
     secrets: Arc<dyn SecretStore>,
     limits: Limits,
     github: Option<Arc<dyn GitHubApi>>,
+}
+
+/// A trigger group: its interceptors, then its selected triggers.
+#[derive(Debug)]
+struct GroupPlan {
+    name: String,
+    interceptors: Vec<(String, Interceptor)>,
+    triggers: Vec<TriggerPlan>,
+}
+
+/// The plans of the Triggers a `namespaceSelector` and `labelSelector` select, as
+/// Tekton's sink selects them: `["*"]` any namespace, named namespaces, or with only a
+/// label selector the listener's namespace; neither selects nothing. A selection that
+/// finds nothing, or a selector Kubernetes would refuse, is noted under `at`.
+fn select_plans(
+    resources: &Resources,
+    namespaces: &NamespaceSelector,
+    labels: Option<&LabelSelector>,
+    listener_namespace: &str,
+    at: &str,
+    first_index: usize,
+    notes: &mut Vec<(String, String)>,
+) -> Vec<TriggerPlan> {
+    let names = &namespaces.match_names;
+    let any_namespace = names.len() == 1 && names.first().is_some_and(|n| n == "*");
+    if names.is_empty() && labels.is_none() {
+        if at != "EventListener" {
+            notes.push((
+                at.to_string(),
+                "selects no Trigger: its triggerSelector has neither namespaceSelector nor labelSelector"
+                    .into(),
+            ));
+        }
+        return Vec::new();
+    }
+    let mut plans = Vec::new();
+    let in_namespace = |t: &Trigger, ns: &str| {
+        t.metadata
+            .namespace
+            .as_deref()
+            .unwrap_or(listener_namespace)
+            == ns
+    };
+    let mut candidates: Vec<&Trigger> = Vec::new();
+    if any_namespace {
+        candidates.extend(resources.triggers.iter());
+    } else if names.is_empty() {
+        candidates.extend(
+            resources
+                .triggers
+                .iter()
+                .filter(|t| in_namespace(t, listener_namespace)),
+        );
+    } else {
+        for ns in names {
+            candidates.extend(resources.triggers.iter().filter(|t| in_namespace(t, ns)));
+        }
+    }
+    for t in candidates {
+        let selected = match labels {
+            None => true,
+            Some(sel) => match sel.matches(&t.metadata.labels) {
+                Ok(m) => m,
+                Err(e) => {
+                    notes.push((
+                        at.to_string(),
+                        format!("failed to create label selector: {e}"),
+                    ));
+                    return Vec::new();
+                }
+            },
+        };
+        if selected {
+            let mut spec = t.spec.clone();
+            spec.name = Some(t.metadata.name.clone());
+            plans.push(TriggerPlan::resolve(
+                &spec,
+                first_index + plans.len(),
+                resources,
+            ));
+        }
+    }
+    if plans.is_empty() {
+        let what = match (names.is_empty(), labels) {
+            (false, Some(_)) => format!("namespaceSelector {names:?} with labelSelector"),
+            (false, None) => format!("namespaceSelector {names:?}"),
+            _ => format!("labelSelector in namespace {listener_namespace:?}"),
+        };
+        notes.push((
+            at.to_string(),
+            format!(
+                "{what} selects no Trigger among the {} given",
+                resources.triggers.len()
+            ),
+        ));
+    }
+    plans
 }
 
 impl std::fmt::Debug for Listener {
@@ -338,34 +441,50 @@ impl Listener {
         secrets: Arc<dyn SecretStore>,
         limits: Limits,
     ) -> Listener {
-        let mut triggers: Vec<TriggerPlan> = el
-            .spec
-            .triggers
-            .iter()
-            .enumerate()
-            .map(|(i, t)| TriggerPlan::resolve(t, i, resources))
-            .collect();
-        if let Some(sel) = &el.spec.label_selector {
-            for t in &resources.triggers {
-                if sel
-                    .match_labels
-                    .iter()
-                    .all(|(k, v)| t.metadata.labels.get(k) == Some(v))
-                {
-                    let mut spec = t.spec.clone();
-                    spec.name = Some(t.metadata.name.clone());
-                    triggers.push(TriggerPlan::resolve(&spec, triggers.len(), resources));
-                }
-            }
+        let namespace = el
+            .metadata
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_string());
+        let mut notes = Vec::new();
+        // As Tekton's sink: the selected Triggers first, then the listener's own.
+        let mut triggers = select_plans(
+            resources,
+            &el.spec.namespace_selector,
+            el.spec.label_selector.as_ref(),
+            &namespace,
+            "EventListener",
+            0,
+            &mut notes,
+        );
+        for t in &el.spec.triggers {
+            let plan = TriggerPlan::resolve(t, triggers.len(), resources);
+            triggers.push(plan);
         }
+        let groups = el
+            .spec
+            .trigger_groups
+            .iter()
+            .map(|g| GroupPlan {
+                name: g.name.clone(),
+                interceptors: g.interceptors.iter().map(Interceptor::from_model).collect(),
+                triggers: select_plans(
+                    resources,
+                    &g.trigger_selector.namespace_selector,
+                    g.trigger_selector.label_selector.as_ref(),
+                    &namespace,
+                    &format!("triggerGroup {:?}", g.name),
+                    0,
+                    &mut notes,
+                ),
+            })
+            .collect();
         Listener {
             name: el.metadata.name.clone(),
-            namespace: el
-                .metadata
-                .namespace
-                .clone()
-                .unwrap_or_else(|| "default".to_string()),
+            namespace,
             triggers,
+            groups,
+            notes,
             secrets,
             limits,
             github: None,
@@ -384,6 +503,8 @@ impl Listener {
             name: name.to_string(),
             namespace: namespace.to_string(),
             triggers,
+            groups: Vec::new(),
+            notes: Vec::new(),
             secrets,
             limits,
             github: None,
@@ -420,11 +541,26 @@ impl Listener {
     }
 
     /// Problems found while resolving (per trigger), which reject every event.
+    /// Selections that found no Trigger (or a selector Kubernetes would refuse) are
+    /// listed too, under `EventListener` or `triggerGroup "NAME"`.
     pub fn problems(&self) -> Vec<(String, String)> {
-        self.triggers
+        let mut out: Vec<(String, String)> = self
+            .triggers
             .iter()
+            .chain(self.groups.iter().flat_map(|g| g.triggers.iter()))
             .filter_map(|t| t.problem().map(|p| (t.name.clone(), p)))
-            .collect()
+            .collect();
+        out.extend(self.groups.iter().flat_map(|g| {
+            g.interceptors.iter().filter_map(move |(kind, i)| match i {
+                Interceptor::Invalid(r) => Some((
+                    format!("triggerGroup {:?}", g.name),
+                    format!("{kind} interceptor: {r}"),
+                )),
+                _ => None,
+            })
+        }));
+        out.extend(self.notes.iter().cloned());
+        out
     }
 
     /// Runs `event` through every trigger.
@@ -460,10 +596,12 @@ impl Listener {
                     .collect(),
             };
         }
+        // Tekton's sink hands interceptors a form body as JSON.
+        let converted = crate::form::converted_body(event.headers.get("Content-Type"), &event.body);
         let shared = Shared {
             view: EventView::new(
                 &event.headers,
-                &event.body,
+                converted.as_deref().unwrap_or(&event.body),
                 &event.url,
                 self.limits.max_json_depth,
             ),
@@ -472,20 +610,75 @@ impl Listener {
             cel_inputs: OnceCell::new(),
         };
         let mut budget = RenderBudget::new(self.limits.max_render_bytes, 0);
-        let triggers = self
+        let escaped = |o: Outcome| match o {
+            Outcome::Rejected { reason } => Outcome::Rejected {
+                reason: escape_controls(reason),
+            },
+            accepted => accepted,
+        };
+        let mut triggers: Vec<TriggerResult> = self
             .triggers
             .iter()
             .map(|t| TriggerResult {
                 name: t.name.clone(),
-                outcome: match self.run(t, &shared, extensions, &event_id, &mut budget) {
-                    Outcome::Rejected { reason } => Outcome::Rejected {
-                        reason: escape_controls(reason),
-                    },
-                    accepted => accepted,
-                },
+                outcome: escaped(self.run(t, &shared, extensions, &event_id, &mut budget)),
             })
             .collect();
+        for g in &self.groups {
+            // The group's interceptors run once; their extensions start each trigger's.
+            let group = self.intercept(
+                &g.interceptors,
+                &shared,
+                extensions.clone(),
+                "trigger group",
+            );
+            for t in &g.triggers {
+                let outcome = match &group {
+                    Ok(ext) => self.run(t, &shared, ext, &event_id, &mut budget),
+                    Err(reason) => Outcome::Rejected {
+                        reason: format!("trigger group {:?}: {reason}", g.name),
+                    },
+                };
+                triggers.push(TriggerResult {
+                    name: t.name.clone(),
+                    outcome: escaped(outcome),
+                });
+            }
+        }
         Response { event_id, triggers }
+    }
+
+    /// Runs an interceptor chain from `extensions`: the extensions at its end, or why it
+    /// stopped.
+    fn intercept(
+        &self,
+        chain: &[(String, Interceptor)],
+        shared: &Shared<'_>,
+        mut extensions: Map<String, Value>,
+        what: &str,
+    ) -> Result<Map<String, Value>, String> {
+        let hosts = Hosts {
+            secrets: &self.secrets,
+            namespace: &self.namespace,
+            api: self.github.as_deref(),
+        };
+        for (i, (kind, interceptor)) in chain.iter().enumerate() {
+            match interceptor.process(
+                &shared.view,
+                &shared.cel_inputs,
+                &extensions,
+                &hosts,
+                &self.limits,
+            ) {
+                Decision::Continue(ext) => extensions.extend(ext),
+                Decision::Stop(reason) => {
+                    return Err(format!(
+                        "interceptor {i} ({kind}) stopped the {what}: continue=false ({reason})"
+                    ));
+                }
+            }
+        }
+        Ok(extensions)
     }
 
     fn run(
@@ -499,29 +692,10 @@ impl Listener {
         if let Some(b) = &t.broken {
             return Outcome::Rejected { reason: b.clone() };
         }
-        let mut extensions = initial.clone();
-        for (i, (kind, interceptor)) in t.interceptors.iter().enumerate() {
-            match interceptor.process(
-                &shared.view,
-                &shared.cel_inputs,
-                &extensions,
-                &Hosts {
-                    secrets: &self.secrets,
-                    namespace: &self.namespace,
-                    api: self.github.as_deref(),
-                },
-                &self.limits,
-            ) {
-                Decision::Continue(ext) => extensions.extend(ext),
-                Decision::Stop(reason) => {
-                    return Outcome::Rejected {
-                        reason: format!(
-                            "interceptor {i} ({kind}) stopped the trigger: continue=false ({reason})"
-                        ),
-                    };
-                }
-            }
-        }
+        let extensions = match self.intercept(&t.interceptors, shared, initial.clone(), "trigger") {
+            Ok(e) => e,
+            Err(reason) => return Outcome::Rejected { reason },
+        };
         let extensions = Value::Object(extensions);
         let params = match resolve_params(t, shared, &extensions) {
             Ok(p) => p,

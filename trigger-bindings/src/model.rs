@@ -291,12 +291,99 @@ pub struct Trigger {
     pub spec: TriggerSpec,
 }
 
-/// A label selector (`matchLabels` only).
+/// A Kubernetes label selector.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct LabelSelector {
     /// Labels a selected Trigger must carry.
+    #[serde(deserialize_with = "null_default")]
     pub match_labels: BTreeMap<String, String>,
+    /// Requirements a selected Trigger's labels must meet, all of them.
+    #[serde(deserialize_with = "null_default")]
+    pub match_expressions: Vec<LabelSelectorRequirement>,
+}
+
+/// One `matchExpressions` entry: `key`, `operator` (`In`, `NotIn`, `Exists`,
+/// `DoesNotExist`) and `values`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LabelSelectorRequirement {
+    /// The label key.
+    pub key: String,
+    /// `In`, `NotIn`, `Exists` or `DoesNotExist`.
+    pub operator: String,
+    /// Values for `In` and `NotIn`.
+    #[serde(deserialize_with = "null_default")]
+    pub values: Vec<String>,
+}
+
+impl LabelSelector {
+    /// Whether `labels` are selected, or why the selector is invalid (as Kubernetes'
+    /// `LabelSelectorAsSelector` refuses it).
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> Result<bool, String> {
+        let mut all = self
+            .match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v));
+        for r in &self.match_expressions {
+            let value = labels.get(&r.key);
+            let ok = match r.operator.as_str() {
+                "In" | "NotIn" if r.values.is_empty() => {
+                    return Err(format!(
+                        "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty (key {:?})",
+                        r.key
+                    ));
+                }
+                "Exists" | "DoesNotExist" if !r.values.is_empty() => {
+                    return Err(format!(
+                        "values: Invalid value: {:?}: values set must be empty for exists and does not exist (key {:?})",
+                        r.values, r.key
+                    ));
+                }
+                "In" => value.is_some_and(|v| r.values.contains(v)),
+                "NotIn" => value.is_none_or(|v| !r.values.contains(v)),
+                "Exists" => value.is_some(),
+                "DoesNotExist" => value.is_none(),
+                other => return Err(format!("{other:?} is not a valid label selector operator")),
+            };
+            all &= ok;
+        }
+        Ok(all)
+    }
+}
+
+/// `namespaceSelector`: namespaces whose Triggers are selected (`["*"]`: all).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NamespaceSelector {
+    /// Namespace names, or the single name `*` for every namespace.
+    #[serde(deserialize_with = "null_default")]
+    pub match_names: Vec<String>,
+}
+
+/// A trigger group's `triggerSelector`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TriggerSelector {
+    /// Namespaces to select Triggers from.
+    pub namespace_selector: NamespaceSelector,
+    /// Labels the selected Triggers carry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_selector: Option<LabelSelector>,
+}
+
+/// `EventListener.spec.triggerGroups[]`: interceptors run once for the group, then the
+/// selected Triggers, each starting from the group's extensions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TriggerGroup {
+    /// The group's name.
+    pub name: String,
+    /// Interceptors run once for the group.
+    #[serde(deserialize_with = "null_default")]
+    pub interceptors: Vec<TriggerInterceptor>,
+    /// Which Triggers the group runs.
+    pub trigger_selector: TriggerSelector,
 }
 
 /// `EventListener.spec`.
@@ -309,6 +396,11 @@ pub struct EventListenerSpec {
     /// Selects `Trigger` objects by label (in addition to `triggers`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label_selector: Option<LabelSelector>,
+    /// Selects `Trigger` objects by namespace (in addition to `triggers`).
+    pub namespace_selector: NamespaceSelector,
+    /// Trigger groups.
+    #[serde(deserialize_with = "null_default")]
+    pub trigger_groups: Vec<TriggerGroup>,
     /// Service account (kept for the host).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account_name: Option<String>,

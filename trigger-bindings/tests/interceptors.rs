@@ -123,9 +123,15 @@ fn interceptor_table() {
         ),
         (
             "unknown",
+            TriggerInterceptor::new("bitbucket-cloud", []),
+            vec![],
+            Err("unknown interceptor \"bitbucket-cloud\""),
+        ),
+        (
+            "slack without a form body",
             TriggerInterceptor::new("slack", []),
             vec![],
-            Err("unknown interceptor \"slack\""),
+            Err("missing header in payload: ContentType application/x-www-form-urlencoded"),
         ),
         (
             "webhook",
