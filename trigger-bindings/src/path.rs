@@ -1,6 +1,6 @@
 //! Binding expressions: `$(body.a.b)`, `$(header.X-GitHub-Event)`, `$(extensions.x)`,
 //! `$(context.eventID)`, several of them inside one value, with the JSONPath subset Tekton
-//! accepts (fields with `\.` escapes, `['key.with.dots']`, `[0]`, `[-1]`, `[*]`, `*`,
+//! accepts (fields with `\.` escapes, `['key.with.dots']`, `[0]`, `[-1]`, slices `[a:b:c]`, `[*]`, `*`,
 //! `[?(@.a == 'x')]` filters).
 //!
 //! Values render as Tekton renders them: one string result is its JSON encoding without the
@@ -41,7 +41,77 @@ enum Seg {
     Field(String),
     Wildcard,
     Index(i64),
+    /// `[start:end:step]`, each part optional (k8s.io/client-go's jsonpath rules).
+    Slice(Option<i64>, Option<i64>, Option<i64>),
     Filter(Box<Filter>),
+}
+
+/// The elements `[start:end:step]` takes from `len` elements, as client-go's
+/// `evalArray` takes them (negative bounds count from the end, out-of-range bounds are
+/// errors unless nothing is asked for).
+fn slice_range(
+    start: Option<i64>,
+    end: Option<i64>,
+    step: Option<i64>,
+    len: i64,
+) -> Result<Option<(usize, usize, usize)>, String> {
+    let mut from = start.unwrap_or(0);
+    if from < 0 {
+        from += len;
+    }
+    let mut to = end.unwrap_or(len);
+    if to < 0 {
+        to += len;
+    }
+    if to == from {
+        return Ok(None);
+    }
+    if from >= len || from < 0 {
+        return Err(format!(
+            "array index out of bounds: index {from}, length {len}"
+        ));
+    }
+    if to > len || to < 0 {
+        return Err(format!(
+            "array index out of bounds: index {}, length {len}",
+            to - 1
+        ));
+    }
+    if from > to {
+        return Err(format!(
+            "starting index {from} is greater than ending index {to}"
+        ));
+    }
+    let step = match step {
+        None => 1,
+        Some(s) if s <= 0 => return Err("step must be > 0".to_string()),
+        Some(s) => s,
+    };
+    let as_usize = |v: i64| usize::try_from(v).unwrap_or(usize::MAX);
+    Ok(Some((as_usize(from), as_usize(to), as_usize(step))))
+}
+
+/// `a:b:c` with each part optional; `None` when `text` is not a slice.
+fn parse_slice(text: &str) -> Option<Result<Seg, String>> {
+    if !text.contains(':') {
+        return None;
+    }
+    let parts: Vec<&str> = text.split(':').map(str::trim).collect();
+    if parts.len() > 3 {
+        return Some(Err(format!("invalid array index {text}")));
+    }
+    let mut values = [None; 3];
+    for (slot, part) in values.iter_mut().zip(&parts) {
+        if part.is_empty() {
+            continue;
+        }
+        match part.parse::<i64>() {
+            Ok(n) => *slot = Some(n),
+            Err(_) => return Some(Err(format!("invalid array index {text}"))),
+        }
+    }
+    let [a, b, c] = values;
+    Some(Ok(Seg::Slice(a, b, c)))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -312,6 +382,16 @@ fn walk<'a>(mut cur: Vec<Node<'a>>, segs: &[Seg]) -> Result<Vec<Node<'a>>, Strin
                     }
                 }
             }
+            Seg::Slice(a, b, c) => {
+                for n in &cur {
+                    let Some(items) = n.elements() else {
+                        return Err(format!("{} is not array or slice", n.kind_name()));
+                    };
+                    if let Some((from, to, step)) = slice_range(*a, *b, *c, items.len() as i64)? {
+                        next.extend(items.get(from..to).unwrap_or_default().iter().step_by(step));
+                    }
+                }
+            }
             Seg::Filter(f) => {
                 for n in &cur {
                     let items = n.elements().unwrap_or_else(|| n.children());
@@ -490,10 +570,12 @@ fn parse_segments(s: &str) -> Result<Vec<Seg>, String> {
                 let text = text.trim();
                 if let Some(key) = unquote(text) {
                     segs.push(Seg::Field(key));
-                } else if text == "*" || text == ":" {
+                } else if text == "*" {
                     segs.push(Seg::Wildcard);
                 } else if let Ok(n) = text.parse::<i64>() {
                     segs.push(Seg::Index(n));
+                } else if let Some(slice) = parse_slice(text) {
+                    segs.push(slice?);
                 } else {
                     return Err(format!("invalid array index {text}"));
                 }

@@ -70,6 +70,9 @@ const TEKTON_FUNCTIONS: &[&str] = &[
     "last",
     "translate",
     "decodeb64",
+    "sets.contains",
+    "sets.equivalent",
+    "sets.intersects",
 ];
 
 impl std::fmt::Debug for Compiled {
@@ -103,7 +106,12 @@ impl Compiled {
         let functions = TEKTON_FUNCTIONS
             .iter()
             .copied()
-            .filter(|f| refs.has_function(f))
+            .filter(|f| {
+                // `sets.f(..)` is referenced as a call of `f` (or of the qualified name).
+                refs.has_function(f)
+                    || f.strip_prefix("sets.")
+                        .is_some_and(|short| refs.has_function(short))
+            })
             .collect();
         let fast = Fast::compile(program.expression());
         let mut small_regexes = Vec::new();
@@ -653,6 +661,9 @@ fn register(
         "last" => ctx.add_function("last", list_last),
         "translate" => ctx.add_function("translate", translate),
         "decodeb64" => ctx.add_function("decodeb64", decode_b64),
+        "sets.contains" => ctx.add_function("sets.contains", sets_contains),
+        "sets.equivalent" => ctx.add_function("sets.equivalent", sets_equivalent),
+        "sets.intersects" => ctx.add_function("sets.intersects", sets_intersects),
         "compareSecret" => {
             let store = Arc::clone(secrets);
             let ns = namespace.to_string();
@@ -838,6 +849,24 @@ fn marshal_json(ftx: &FunctionContext, This(this): This<CelValue>) -> FnResult {
     let mut out = String::new();
     json::go_marshal_value(&mut out, &j);
     Ok(CelValue::String(Arc::new(out)))
+}
+
+/// Whether every element of `sub` is in `list`, by CEL equality (`1 == 1.0 == 1u`), as
+/// cel-go's `sets.contains`.
+fn all_in(list: &[CelValue], sub: &[CelValue]) -> bool {
+    sub.iter().all(|x| list.iter().any(|y| x == y))
+}
+
+fn sets_contains(list: Arc<Vec<CelValue>>, sub: Arc<Vec<CelValue>>) -> FnResult {
+    Ok(CelValue::Bool(all_in(&list, &sub)))
+}
+
+fn sets_equivalent(a: Arc<Vec<CelValue>>, b: Arc<Vec<CelValue>>) -> FnResult {
+    Ok(CelValue::Bool(all_in(&a, &b) && all_in(&b, &a)))
+}
+
+fn sets_intersects(a: Arc<Vec<CelValue>>, b: Arc<Vec<CelValue>>) -> FnResult {
+    Ok(CelValue::Bool(a.iter().any(|x| b.iter().any(|y| x == y))))
 }
 
 fn list_first(This(this): This<Arc<Vec<CelValue>>>) -> FnResult {

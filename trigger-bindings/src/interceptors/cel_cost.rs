@@ -43,7 +43,7 @@ const MAX_RANGE: u128 = 1_000_000;
 pub(crate) const SMALL_REGEX_BYTES: usize = 64 * 1024;
 
 /// Namespaces of the functions called as `ns.f(..)` (parsed as a call on an identifier).
-const NAMESPACES: &[&str] = &["math", "lists", "base64", "strings", "optional"];
+const NAMESPACES: &[&str] = &["math", "lists", "base64", "strings", "optional", "sets"];
 
 /// What kind of value a shape bounds, where that is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -812,6 +812,12 @@ impl<'a, 'e> Analyzer<'a, 'e> {
                 0,
                 self.regex(&exprs, c0, RegexLimit::Translate),
             ),
+            // Every element of one list against every element of the other: at most
+            // (bytes0 / VALUE) elements each scanning the other list's bytes, both ways.
+            "sets.contains" | "sets.equivalent" | "sets.intersects" => scalar(sum(&[
+                mul(s0.bytes / VALUE + 1, s1.bytes),
+                mul(s1.bytes / VALUE + 1, s0.bytes),
+            ])),
             "_[?_]" | "_?._" => (s0.element(), s1.bytes, Cost::default()),
             _ => (Shape::TOP, 0, Cost::default()),
         };
