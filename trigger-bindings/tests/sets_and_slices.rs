@@ -27,8 +27,7 @@ spec:
     Listener::from_yaml("el.yaml", &yaml, MemorySecretStore::new()).unwrap()
 }
 
-const BODY: &str =
-    r#"{"labels":["bug","ci","docs"],"nums":[1,2,3,4,5],"a":{"b":[10,20,30]}}"#;
+const BODY: &str = r#"{"labels":["bug","ci","docs"],"nums":[1,2,3,4,5],"a":{"b":[10,20,30]}}"#;
 
 fn outcome(filter: &str, binding: &str) -> Outcome {
     let l = listener(filter, binding);
