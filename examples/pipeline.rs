@@ -194,6 +194,7 @@ fn validate(resources: &Resources) -> (Vec<String>, Vec<String>) {
         .map(ToString::to_string)
         .collect();
     let mut notes: Vec<String> = resources.skipped.iter().map(ToString::to_string).collect();
+    notes.extend(resources.folded_fields.iter().map(ToString::to_string));
     notes.extend(
         unresolved_references(resources)
             .iter()

@@ -134,6 +134,21 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A document has fields its Tekton type does not define (a misspelled `runAftr`): Tekton's
+    /// webhook refuses such objects instead of dropping the field.
+    #[error("{file}: document {document} ({kind} {name:?}): unknown field(s): {}", paths.join(", "))]
+    UnknownFields {
+        /// Input name.
+        file: String,
+        /// Document index (0-based).
+        document: usize,
+        /// The document's `kind`.
+        kind: String,
+        /// The document's `metadata.name`.
+        name: String,
+        /// Paths of the unknown fields, such as `spec.tasks[0].runAftr`.
+        paths: Vec<String>,
+    },
     /// The Pipeline failed validation.
     #[error("{0}")]
     Invalid(FieldErrors),

@@ -57,6 +57,7 @@ pub mod model;
 pub mod run;
 pub mod runner;
 pub mod simulate;
+pub mod strict;
 pub mod substitute;
 pub mod validate;
 pub mod when;

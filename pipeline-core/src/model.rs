@@ -799,6 +799,35 @@ pub struct Resources {
     pub custom_runs: Vec<CustomRun>,
     /// Documents of other kinds, reported and skipped.
     pub skipped: Vec<SkippedDocument>,
+    /// Fields written in another letter case, read under Tekton's spelling (as Go does).
+    pub folded_fields: Vec<FoldedField>,
+}
+
+/// A field written in another letter case than Tekton's (`runafter`), read as Tekton's own
+/// (`runAfter`): Go's JSON decoder, which Tekton's webhook uses, matches names
+/// case-insensitively. Reported so the author can fix the spelling.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FoldedField {
+    /// Document index in the stream (0-based).
+    pub document: usize,
+    /// The document's `kind`.
+    pub kind: String,
+    /// The document's `metadata.name`.
+    pub name: String,
+    /// Path of the field as written, such as `spec.tasks[0].runafter`.
+    pub path: String,
+    /// Tekton's spelling of the field, such as `runAfter`.
+    pub field: String,
+}
+
+impl fmt::Display for FoldedField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "document {} ({} {:?}): {} read as {:?} (field names match case-insensitively, as in Go)",
+            self.document, self.kind, self.name, self.path, self.field
+        )
+    }
 }
 
 impl Resources {
@@ -811,6 +840,7 @@ impl Resources {
         self.step_actions.extend(other.step_actions);
         self.custom_runs.extend(other.custom_runs);
         self.skipped.extend(other.skipped);
+        self.folded_fields.extend(other.folded_fields);
     }
 
     /// The StepAction named `name`.
@@ -873,7 +903,8 @@ fn depth(v: &serde_json::Value) -> usize {
 /// and `TaskRun` (`tekton.dev/v1` or `v1beta1`), `ClusterTask` and `CustomRun` (`v1beta1`),
 /// `StepAction` (`v1beta1` or `v1alpha1`). Documents of any other kind or API are recorded in
 /// [`Resources::skipped`] and otherwise ignored, as `kubectl apply` of a mixed file would
-/// leave them to their own controllers.
+/// leave them to their own controllers. A Tekton document with a field its type does not
+/// define is refused ([`Error::UnknownFields`]), as Tekton's webhook refuses it.
 ///
 /// `file` names the input in errors.
 pub fn load(file: &str, text: &str) -> Result<Resources, Error> {
@@ -928,7 +959,29 @@ pub fn load(file: &str, text: &str) -> Result<Resources, Error> {
         ) -> Result<T, Error> {
             serde_json::from_value(doc).map_err(|e| bad(e.to_string()))
         }
-        match doc_kind(&api, &kind) {
+        let doc_kind = doc_kind(&api, &kind);
+        let mut doc = doc;
+        if doc_kind != DocKind::Skip {
+            let check = crate::strict::check(&api, &kind, &mut doc);
+            if !check.unknown.is_empty() {
+                return Err(Error::UnknownFields {
+                    file: file.to_string(),
+                    document: index,
+                    kind,
+                    name,
+                    paths: check.unknown,
+                });
+            }
+            out.folded_fields
+                .extend(check.folded.into_iter().map(|(path, field)| FoldedField {
+                    document: index,
+                    kind: kind.clone(),
+                    name: name.clone(),
+                    path,
+                    field,
+                }));
+        }
+        match doc_kind {
             DocKind::Pipeline => out.pipelines.push(parse(doc, bad)?),
             DocKind::Task => out.tasks.push(parse(doc, bad)?),
             DocKind::PipelineRun => out.pipeline_runs.push(parse(doc, bad)?),
