@@ -105,7 +105,9 @@ mod template;
 pub use error::Error;
 pub use event::{Event, Headers};
 pub use interceptors::github_signature;
-pub use listener::{Limits, Listener, Outcome, Response, TriggerPlan, TriggerResult};
+pub use listener::{
+    Limits, Listener, Outcome, RejectionKind, Response, TriggerPlan, TriggerResult,
+};
 pub use model::{
     EventListener, EventListenerSpec, InterceptorParam, InterceptorRef, LabelSelector,
     LabelSelectorRequirement, NamespaceSelector, ObjectMeta, Param, ParamSpec, Resources, Trigger,

@@ -218,6 +218,51 @@ pub enum Outcome {
     },
 }
 
+/// What kind of refusal stopped a trigger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RejectionKind {
+    /// The trigger cannot run as configured (a missing binding, template or Trigger, a
+    /// duplicate param).
+    Trigger,
+    /// The body is too large, not JSON, or not in the encoding an interceptor needs.
+    Body,
+    /// A signature or token header is missing or does not match.
+    Signature,
+    /// The event type is not in `eventTypes`.
+    EventType,
+    /// `githubOwners`: the sender may not run the pipeline.
+    Owner,
+    /// A CEL `filter` did not return true.
+    Filter,
+    /// A secret an interceptor names is missing.
+    Secret,
+    /// An interceptor is unknown, misconfigured, or failed (a CEL error, an API error).
+    Interceptor,
+    /// A binding could not be resolved against the event.
+    Binding,
+    /// The template could not be rendered.
+    Template,
+}
+
+impl RejectionKind {
+    /// The lower-case name (`signature`, `event-type`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectionKind::Trigger => "trigger",
+            RejectionKind::Body => "body",
+            RejectionKind::Signature => "signature",
+            RejectionKind::EventType => "event-type",
+            RejectionKind::Owner => "owner",
+            RejectionKind::Filter => "filter",
+            RejectionKind::Secret => "secret",
+            RejectionKind::Interceptor => "interceptor",
+            RejectionKind::Binding => "binding",
+            RejectionKind::Template => "template",
+        }
+    }
+}
+
 /// One trigger's result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TriggerResult {
@@ -225,12 +270,31 @@ pub struct TriggerResult {
     pub name: String,
     /// Accepted or rejected.
     pub outcome: Outcome,
+    /// The kind of refusal, when rejected.
+    pub rejection: Option<RejectionKind>,
 }
 
 impl TriggerResult {
     /// Whether the trigger fired.
     pub fn accepted(&self) -> bool {
         matches!(self.outcome, Outcome::Accepted { .. })
+    }
+
+    fn of(name: &str, result: Result<Outcome, (RejectionKind, String)>) -> TriggerResult {
+        match result {
+            Ok(outcome) => TriggerResult {
+                name: name.to_string(),
+                outcome,
+                rejection: None,
+            },
+            Err((kind, reason)) => TriggerResult {
+                name: name.to_string(),
+                outcome: Outcome::Rejected {
+                    reason: escape_controls(reason),
+                },
+                rejection: Some(kind),
+            },
+        }
     }
 }
 
@@ -275,11 +339,40 @@ impl Response {
                 Outcome::Rejected { reason } => serde_json::json!({
                     "name": t.name,
                     "accepted": false,
+                    "kind": t.rejection.map(RejectionKind::as_str),
                     "reason": reason,
                 }),
             })
             .collect();
         serde_json::json!({ "triggers": triggers })
+    }
+
+    /// The HTTP status Tekton's sink answers: 202 Accepted once the event is read, whatever
+    /// the triggers then decide (they run after the answer upstream).
+    pub fn http_status(&self) -> u16 {
+        202
+    }
+
+    /// The body Tekton's sink answers with: `{"eventListener", "namespace",
+    /// "eventListenerUID", "eventID"}` (`namespace` left out when empty), as Go's JSON
+    /// encoder writes it, with its trailing newline.
+    pub fn sink_body(&self, listener: &Listener) -> String {
+        let mut m = Map::new();
+        m.insert("eventListener".into(), Value::String(listener.name.clone()));
+        if !listener.namespace.is_empty() {
+            m.insert(
+                "namespace".into(),
+                Value::String(listener.namespace.clone()),
+            );
+        }
+        m.insert(
+            "eventListenerUID".into(),
+            Value::String(listener.uid.clone()),
+        );
+        m.insert("eventID".into(), Value::String(self.event_id.clone()));
+        let mut out = Value::Object(m).to_string();
+        out.push('\n');
+        out
     }
 }
 
@@ -287,6 +380,7 @@ impl Response {
 pub struct Listener {
     name: String,
     namespace: String,
+    uid: String,
     triggers: Vec<TriggerPlan>,
     groups: Vec<GroupPlan>,
     /// Selections that found nothing or could not be made, as (where, what).
@@ -482,6 +576,7 @@ impl Listener {
         Listener {
             name: el.metadata.name.clone(),
             namespace,
+            uid: el.metadata.uid.clone().unwrap_or_default(),
             triggers,
             groups,
             notes,
@@ -502,6 +597,7 @@ impl Listener {
         Listener {
             name: name.to_string(),
             namespace: namespace.to_string(),
+            uid: String::new(),
             triggers,
             groups: Vec::new(),
             notes: Vec::new(),
@@ -587,12 +683,7 @@ impl Listener {
                 triggers: self
                     .triggers
                     .iter()
-                    .map(|t| TriggerResult {
-                        name: t.name.clone(),
-                        outcome: Outcome::Rejected {
-                            reason: reason.clone(),
-                        },
-                    })
+                    .map(|t| TriggerResult::of(&t.name, Err((RejectionKind::Body, reason.clone()))))
                     .collect(),
             };
         }
@@ -610,18 +701,14 @@ impl Listener {
             cel_inputs: OnceCell::new(),
         };
         let mut budget = RenderBudget::new(self.limits.max_render_bytes, 0);
-        let escaped = |o: Outcome| match o {
-            Outcome::Rejected { reason } => Outcome::Rejected {
-                reason: escape_controls(reason),
-            },
-            accepted => accepted,
-        };
         let mut triggers: Vec<TriggerResult> = self
             .triggers
             .iter()
-            .map(|t| TriggerResult {
-                name: t.name.clone(),
-                outcome: escaped(self.run(t, &shared, extensions, &event_id, &mut budget)),
+            .map(|t| {
+                TriggerResult::of(
+                    &t.name,
+                    self.run(t, &shared, extensions, &event_id, &mut budget),
+                )
             })
             .collect();
         for g in &self.groups {
@@ -633,16 +720,13 @@ impl Listener {
                 "trigger group",
             );
             for t in &g.triggers {
-                let outcome = match &group {
+                let result = match &group {
                     Ok(ext) => self.run(t, &shared, ext, &event_id, &mut budget),
-                    Err(reason) => Outcome::Rejected {
-                        reason: format!("trigger group {:?}: {reason}", g.name),
-                    },
+                    Err((kind, reason)) => {
+                        Err((*kind, format!("trigger group {:?}: {reason}", g.name)))
+                    }
                 };
-                triggers.push(TriggerResult {
-                    name: t.name.clone(),
-                    outcome: escaped(outcome),
-                });
+                triggers.push(TriggerResult::of(&t.name, result));
             }
         }
         Response { event_id, triggers }
@@ -656,7 +740,7 @@ impl Listener {
         shared: &Shared<'_>,
         mut extensions: Map<String, Value>,
         what: &str,
-    ) -> Result<Map<String, Value>, String> {
+    ) -> Result<Map<String, Value>, (RejectionKind, String)> {
         let hosts = Hosts {
             secrets: &self.secrets,
             namespace: &self.namespace,
@@ -671,9 +755,12 @@ impl Listener {
                 &self.limits,
             ) {
                 Decision::Continue(ext) => extensions.extend(ext),
-                Decision::Stop(reason) => {
-                    return Err(format!(
-                        "interceptor {i} ({kind}) stopped the {what}: continue=false ({reason})"
+                Decision::Stop(rejection, reason) => {
+                    return Err((
+                        rejection,
+                        format!(
+                            "interceptor {i} ({kind}) stopped the {what}: continue=false ({reason})"
+                        ),
                     ));
                 }
             }
@@ -688,19 +775,20 @@ impl Listener {
         initial: &Map<String, Value>,
         event_id: &str,
         budget: &mut RenderBudget,
-    ) -> Outcome {
+    ) -> Result<Outcome, (RejectionKind, String)> {
         if let Some(b) = &t.broken {
-            return Outcome::Rejected { reason: b.clone() };
+            return Err((RejectionKind::Trigger, b.clone()));
         }
-        let extensions = match self.intercept(&t.interceptors, shared, initial.clone(), "trigger") {
-            Ok(e) => e,
-            Err(reason) => return Outcome::Rejected { reason },
-        };
+        let extensions = self.intercept(&t.interceptors, shared, initial.clone(), "trigger")?;
         let extensions = Value::Object(extensions);
-        let params = match resolve_params(t, shared, &extensions) {
-            Ok(p) => p,
-            Err(reason) => return Outcome::Rejected { reason },
-        };
+        let params = resolve_params(t, shared, &extensions).map_err(|reason| {
+            let kind = if reason.starts_with("failed to unmarshal request body") {
+                RejectionKind::Body
+            } else {
+                RejectionKind::Binding
+            };
+            (kind, reason)
+        })?;
         let extensions = match extensions {
             Value::Object(m) => m,
             _ => Map::new(),
@@ -712,24 +800,25 @@ impl Listener {
                 match tpl.render_budgeted(&params, &uid, budget, false) {
                     Ok(r) => r,
                     Err((index, message)) => {
-                        return Outcome::Rejected {
-                            reason: Error::Render {
+                        return Err((
+                            RejectionKind::Template,
+                            Error::Render {
                                 trigger: t.name.clone(),
                                 template: tpl.name().to_string(),
                                 index,
                                 message,
                             }
                             .to_string(),
-                        };
+                        ));
                     }
                 }
             }
         };
-        Outcome::Accepted {
+        Ok(Outcome::Accepted {
             params,
             resources,
             extensions,
-        }
+        })
     }
 }
 

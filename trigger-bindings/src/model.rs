@@ -22,6 +22,9 @@ pub struct ObjectMeta {
     /// Annotations.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
+    /// The UID the API server gave the object (the sink answers with the listener's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
 }
 
 fn null_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(

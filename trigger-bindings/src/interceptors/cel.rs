@@ -15,6 +15,7 @@ use super::cel_fast::{Fast, Input};
 use super::{Decision, EventView};
 use crate::json::{self, Doc, NodeId, RawKind};
 use crate::listener::Limits;
+use crate::listener::RejectionKind;
 use crate::secrets::{SecretStore, constant_time_eq};
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 use cel::extractors::This;
@@ -333,12 +334,17 @@ impl CelInterceptor {
             match verdict {
                 Ok(CelValue::Bool(true)) => {}
                 Ok(_) => {
-                    return Decision::Stop(format!(
-                        "expression {} did not return true",
-                        f.source()
-                    ));
+                    return Decision::Stop(
+                        RejectionKind::Filter,
+                        format!("expression {} did not return true", f.source()),
+                    );
                 }
-                Err(e) => return Decision::Stop(format!("error evaluating cel expression: {e}")),
+                Err(e) => {
+                    return Decision::Stop(
+                        RejectionKind::Interceptor,
+                        format!("error evaluating cel expression: {e}"),
+                    );
+                }
             }
         }
         let mut out = serde_json::Map::new();
@@ -354,13 +360,21 @@ impl CelInterceptor {
                 limits,
             ) {
                 Ok(v) => v,
-                Err(e) => return Decision::Stop(format!("error evaluating cel expression: {e}")),
+                Err(e) => {
+                    return Decision::Stop(
+                        RejectionKind::Interceptor,
+                        format!("error evaluating cel expression: {e}"),
+                    );
+                }
             };
             let Some(j) = cel_to_json(&v) else {
-                return Decision::Stop(format!(
-                    "failed to convert overlay result to type: {} cannot be a JSON value",
-                    v.type_of()
-                ));
+                return Decision::Stop(
+                    RejectionKind::Interceptor,
+                    format!(
+                        "failed to convert overlay result to type: {} cannot be a JSON value",
+                        v.type_of()
+                    ),
+                );
             };
             set_path(&mut out, key, j);
         }

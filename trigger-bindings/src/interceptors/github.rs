@@ -18,6 +18,7 @@
 
 use super::{Decision, EventView, SecretRef};
 use crate::github::{Contents, GitHubApi, GitHubRequest};
+use crate::listener::RejectionKind;
 use crate::secrets::{Secret, SecretStore};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -504,13 +505,25 @@ pub(crate) fn process(
                 extensions.insert("changed_files".into(), Value::String(files));
             }
             Ok(None) => {}
-            Err(e) => return Decision::Stop(e),
+            Err(e) => {
+                let kind = if e.starts_with("error getting secret") {
+                    RejectionKind::Secret
+                } else {
+                    RejectionKind::Interceptor
+                };
+                return Decision::Stop(kind, e);
+            }
         }
     }
     if let Some(o) = &opts.owners
         && let Some(reason) = owners(o, event, view, hosts)
     {
-        return Decision::Stop(reason);
+        let kind = if reason.starts_with("error getting github token") {
+            RejectionKind::Secret
+        } else {
+            RejectionKind::Owner
+        };
+        return Decision::Stop(kind, reason);
     }
     Decision::Continue(extensions)
 }

@@ -20,7 +20,7 @@ pub(crate) use github::Hosts;
 
 use crate::event::Headers;
 use crate::json::{self, Doc};
-use crate::listener::Limits;
+use crate::listener::{Limits, RejectionKind};
 use crate::model::{InterceptorParam, TriggerInterceptor};
 use crate::secrets::{SecretStore, constant_time_eq};
 use serde_json::Value;
@@ -32,8 +32,8 @@ use std::sync::Arc;
 pub(crate) enum Decision {
     /// Go on, adding these extensions.
     Continue(serde_json::Map<String, Value>),
-    /// Stop the chain for this reason.
-    Stop(String),
+    /// Stop the chain: what kind of refusal, and why.
+    Stop(RejectionKind, String),
 }
 
 /// A `secretRef`: secret name and key.
@@ -285,6 +285,7 @@ impl Interceptor {
             } => {
                 if view.headers.get("Content-Type") == Some("application/x-www-form-urlencoded") {
                     return Decision::Stop(
+                        RejectionKind::Body,
                         "form parameter encoding not supported, please change the hook to send JSON payloads"
                             .into(),
                     );
@@ -299,10 +300,13 @@ impl Interceptor {
                         .get("X-Hub-Signature-256")
                         .filter(|h| !h.is_empty())
                     else {
-                        return Decision::Stop("no X-Hub-Signature-256 header set".into());
+                        return Decision::Stop(
+                            RejectionKind::Signature,
+                            "no X-Hub-Signature-256 header set".into(),
+                        );
                     };
                     let checked = check_signature(header, view.body_bytes, s, secrets, namespace);
-                    if let Decision::Stop(_) = checked {
+                    if let Decision::Stop(..) = checked {
                         return checked;
                     }
                 }
@@ -319,13 +323,19 @@ impl Interceptor {
                 if let Some(s) = secret {
                     let Some(header) = view.headers.get("X-Gitlab-Token").filter(|h| !h.is_empty())
                     else {
-                        return Decision::Stop("no X-Gitlab-Token header set".into());
+                        return Decision::Stop(
+                            RejectionKind::Signature,
+                            "no X-Gitlab-Token header set".into(),
+                        );
                     };
                     let Some(token) = secrets.get(namespace, &s.name, &s.key) else {
-                        return Decision::Stop(missing_secret(s));
+                        return Decision::Stop(RejectionKind::Secret, missing_secret(s));
                     };
                     if !constant_time_eq(header.as_bytes(), token.expose()) {
-                        return Decision::Stop("Invalid X-GitLab-Token".into());
+                        return Decision::Stop(
+                            RejectionKind::Signature,
+                            "Invalid X-GitLab-Token".into(),
+                        );
                     }
                 }
                 Decision::Continue(Default::default())
@@ -344,7 +354,10 @@ impl Interceptor {
                         .get("X-Hub-Signature")
                         .filter(|h| !h.is_empty())
                     else {
-                        return Decision::Stop("no X-Hub-Signature header set".into());
+                        return Decision::Stop(
+                            RejectionKind::Signature,
+                            "no X-Hub-Signature header set".into(),
+                        );
                     };
                     return check_signature(header, view.body_bytes, s, secrets, namespace);
                 }
@@ -354,7 +367,9 @@ impl Interceptor {
             Interceptor::Cel(c) => {
                 c.process(view, cel_inputs, extensions, secrets, namespace, limits)
             }
-            Interceptor::Invalid(reason) => Decision::Stop(reason.clone()),
+            Interceptor::Invalid(reason) => {
+                Decision::Stop(RejectionKind::Interceptor, reason.clone())
+            }
         }
     }
 }
@@ -364,7 +379,7 @@ fn slack(view: &EventView<'_>, requested: &Result<Option<Vec<String>>, String>) 
     const NOT_FORM: &str =
         "missing header in payload: ContentType application/x-www-form-urlencoded";
     if view.headers.get("Content-Type") != Some("application/x-www-form-urlencoded") {
-        return Decision::Stop(NOT_FORM.into());
+        return Decision::Stop(RejectionKind::Body, NOT_FORM.into());
     }
     if view
         .headers
@@ -372,7 +387,7 @@ fn slack(view: &EventView<'_>, requested: &Result<Option<Vec<String>>, String>) 
         .is_none_or(str::is_empty)
     {
         // Upstream's message for a missing signature, word for word.
-        return Decision::Stop(NOT_FORM.into());
+        return Decision::Stop(RejectionKind::Signature, NOT_FORM.into());
     }
     let payload: serde_json::Map<String, Value> = match serde_json::from_slice(view.body_bytes) {
         Ok(Value::Object(m))
@@ -383,14 +398,25 @@ fn slack(view: &EventView<'_>, requested: &Result<Option<Vec<String>>, String>) 
         }
         Ok(_) => {
             return Decision::Stop(
+                RejectionKind::Body,
                 "failed to unmarshl slack payload: the body is not a form of string lists".into(),
             );
         }
-        Err(e) => return Decision::Stop(format!("failed to unmarshl slack payload: {e}")),
+        Err(e) => {
+            return Decision::Stop(
+                RejectionKind::Body,
+                format!("failed to unmarshl slack payload: {e}"),
+            );
+        }
     };
     let fields = match requested {
-        Err(e) => return Decision::Stop(e.clone()),
-        Ok(None) => return Decision::Stop("missing requested field definition".into()),
+        Err(e) => return Decision::Stop(RejectionKind::Interceptor, e.clone()),
+        Ok(None) => {
+            return Decision::Stop(
+                RejectionKind::Interceptor,
+                "missing requested field definition".into(),
+            );
+        }
         Ok(Some(f)) => f,
     };
     let mut extensions = serde_json::Map::new();
@@ -403,10 +429,13 @@ fn slack(view: &EventView<'_>, requested: &Result<Option<Vec<String>>, String>) 
                 // Upstream prints the whole payload here, Slack's verification token
                 // included; only the field names are given here.
                 let names: Vec<&str> = payload.keys().map(String::as_str).collect();
-                return Decision::Stop(format!(
-                    "requested field {f:?} does not exists in payload (fields: {})",
-                    names.join(", ")
-                ));
+                return Decision::Stop(
+                    RejectionKind::Body,
+                    format!(
+                        "requested field {f:?} does not exists in payload (fields: {})",
+                        names.join(", ")
+                    ),
+                );
             }
         }
     }
@@ -457,9 +486,10 @@ fn check_event_type(actual: &str, allowed: Option<&[String]>) -> Option<Decision
     if allowed.iter().any(|a| a == actual) {
         None
     } else {
-        Some(Decision::Stop(format!(
-            "event type {actual} is not allowed"
-        )))
+        Some(Decision::Stop(
+            RejectionKind::EventType,
+            format!("event type {actual} is not allowed"),
+        ))
     }
 }
 
@@ -479,15 +509,17 @@ fn check_signature(
     namespace: &str,
 ) -> Decision {
     let Some(secret) = secrets.get(namespace, &s.name, &s.key) else {
-        return Decision::Stop(missing_secret(s));
+        return Decision::Stop(RejectionKind::Secret, missing_secret(s));
     };
     let Some((algo, hex_sig)) = header.split_once('=') else {
         return Decision::Stop(
+            RejectionKind::Signature,
             "signature validation failed: the signature header is not of the form ALGO=HEX".into(),
         );
     };
     let Ok(sig) = hex::decode(hex_sig) else {
         return Decision::Stop(
+            RejectionKind::Signature,
             "signature validation failed: the signature is not hexadecimal".into(),
         );
     };
@@ -496,9 +528,10 @@ fn check_signature(
         "sha512" => ring::hmac::HMAC_SHA512,
         "sha1" => ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
         other => {
-            return Decision::Stop(format!(
-                "signature validation failed: unknown signature algorithm {other:?}"
-            ));
+            return Decision::Stop(
+                RejectionKind::Signature,
+                format!("signature validation failed: unknown signature algorithm {other:?}"),
+            );
         }
     };
     let key = ring::hmac::Key::new(algorithm, secret.expose());
@@ -506,7 +539,10 @@ fn check_signature(
     if ring::hmac::verify(&key, body, &sig).is_ok() {
         Decision::Continue(Default::default())
     } else {
-        Decision::Stop("signature validation failed".into())
+        Decision::Stop(
+            RejectionKind::Signature,
+            "signature validation failed".into(),
+        )
     }
 }
 
