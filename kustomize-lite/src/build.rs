@@ -2,10 +2,10 @@
 //! transformers level by level, then add hash suffixes, fix name references and order.
 
 use crate::error::{Error, Result};
-use crate::fieldspec::{self, FieldSpec, NameRef};
+use crate::fieldspec::{self, Builtin, FieldSpec, NameRef};
 use crate::fs::{self, FileKind, FileSystem};
 use crate::generator::{self, GenKind};
-use crate::kustomization::{Behavior, FILE_NAMES, Kind, Kustomization, Patch};
+use crate::kustomization::{Behavior, FILE_NAMES, Kind, Kustomization, Patch, Var};
 use crate::order::Legacy;
 use crate::patch::{self, PatchBody, selector::Compiled};
 use crate::resid::ResId;
@@ -140,6 +140,33 @@ struct Builder<'a> {
     crd_refs: Vec<NameRef>,
 }
 
+/// What a kustomization passes up to the one that includes it besides its objects, as
+/// kustomize's accumulator: its transformer configuration (built-in field specs merged with
+/// every `configurations` file below it) and its vars.
+struct Acc {
+    cfg: Builtin,
+    vars: Vec<Var>,
+}
+
+impl Acc {
+    fn new() -> Acc {
+        Acc {
+            cfg: fieldspec::builtin().clone(),
+            vars: Vec::new(),
+        }
+    }
+
+    /// Takes in what a base passed up.
+    fn absorb(&mut self, sub: Acc, file: &str) -> Result<()> {
+        self.cfg.merge(&sub.cfg);
+        crate::vars::merge_names(&mut self.vars, &sub.vars).map_err(|message| Error::Transform {
+            file: file.to_string(),
+            transformer: "vars",
+            message,
+        })
+    }
+}
+
 /// One kustomization directory during the build.
 struct Level<'k> {
     dir: String,
@@ -252,28 +279,30 @@ impl Builder<'_> {
     }
 
     /// Builds a kustomization directory into a fresh list (a base).
-    fn build_dir(&mut self, dir: &str, want: Kind) -> Result<Vec<Resource>> {
+    fn build_dir(&mut self, dir: &str, want: Kind) -> Result<(Vec<Resource>, Acc)> {
         self.enter(dir)?;
         let result = (|| {
             let k = self.load_kustomization(dir)?;
             check_kind(&k, dir, want)?;
             let mut ra = Vec::new();
+            let mut acc = Acc::new();
             self.accumulate(
                 &Level {
                     dir: dir.to_string(),
                     k: &k,
                 },
                 &mut ra,
+                &mut acc,
             )?;
-            Ok(ra)
+            Ok((ra, acc))
         })();
         self.stack.pop();
         result
     }
 
-    fn accumulate(&mut self, lvl: &Level<'_>, ra: &mut Vec<Resource>) -> Result<()> {
+    fn accumulate(&mut self, lvl: &Level<'_>, ra: &mut Vec<Resource>, acc: &mut Acc) -> Result<()> {
         for entry in &lvl.k.resources {
-            self.accumulate_resource(lvl, entry, ra)
+            self.accumulate_resource(lvl, entry, ra, acc)
                 .map_err(|e| Error::Accumulate {
                     file: lvl.file().to_string(),
                     entry: entry.clone(),
@@ -281,12 +310,24 @@ impl Builder<'_> {
                 })?;
         }
         for entry in &lvl.k.components {
-            self.accumulate_component(lvl, entry, ra)
+            self.accumulate_component(lvl, entry, ra, acc)
                 .map_err(|e| Error::Accumulate {
                     file: lvl.file().to_string(),
                     entry: entry.clone(),
                     source: Box::new(e),
                 })?;
+        }
+        for path in &lvl.k.configurations {
+            let full = self.resolve_file(lvl, path)?;
+            let text = self.read_text(&full)?;
+            for doc in crate::yaml::parse_stream(&text, &full)? {
+                let cfg = Builtin::from_config(&doc).map_err(|message| Error::Transform {
+                    file: full.clone(),
+                    transformer: "configurations",
+                    message,
+                })?;
+                acc.cfg.merge(&cfg);
+            }
         }
         for crd in &lvl.k.crds {
             let path = self.resolve_file(lvl, crd)?;
@@ -296,7 +337,12 @@ impl Builder<'_> {
             }
         }
         self.generate(lvl, ra)?;
-        self.transform(lvl, ra)
+        self.transform(lvl, ra, &acc.cfg)?;
+        crate::vars::merge(ra, &lvl.k.vars, &mut acc.vars).map_err(|message| Error::Transform {
+            file: lvl.file().to_string(),
+            transformer: "vars",
+            message,
+        })
     }
 
     fn accumulate_resource(
@@ -304,12 +350,14 @@ impl Builder<'_> {
         lvl: &Level<'_>,
         entry: &str,
         ra: &mut Vec<Resource>,
+        acc: &mut Acc,
     ) -> Result<()> {
         if is_remote(entry) {
             return match self.fs.resolve_remote(entry) {
                 Some(dir) => {
-                    let sub = self.build_dir(&dir, Kind::Kustomization)?;
-                    append_all(ra, sub)
+                    let (sub, sub_acc) = self.build_dir(&dir, Kind::Kustomization)?;
+                    append_all(ra, sub)?;
+                    acc.absorb(sub_acc, lvl.file())
                 }
                 None => Err(Error::Remote {
                     file: lvl.file().to_string(),
@@ -346,8 +394,9 @@ impl Builder<'_> {
             }
             append_all(ra, objs)
         } else if kind == Some(FileKind::Dir) {
-            let sub = self.build_dir(&path, Kind::Kustomization)?;
-            append_all(ra, sub)
+            let (sub, sub_acc) = self.build_dir(&path, Kind::Kustomization)?;
+            append_all(ra, sub)?;
+            acc.absorb(sub_acc, lvl.file())
         } else if let Some(FileKind::Special(what)) = kind {
             Err(Error::Io {
                 path,
@@ -366,6 +415,7 @@ impl Builder<'_> {
         lvl: &Level<'_>,
         entry: &str,
         ra: &mut Vec<Resource>,
+        acc: &mut Acc,
     ) -> Result<()> {
         if is_remote(entry) {
             return Err(Error::Remote {
@@ -393,6 +443,7 @@ impl Builder<'_> {
                     k: &k,
                 },
                 ra,
+                acc,
             )
         })();
         self.stack.pop();
@@ -426,7 +477,7 @@ impl Builder<'_> {
         }
     }
 
-    fn transform(&self, lvl: &Level<'_>, ra: &mut Vec<Resource>) -> Result<()> {
+    fn transform(&self, lvl: &Level<'_>, ra: &mut Vec<Resource>, b: &Builtin) -> Result<()> {
         let k = lvl.k;
         let file = lvl.file();
         let perr = |patch: &str, message: String| Error::Patch {
@@ -496,7 +547,6 @@ impl Builder<'_> {
                 }
             }
         }
-        let b = fieldspec::builtin();
         if let Some(ns) = &k.namespace {
             transform::namespace::apply(ra, ns, &b.namespace);
         }
@@ -635,6 +685,7 @@ fn absorb(ra: &mut Vec<Resource>, mut res: Resource, file: &str) -> Result<()> {
             res.prev = old.prev.clone();
             res.prefixes = old.prefixes.clone();
             res.suffixes = old.suffixes.clone();
+            res.ref_vars = old.ref_vars.clone();
             res.origin = old.origin.clone();
             *old = res;
             Ok(())
@@ -730,21 +781,31 @@ pub fn build_with(fs: &dyn FileSystem, dir: &str, opts: Options) -> Result<Vec<V
     let k = b.load_kustomization(&dir)?;
     check_kind(&k, &dir, Kind::Kustomization)?;
     let mut ra = Vec::new();
+    let mut acc = Acc::new();
     b.accumulate(
         &Level {
             dir: dir.clone(),
             k: &k,
         },
         &mut ra,
+        &mut acc,
     )?;
     for r in ra.iter_mut().filter(|r| r.needs_hash) {
         r.store_previous_id();
         let name = format!("{}-{}", r.name(), crate::hash::name_hash(&r.obj));
         r.set_name(&name);
     }
-    let mut refs = fieldspec::builtin().name_refs.clone();
+    let mut refs = acc.cfg.name_refs.clone();
     refs.extend(b.crd_refs.iter().cloned());
     transform::namereference::apply(&mut ra, &refs)?;
+    // With the names final, vars are resolved (kustomize's ResolveVars).
+    crate::vars::resolve(&mut ra, &acc.vars, &acc.cfg.var_refs).map_err(|message| {
+        Error::Transform {
+            file: k.file.clone(),
+            transformer: "vars",
+            message,
+        }
+    })?;
     let mut seen: HashMap<_, usize> = HashMap::new();
     for (i, r) in ra.iter().enumerate() {
         if let Some(&j) = seen.get(&key(&r.id())) {

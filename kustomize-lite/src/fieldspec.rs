@@ -46,8 +46,9 @@ pub struct NameRef {
     pub field: FieldSpec,
 }
 
-/// The built-in field specs of every transformer.
-#[derive(Debug, Default)]
+/// The field specs of every transformer: the built-in table ([`builtin`]), extended by the
+/// `configurations` files of a kustomization and of its bases ([`Builtin::merge`]).
+#[derive(Debug, Default, Clone)]
 pub struct Builtin {
     /// `namespace`.
     pub namespace: Vec<FieldSpec>,
@@ -63,6 +64,144 @@ pub struct Builtin {
     pub replicas: Vec<FieldSpec>,
     /// Name references.
     pub name_refs: Vec<NameRef>,
+    /// `vars`: the fields where `$(NAME)` is replaced.
+    pub var_refs: Vec<FieldSpec>,
+}
+
+fn merge_specs(list: &mut Vec<FieldSpec>, extra: &[FieldSpec]) {
+    for s in extra {
+        if !list.iter().any(|x| x.gvk == s.gvk && x.path == s.path) {
+            list.push(s.clone());
+        }
+    }
+}
+
+impl Builtin {
+    /// Adds the specs of `other` this one does not hold yet, as kustomize merges the
+    /// transformer configurations of a kustomization and its bases.
+    pub fn merge(&mut self, other: &Builtin) {
+        merge_specs(&mut self.namespace, &other.namespace);
+        merge_specs(&mut self.common_labels, &other.common_labels);
+        merge_specs(&mut self.template_labels, &other.template_labels);
+        merge_specs(&mut self.common_annotations, &other.common_annotations);
+        merge_specs(&mut self.images, &other.images);
+        merge_specs(&mut self.replicas, &other.replicas);
+        merge_specs(&mut self.var_refs, &other.var_refs);
+        for r in &other.name_refs {
+            if !self.name_refs.iter().any(|x| {
+                x.referred == r.referred
+                    && x.field.gvk == r.field.gvk
+                    && x.field.path == r.field.path
+            }) {
+                self.name_refs.push(r.clone());
+            }
+        }
+    }
+
+    /// Reads a transformer configuration file (kustomize's `configurations`): maps from
+    /// `namespace`, `commonLabels`, `templateLabels`, `commonAnnotations`, `images`,
+    /// `replicas`, `varReference` to field spec lists, and `nameReference` to
+    /// `{group, version, kind, fieldSpecs}` items. Unknown keys are refused as kustomize
+    /// refuses them.
+    pub fn from_config(doc: &Value) -> Result<Builtin, String> {
+        let mut b = Builtin::default();
+        let map = match doc {
+            Value::Null => return Ok(b),
+            Value::Object(m) => m,
+            _ => return Err("a transformer configuration must be a map".into()),
+        };
+        for (key, v) in map {
+            let list = match key.as_str() {
+                "namespace" => &mut b.namespace,
+                "commonLabels" => &mut b.common_labels,
+                "templateLabels" => &mut b.template_labels,
+                "commonAnnotations" => &mut b.common_annotations,
+                "images" => &mut b.images,
+                "replicas" => &mut b.replicas,
+                "varReference" => &mut b.var_refs,
+                // Name specs, label specs of `labels` and volume claim templates: read and
+                // checked, the transformers here use their built-in fields.
+                "namePrefix" | "nameSuffix" | "labels" | "volumeClaimTemplateLabels" => {
+                    config_specs(v, key)?;
+                    continue;
+                }
+                "nameReference" => {
+                    for (i, item) in as_list(v, key)?.iter().enumerate() {
+                        let m = item
+                            .as_object()
+                            .ok_or_else(|| format!("nameReference[{i}] must be a map"))?;
+                        let referred = gvk_of(m);
+                        let null = Value::Null;
+                        let specs =
+                            config_specs(m.get("fieldSpecs").unwrap_or(&null), "fieldSpecs")?;
+                        for field in specs {
+                            b.name_refs.push(NameRef {
+                                referred: referred.clone(),
+                                field,
+                            });
+                        }
+                    }
+                    continue;
+                }
+                other => {
+                    return Err(format!(
+                        "error unmarshaling JSON: json: unknown field {other:?}"
+                    ));
+                }
+            };
+            let specs = config_specs(v, key)?;
+            merge_specs(list, &specs);
+        }
+        Ok(b)
+    }
+}
+
+fn as_list<'v>(v: &'v Value, key: &str) -> Result<&'v [Value], String> {
+    match v {
+        Value::Null => Ok(&[]),
+        Value::Array(a) => Ok(a),
+        _ => Err(format!("{key} must be a list")),
+    }
+}
+
+fn text(m: &serde_json::Map<String, Value>, key: &str) -> String {
+    match m.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn gvk_of(m: &serde_json::Map<String, Value>) -> Gvk {
+    let mut g = Gvk {
+        group: text(m, "group"),
+        version: text(m, "version"),
+        kind: text(m, "kind"),
+    };
+    let api = text(m, "apiVersion");
+    if !api.is_empty() {
+        match api.split_once('/') {
+            Some((group, version)) => {
+                g.group = group.to_string();
+                g.version = version.to_string();
+            }
+            None => g.version = api,
+        }
+    }
+    g
+}
+
+fn config_specs(v: &Value, key: &str) -> Result<Vec<FieldSpec>, String> {
+    let mut out = Vec::new();
+    for (i, item) in as_list(v, key)?.iter().enumerate() {
+        let m = item
+            .as_object()
+            .ok_or_else(|| format!("{key}[{i}] must be a map"))?;
+        let create = matches!(m.get("create"), Some(Value::Bool(true)));
+        out.push(FieldSpec::new(gvk_of(m), &text(m, "path"), create));
+    }
+    Ok(out)
 }
 
 fn parse_gvk(s: &str) -> Gvk {
@@ -101,6 +240,7 @@ pub fn builtin() -> &'static Builtin {
                         "commonAnnotations" => b.common_annotations.push(spec),
                         "images" => b.images.push(spec),
                         "replicas" => b.replicas.push(spec),
+                        "varReference" => b.var_refs.push(spec),
                         _ => {}
                     }
                 }

@@ -189,12 +189,29 @@ pub struct Kustomization {
     pub sort_options: Option<SortOptions>,
     /// `replacements` (kept as written).
     pub replacements: Vec<Value>,
+    /// `configurations`: transformer configuration files (custom field specs).
+    pub configurations: Vec<String>,
+    /// `vars`.
+    pub vars: Vec<Var>,
+}
+
+/// One of `vars`: `$(NAME)` stands for a field of a named object.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Var {
+    /// The name used as `$(NAME)`.
+    pub name: String,
+    /// The object's gvk (`objref.apiVersion`/`group`/`version` and `kind`).
+    pub gvk: Gvk,
+    /// The object's name before prefixes and suffixes.
+    pub obj_name: String,
+    /// The object's namespace (empty: any).
+    pub namespace: String,
+    /// The field, dotted (`metadata.name` when not given).
+    pub field_path: String,
 }
 
 /// Fields that are valid but not supported here: an error when not empty.
 const UNSUPPORTED: &[&str] = &[
-    "vars",
-    "configurations",
     "generators",
     "transformers",
     "validators",
@@ -589,6 +606,12 @@ impl Kustomization {
                     }
                 }
                 "replacements" => k.replacements = r.list(v, field)?.to_vec(),
+                "configurations" => k.configurations = r.strings(v, field)?,
+                "vars" => {
+                    for (i, item) in r.list(v, field)?.iter().enumerate() {
+                        k.vars.push(var(&r, item, &format!("vars[{i}]"))?);
+                    }
+                }
                 f if UNSUPPORTED.contains(&f) => {
                     if !is_empty(v) {
                         return Err(
@@ -624,6 +647,65 @@ fn field_spec(r: &Reader<'_>, v: &Value, field: &str) -> Result<FieldSpec> {
         &g("path")?,
         r.bool(m.get("create").unwrap_or(&Value::Null), "create")?,
     ))
+}
+
+/// A value of a map whose keys kustomize reads case-insensitively (Go's `encoding/json`).
+fn get_ci<'v>(m: &'v serde_json::Map<String, Value>, key: &str) -> Option<&'v Value> {
+    m.get(key).or_else(|| {
+        m.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
+}
+
+fn var(r: &Reader<'_>, v: &Value, field: &str) -> Result<Var> {
+    let m = v
+        .as_object()
+        .ok_or_else(|| r.err(format!("{field} must be a map")))?;
+    let null = Value::Null;
+    let text = |m: &serde_json::Map<String, Value>, key: &str| {
+        r.string(get_ci(m, key).unwrap_or(&null), &format!("{field}.{key}"))
+    };
+    let empty = serde_json::Map::new();
+    let objref = match get_ci(m, "objref") {
+        Some(Value::Object(o)) => o,
+        None | Some(Value::Null) => &empty,
+        Some(_) => return Err(r.err(format!("{field}.objref must be a map"))),
+    };
+    let fieldref = match get_ci(m, "fieldref") {
+        Some(Value::Object(o)) => o,
+        None | Some(Value::Null) => &empty,
+        Some(_) => return Err(r.err(format!("{field}.fieldref must be a map"))),
+    };
+    let mut gvk = Gvk {
+        group: text(objref, "group")?,
+        version: text(objref, "version")?,
+        kind: text(objref, "kind")?,
+    };
+    let api = text(objref, "apiVersion")?;
+    if !api.is_empty() {
+        // As kustomize's `Target.GVK`: `group/version` or a bare version.
+        let parts: Vec<&str> = api.split('/').collect();
+        match parts.as_slice() {
+            [g, v] => {
+                gvk.group = (*g).to_string();
+                gvk.version = (*v).to_string();
+            }
+            [v] => gvk.version = (*v).to_string(),
+            _ => {}
+        }
+    }
+    let mut field_path = text(fieldref, "fieldPath")?;
+    if field_path.is_empty() {
+        field_path = "metadata.name".into();
+    }
+    Ok(Var {
+        name: text(m, "name")?,
+        gvk,
+        obj_name: text(objref, "name")?,
+        namespace: text(objref, "namespace")?,
+        field_path,
+    })
 }
 
 fn sort_options(r: &Reader<'_>, v: &Value) -> Result<SortOptions> {

@@ -7,7 +7,7 @@
 //! It reads through the [`FileSystem`] trait ([`DiskFs`] for a directory on disk,
 //! [`MemoryFs`] for files held in memory), so it also renders trees straight out of a git
 //! object store. It does not fetch remote bases (they are refused with a clear error unless
-//! the file system resolves them), run plugins, Helm charts or `vars`.
+//! the file system resolves them), run plugins or Helm charts.
 //!
 //! ```
 //! use kustomize_lite::{MemoryFs, build_to_string};
@@ -45,6 +45,7 @@ mod replacements;
 pub mod resid;
 pub mod resource;
 pub mod transform;
+mod vars;
 pub mod yaml;
 
 pub use build::{LoadRestrictions, Options, Reorder, build_with, read_objects};

@@ -22,6 +22,8 @@ pub struct Resource {
     pub prefixes: Vec<String>,
     /// Name suffixes applied, innermost first.
     pub suffixes: Vec<String>,
+    /// The `vars` whose value is read from this object.
+    pub ref_vars: Vec<String>,
 }
 
 impl Resource {
@@ -35,6 +37,7 @@ impl Resource {
             behavior: Behavior::Create,
             prefixes: Vec::new(),
             suffixes: Vec::new(),
+            ref_vars: Vec::new(),
         }
     }
 
