@@ -100,6 +100,8 @@ mod listener;
 mod model;
 mod path;
 mod secrets;
+#[cfg(feature = "server")]
+pub mod server;
 mod template;
 
 pub use error::Error;

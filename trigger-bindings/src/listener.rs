@@ -626,6 +626,11 @@ impl Listener {
         self
     }
 
+    /// The bounds it processes events within.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// The listener's name.
     pub fn name(&self) -> &str {
         &self.name
