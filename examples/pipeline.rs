@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! pipeline validate FILE...
-//! pipeline simulate FILE [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]...
+//! pipeline simulate FILE [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]... [--no-results]
 //! pipeline run FILE [--param K=V]... [--workdir DIR] [--parallel N]
 //! ```
 //!
@@ -12,14 +12,17 @@
 //! every FILE by its kind and prints `valid` or one error per line (exit 1); references the
 //! files do not resolve (a Task in the cluster, a resolver) are notes, not errors.
 //! `simulate` drives the run state machine with a simulated executor (every task succeeds
-//! unless `--fail` names it) and prints one JSON object. `run` executes each step's script
+//! unless `--fail` names it, emitting a placeholder for each result its Task declares, or
+//! that the Pipeline uses when the Task is not in the files, unless `--no-results`; `--result` sets one, read as its declared type) and prints one JSON object. `run` executes each step's script
 //! with `sh` in a work directory, streaming `[task : step]` logs, and prints a summary.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use gitops_toolkit::pipeline::runner::{RunInfo, StdoutLogs, parse_duration};
-use gitops_toolkit::pipeline::simulate::{SimOutcome, simulate};
+use gitops_toolkit::pipeline::simulate::{
+    SimOutcome, placeholder_results, referenced_placeholder_results, simulate,
+};
 use gitops_toolkit::pipeline::validate::{resource_errors, unresolved_references};
 use gitops_toolkit::pipeline::{
     Error, LocalExecutor, Param, ParamType, ParamValue, PipelineRunState, PipelineSpec, Resources,
@@ -60,14 +63,15 @@ macro_rules! out {
 }
 
 const USAGE: &str = "usage: pipeline validate FILE...
-       pipeline simulate FILE [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]...
+       pipeline simulate FILE [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]... [--no-results]
        pipeline run FILE [--param K=V]... [--workdir DIR] [--parallel N]";
 
 #[derive(Default)]
 struct Options {
     params: Vec<(String, String)>,
     fail: Vec<String>,
-    results: BTreeMap<String, BTreeMap<String, ParamValue>>,
+    results: BTreeMap<String, BTreeMap<String, String>>,
+    no_results: bool,
     workdir: Option<String>,
     parallel: usize,
 }
@@ -104,8 +108,9 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 o.results
                     .entry(task.to_string())
                     .or_default()
-                    .insert(name.to_string(), ParamValue::String(val.to_string()));
+                    .insert(name.to_string(), val.to_string());
             }
+            "--no-results" => o.no_results = true,
             "--workdir" => o.workdir = Some(value()?),
             "--parallel" => {
                 o.parallel = value()?.parse().map_err(|e| format!("--parallel: {e}"))?
@@ -214,6 +219,27 @@ fn rejected(e: &Error) -> Value {
     json!({"status": "False", "reason": reason, "message": message, "tasks": {}, "batches": []})
 }
 
+/// A `--param` or `--result` value read as the declared type: JSON (`[...]`, `{...}`) or a
+/// comma-separated list for arrays.
+fn typed_value(declared: ParamType, v: &str) -> Result<ParamValue, String> {
+    match declared {
+        ParamType::Array | ParamType::Object if v.starts_with('[') || v.starts_with('{') => {
+            let json: Value = serde_json::from_str(v).map_err(|e| e.to_string())?;
+            let value = ParamValue::from_json(&json)?;
+            if value.param_type() == declared {
+                Ok(value)
+            } else {
+                Err(format!("want {declared}, got {}", value.param_type()))
+            }
+        }
+        ParamType::Array => Ok(ParamValue::Array(
+            v.split(',').map(str::to_string).collect(),
+        )),
+        ParamType::Object => Err("want a JSON object".into()),
+        ParamType::String => Ok(ParamValue::String(v.to_string())),
+    }
+}
+
 fn simulate_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, Failure> {
     let (_, spec, ctx) = select(resources, options)?;
     let state = match PipelineRunState::new(&spec, ctx) {
@@ -226,19 +252,47 @@ fn simulate_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, Fa
             return Ok(ExitCode::from(1));
         }
     };
+    let mut bad_result = None;
     let sim = simulate(state, None, |inst| {
         if options.fail.contains(&inst.pipeline_task) {
-            Some(SimOutcome::Failed)
-        } else {
-            Some(SimOutcome::Succeeded(
-                options
-                    .results
-                    .get(&inst.pipeline_task)
-                    .cloned()
-                    .unwrap_or_default(),
-            ))
+            return Some(SimOutcome::Failed);
         }
+        let task = inst.task_spec.as_deref().or_else(|| {
+            inst.task_ref
+                .as_ref()
+                .and_then(|r| resources.task(&r.name))
+                .map(|t| &t.spec)
+        });
+        let mut results = match task {
+            _ if options.no_results => BTreeMap::new(),
+            Some(task) => placeholder_results(&inst.pipeline_task, task),
+            None => referenced_placeholder_results(&spec, &inst.pipeline_task),
+        };
+        for (name, raw) in options
+            .results
+            .get(&inst.pipeline_task)
+            .into_iter()
+            .flatten()
+        {
+            let declared = task
+                .and_then(|t| t.results.iter().find(|r| &r.name == name))
+                .map(|r| r.effective_type())
+                .unwrap_or(ParamType::String);
+            match typed_value(declared, raw) {
+                Ok(v) => {
+                    results.insert(name.clone(), v);
+                }
+                Err(e) => {
+                    bad_result
+                        .get_or_insert(format!("--result {}.{name}: {e}", inst.pipeline_task));
+                }
+            }
+        }
+        Some(SimOutcome::Succeeded(results))
     });
+    if let Some(e) = bad_result {
+        return Err(Failure::Message(e));
+    }
     let cond = sim.state.condition();
     let mut tasks = Map::new();
     for s in sim.state.task_statuses() {

@@ -347,6 +347,18 @@ pub struct TaskResult {
     /// Description.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// Keys of an `object` result.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub properties: BTreeMap<String, serde_json::Value>,
+}
+
+impl TaskResult {
+    /// The effective type: declared, else `object` when it has properties, else string.
+    pub fn effective_type(&self) -> ParamType {
+        self.result_type
+            .or_else(|| (!self.properties.is_empty()).then_some(ParamType::Object))
+            .unwrap_or_default()
+    }
 }
 
 /// A workspace a Task declares.

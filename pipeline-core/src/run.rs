@@ -41,7 +41,7 @@ use crate::substitute::{
     Budget, Lookup, Overflow, Var, parse, references, resolve_value_within, substitute_list_within,
     substitute_within, value_size,
 };
-use crate::validate::check_pipeline;
+use crate::validate::{Usage, check_pipeline_with};
 use crate::when;
 
 /// Why a task was skipped. `as_str` gives Tekton's exact reason string.
@@ -153,6 +153,10 @@ pub struct RunContext {
     pub timeouts: TimeoutFields,
     /// `spec.status` at start.
     pub spec_status: Option<SpecStatus>,
+    /// The Pipeline is the PipelineRun's inline `pipelineSpec`: parameters and workspaces its
+    /// tasks use without declaring them propagate from the run (Tekton refuses that in a
+    /// `Pipeline` object).
+    pub inline_spec: bool,
 }
 
 impl RunContext {
@@ -184,6 +188,7 @@ impl RunContext {
             workspaces: pr.spec.workspaces.iter().map(|w| w.name.clone()).collect(),
             timeouts,
             spec_status: SpecStatus::parse(&pr.spec.status),
+            inline_spec: pr.spec.pipeline_spec.is_some(),
         }
     }
 }
@@ -685,7 +690,12 @@ impl PipelineRunState {
     /// `limits.max_matrix_combinations` (Tekton's message, `expected 0 <= N <= MAX`), or make
     /// the parameter defaults' references expand past `limits.max_run_bytes`.
     pub fn with_limits(spec: PipelineSpec, ctx: RunContext, limits: Limits) -> Result<Self, Error> {
-        let (errs, dag) = check_pipeline(&ctx.pipeline_name, &spec, &limits);
+        let usage = if ctx.inline_spec {
+            Usage::Propagated(&ctx.params)
+        } else {
+            Usage::Declared
+        };
+        let (errs, dag) = check_pipeline_with(&ctx.pipeline_name, &spec, &limits, usage);
         if !errs.is_empty() {
             return Err(Error::Invalid(FieldErrors(errs)));
         }
@@ -737,6 +747,29 @@ impl PipelineRunState {
                     ctx.namespace, ctx.name, ctx.namespace, ctx.pipeline_name, missing
                 ),
             });
+        }
+        // Tekton's param enum (`enable-param-enum`): each string value the run gives must be
+        // one of the declared values.
+        for given in &ctx.params {
+            let Some(v) = given.value.as_str().filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let declared = spec
+                .params
+                .iter()
+                .find(|p| p.name == given.name && !p.allowed.is_empty());
+            if let Some(p) = declared
+                && !p.allowed.iter().any(|a| a == v)
+            {
+                return Err(Error::RunRejected {
+                    run: ctx.name.clone(),
+                    reason: "InvalidParamValue".into(),
+                    message: format!(
+                        "PipelineRun {}/{} parameters have invalid value: param `{}` value: {v} is not in the enum list",
+                        ctx.namespace, ctx.name, p.name
+                    ),
+                });
+            }
         }
         // Propagated parameters: run params the Pipeline does not declare stay visible.
         for p in &ctx.params {

@@ -2,9 +2,12 @@
 
 use std::time::Duration;
 
-/// Parses a Go duration. `0` means zero (Tekton: no timeout).
+/// Parses a Go duration (`time.ParseDuration`: decimal numbers with units `ns`, `us`, `µs`,
+/// `μs`, `ms`, `s`, `m`, `h`, an optional leading `+`). `0` means zero (Tekton: no timeout).
+/// Negative durations are refused (no timeout can be negative).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
+    let s = s.strip_prefix('+').unwrap_or(s);
     if s == "0" {
         return Ok(Duration::ZERO);
     }
@@ -28,7 +31,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             "m" => 60.0,
             "s" => 1.0,
             "ms" => 1e-3,
-            "us" | "µs" => 1e-6,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1e-6,
             "ns" => 1e-9,
             _ => return Err(format!("invalid duration {s:?}: unknown unit {unit:?}")),
         };
@@ -59,6 +62,10 @@ mod tests {
             ("250ms", 0.25),
             ("0", 0.0),
             ("1.5h", 5400.0),
+            ("+5m", 300.0),
+            (".5s", 0.5),
+            ("1h0m0.5s", 3600.5),
+            ("3\u{3bc}s", 3e-6),
         ];
         for (s, secs) in cases {
             assert_eq!(
@@ -67,7 +74,7 @@ mod tests {
                 "{s}"
             );
         }
-        for bad in ["", "1x", "h", "--"] {
+        for bad in ["", "1x", "h", "--", "-5m", ".s", "1.5.5s", "5", "1 h"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

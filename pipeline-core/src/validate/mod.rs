@@ -70,6 +70,21 @@ struct ParamIndex {
 }
 
 impl ParamIndex {
+    /// Adds the run's parameters the spec does not declare, typed by their values.
+    fn propagate(&mut self, run_params: &[Param]) {
+        for p in run_params {
+            if self.types.contains_key(&p.name) {
+                continue;
+            }
+            self.types.insert(p.name.clone(), p.value.param_type());
+            let keys = match &p.value {
+                ParamValue::Object(o) => o.keys().cloned().collect(),
+                _ => BTreeSet::new(),
+            };
+            self.keys.insert(p.name.clone(), keys);
+        }
+    }
+
     fn new(spec: &PipelineSpec) -> Self {
         let mut types = BTreeMap::new();
         let mut keys = BTreeMap::new();
@@ -168,7 +183,7 @@ fn validate_task_list<'a>(
     section: &str,
     tasks: &'a [PipelineTask],
     names: &mut BTreeSet<&'a str>,
-    workspaces: &BTreeSet<&str>,
+    workspaces: Option<&BTreeSet<&str>>,
 ) {
     for (i, t) in tasks.iter().enumerate() {
         let n = Some(t.name.as_str());
@@ -240,7 +255,7 @@ fn validate_task_list<'a>(
             for m in sub_path_errors(&w.sub_path) {
                 errs.push(n, format!("{path}.workspaces[{j}].subPath"), m);
             }
-            if !workspaces.contains(target.as_str()) {
+            if workspaces.is_some_and(|ws| !ws.contains(target.as_str())) {
                 errs.push(
                     n,
                     format!("{path}.workspaces[{j}]"),
@@ -718,11 +733,48 @@ pub fn sub_path_errors(sub_path: &str) -> Vec<String> {
     out
 }
 
+/// Which parameters and workspaces a Pipeline's tasks may use.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Usage<'a> {
+    /// Only those the Pipeline declares (a `Pipeline` object).
+    Declared,
+    /// Also those of the PipelineRun whose inline `pipelineSpec` this is: Tekton propagates
+    /// the run's parameters and workspaces into it.
+    Propagated(&'a [Param]),
+}
+
+/// [`pipeline_errors`] for the inline `pipelineSpec` of a PipelineRun with parameters
+/// `run_params`: parameters and workspaces used without being declared propagate from the
+/// run, as Tekton allows for inline specs (and refuses for a `Pipeline` object).
+pub fn inline_pipeline_errors(
+    name: &str,
+    spec: &PipelineSpec,
+    run_params: &[Param],
+) -> Vec<FieldError> {
+    check_pipeline_with(
+        name,
+        spec,
+        &Limits::default(),
+        Usage::Propagated(run_params),
+    )
+    .0
+}
+
 /// Validation plus the DAG it built (when the graph is sound).
 pub(crate) fn check_pipeline(
     name: &str,
     spec: &PipelineSpec,
     limits: &Limits,
+) -> (Vec<FieldError>, Option<Dag>) {
+    check_pipeline_with(name, spec, limits, Usage::Declared)
+}
+
+/// [`check_pipeline`] with the given [`Usage`].
+pub(crate) fn check_pipeline_with(
+    name: &str,
+    spec: &PipelineSpec,
+    limits: &Limits,
+    usage: Usage<'_>,
 ) -> (Vec<FieldError>, Option<Dag>) {
     let mut errs = Errs::new(ObjectKind::Pipeline, name);
     if spec.tasks.is_empty()
@@ -738,8 +790,12 @@ pub(crate) fn check_pipeline(
     }
     let workspaces: BTreeSet<&str> = spec.workspaces.iter().map(|w| w.name.as_str()).collect();
     let mut names = BTreeSet::new();
-    validate_task_list(&mut errs, "tasks", &spec.tasks, &mut names, &workspaces);
-    validate_task_list(&mut errs, "finally", &spec.finally, &mut names, &workspaces);
+    let declared = match usage {
+        Usage::Declared => Some(&workspaces),
+        Usage::Propagated(_) => None,
+    };
+    validate_task_list(&mut errs, "tasks", &spec.tasks, &mut names, declared);
+    validate_task_list(&mut errs, "finally", &spec.finally, &mut names, declared);
     let dag = match Dag::from_tasks(&spec.tasks) {
         Ok(d) => Some(d),
         Err(e) => {
@@ -769,7 +825,11 @@ pub(crate) fn check_pipeline(
     );
     validate_prefixes(&mut errs, "tasks", &spec.tasks);
     validate_prefixes(&mut errs, "finally", &spec.finally);
-    let idx = ParamIndex::new(spec);
+    task::check_param_specs(&mut errs, None, "", &spec.params, false);
+    let mut idx = ParamIndex::new(spec);
+    if let Usage::Propagated(run_params) = usage {
+        idx.propagate(run_params);
+    }
     validate_param_usage(&mut errs, "tasks", &spec.tasks, &idx);
     validate_param_usage(&mut errs, "finally", &spec.finally, &idx);
     (errs.out, dag)
@@ -783,6 +843,84 @@ pub fn validate_pipeline(name: &str, spec: &PipelineSpec) -> Result<(), Error> {
     } else {
         Err(Error::Invalid(FieldErrors(errs)))
     }
+}
+
+fn go_list(values: &[String]) -> String {
+    format!("[{}]", values.join(" "))
+}
+
+/// Checks a pipeline task's parameters against the `enum`s of the Task it runs, as Tekton's
+/// reconciler does before creating TaskRuns: a literal value must be one of the Task's
+/// values, and a parameter passed as one `$(params.x)` needs a pipeline-level `enum` that is
+/// a subset of the Task's.
+pub fn task_enum_errors(
+    pipeline: &str,
+    spec: &PipelineSpec,
+    pt: &PipelineTask,
+    task: &TaskSpec,
+) -> Vec<FieldError> {
+    let mut errs = Errs::new(ObjectKind::Pipeline, pipeline);
+    for p in &pt.params {
+        let Some(value) = p.value.as_str() else {
+            continue;
+        };
+        let Some(declared) = task
+            .params
+            .iter()
+            .find(|d| d.name == p.name && !d.allowed.is_empty())
+        else {
+            continue;
+        };
+        let at = format!("params[{}]", p.name);
+        let used: Vec<&str> = references(value)
+            .filter_map(|r| match parse(r.expr) {
+                Var::Param { name, .. } => Some(name),
+                _ => None,
+            })
+            .collect();
+        if !value.contains("$(") {
+            if !value.is_empty() && !declared.allowed.iter().any(|a| a == value) {
+                errs.push(
+                    Some(&pt.name),
+                    at,
+                    format!("param `{}` value: {value} is not in the enum list", p.name),
+                );
+            }
+            continue;
+        }
+        let [name] = used.as_slice() else { continue };
+        let Some(pp) = spec.params.iter().find(|q| q.name == *name) else {
+            continue;
+        };
+        if pp.effective_type() != ParamType::String {
+            continue;
+        }
+        if pp.allowed.is_empty() {
+            errs.push(
+                Some(&pt.name),
+                at,
+                format!(
+                    "pipeline param \"{}\" has no enum, but referenced in \"{}\" task has enums: {}",
+                    pp.name,
+                    pt.name,
+                    go_list(&declared.allowed)
+                ),
+            );
+        } else if !pp.allowed.iter().all(|v| declared.allowed.contains(v)) {
+            errs.push(
+                Some(&pt.name),
+                at,
+                format!(
+                    "pipeline param \"{}\" enum: {} is not a subset of the referenced in \"{}\" task param enum: {}",
+                    pp.name,
+                    go_list(&pp.allowed),
+                    pt.name,
+                    go_list(&declared.allowed)
+                ),
+            );
+        }
+    }
+    errs.out
 }
 
 /// Checks the parameters a pipeline task passes against the Task it runs: every required

@@ -4,8 +4,9 @@
 use std::fmt;
 
 use super::task::duration_error;
-use super::{Errs, pipeline_errors, task_param_errors};
+use super::{Errs, inline_pipeline_errors, pipeline_errors, task_enum_errors, task_param_errors};
 use crate::error::{FieldError, ObjectKind};
+use crate::model::Param;
 use crate::model::{PipelineRunSpec, PipelineSpec, Resources, TaskSpec};
 
 /// A reference by name that the given documents do not resolve (a Task, Pipeline or
@@ -85,8 +86,19 @@ fn pipeline_task_timeouts(kind: ObjectKind, name: &str, spec: &PipelineSpec) -> 
     errs.out
 }
 
-fn with_tasks(resources: &Resources, name: &str, spec: &PipelineSpec, out: &mut Vec<FieldError>) {
-    out.extend(pipeline_errors(name, spec));
+/// Checks a Pipeline with the Tasks of the stream it refers to; `run_params` is `Some` for
+/// the inline spec of a PipelineRun (parameters and workspaces propagate).
+fn with_tasks(
+    resources: &Resources,
+    name: &str,
+    spec: &PipelineSpec,
+    run_params: Option<&[Param]>,
+    out: &mut Vec<FieldError>,
+) {
+    match run_params {
+        Some(params) => out.extend(inline_pipeline_errors(name, spec, params)),
+        None => out.extend(pipeline_errors(name, spec)),
+    }
     out.extend(pipeline_task_timeouts(ObjectKind::Pipeline, name, spec));
     for pt in spec.tasks.iter().chain(&spec.finally) {
         let referenced = pt
@@ -97,6 +109,7 @@ fn with_tasks(resources: &Resources, name: &str, spec: &PipelineSpec, out: &mut 
             .map(|t| &t.spec);
         if let Some(task) = referenced.or(pt.task_spec.as_ref()) {
             out.extend(task_param_errors(name, pt, task));
+            out.extend(task_enum_errors(name, spec, pt, task));
         }
     }
 }
@@ -108,7 +121,7 @@ fn with_tasks(resources: &Resources, name: &str, spec: &PipelineSpec, out: &mut 
 pub fn resource_errors(resources: &Resources) -> Vec<FieldError> {
     let mut out = Vec::new();
     for p in &resources.pipelines {
-        with_tasks(resources, &p.metadata.name, &p.spec, &mut out);
+        with_tasks(resources, &p.metadata.name, &p.spec, None, &mut out);
     }
     for t in &resources.tasks {
         out.extend(super::task_errors(&t.metadata.name, &t.spec));
@@ -116,7 +129,13 @@ pub fn resource_errors(resources: &Resources) -> Vec<FieldError> {
     for pr in &resources.pipeline_runs {
         out.extend(pipeline_run_errors(&pr.metadata.name, &pr.spec));
         if let Some(spec) = &pr.spec.pipeline_spec {
-            with_tasks(resources, &pr.metadata.name, spec, &mut out);
+            with_tasks(
+                resources,
+                &pr.metadata.name,
+                spec,
+                Some(&pr.spec.params),
+                &mut out,
+            );
         }
     }
     for tr in &resources.task_runs {

@@ -12,9 +12,15 @@ use crate::runner::parse_duration;
 
 /// Tekton's message for a duration `time.ParseDuration` refuses, or `None` when `s` is one.
 pub(crate) fn duration_error(s: &str) -> Option<String> {
-    parse_duration(s)
-        .err()
-        .map(|_| format!("invalid value: time: invalid duration {s:?}"))
+    if parse_duration(s).is_ok() {
+        return None;
+    }
+    match s.trim().strip_prefix('-') {
+        Some(abs) if parse_duration(abs).is_ok() => {
+            Some(format!("invalid value: {s}: must not be negative"))
+        }
+        _ => Some(format!("invalid value: time: invalid duration {s:?}")),
+    }
 }
 
 /// Checks declared parameters: unique names, the default's type, and `enum` (string
