@@ -239,7 +239,10 @@ impl Builder<'_> {
             let path = fs::join(dir, name).unwrap_or_default();
             if self.fs.is_file(&path) {
                 let text = self.read_text(&path)?;
-                let docs = crate::yaml::parse_stream(&text, &path)?;
+                // As kustomize, a key given twice in a kustomization file keeps its last value.
+                let opts = crate::yaml::ParseOptions::default()
+                    .with_duplicate_keys(crate::yaml::DuplicateKeys::KeepLast);
+                let docs = crate::yaml::parse_stream_with(&text, &path, &opts)?;
                 let doc = match docs.len() {
                     0 => Value::Null,
                     1 => docs.into_iter().next().unwrap_or(Value::Null),
@@ -309,14 +312,6 @@ impl Builder<'_> {
                     source: Box::new(e),
                 })?;
         }
-        for entry in &lvl.k.components {
-            self.accumulate_component(lvl, entry, ra, acc)
-                .map_err(|e| Error::Accumulate {
-                    file: lvl.file().to_string(),
-                    entry: entry.clone(),
-                    source: Box::new(e),
-                })?;
-        }
         for path in &lvl.k.configurations {
             let full = self.resolve_file(lvl, path)?;
             let text = self.read_text(&full)?;
@@ -337,6 +332,16 @@ impl Builder<'_> {
             }
         }
         self.generate(lvl, ra)?;
+        // As kustomize: components come after this kustomization's generators and before
+        // its transformers (a component's commonAnnotations reach the generated objects).
+        for entry in &lvl.k.components {
+            self.accumulate_component(lvl, entry, ra, acc)
+                .map_err(|e| Error::Accumulate {
+                    file: lvl.file().to_string(),
+                    entry: entry.clone(),
+                    source: Box::new(e),
+                })?;
+        }
         self.transform(lvl, ra, &acc.cfg)?;
         crate::vars::merge(ra, &lvl.k.vars, &mut acc.vars).map_err(|message| Error::Transform {
             file: lvl.file().to_string(),
@@ -477,6 +482,38 @@ impl Builder<'_> {
         }
     }
 
+    /// The kustomization's replacements, those given by `path:` read from their file (one
+    /// replacement or a list of them), as kustomize's ReplacementTransformer.
+    fn replacements(&self, lvl: &Level<'_>) -> Result<Vec<Value>, String> {
+        let mut out = Vec::new();
+        for (i, r) in lvl.k.replacements.iter().enumerate() {
+            let Some(path) = r
+                .get("path")
+                .and_then(Value::as_str)
+                .filter(|p| !p.is_empty())
+            else {
+                out.push(r.clone());
+                continue;
+            };
+            if r.get("source").is_some() || r.get("targets").is_some() {
+                return Err("cannot specify both path and inline replacement".into());
+            }
+            let full = self.resolve_file(lvl, path).map_err(|e| e.to_string())?;
+            let text = self.read_text(&full).map_err(|e| e.to_string())?;
+            let docs = crate::yaml::parse_stream(&text, &full).map_err(|e| e.to_string())?;
+            match docs.into_iter().next() {
+                Some(Value::Array(items)) => out.extend(items),
+                Some(m @ Value::Object(_)) => out.push(m),
+                _ => {
+                    return Err(format!(
+                        "replacements[{i}]: unsupported replacement type encountered within replacement path {path}"
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     fn transform(&self, lvl: &Level<'_>, ra: &mut Vec<Resource>, b: &Builtin) -> Result<()> {
         let k = lvl.k;
         let file = lvl.file();
@@ -583,7 +620,10 @@ impl Builder<'_> {
         transform::replicas::apply(ra, &k.replicas, &b.replicas)
             .map_err(|m| terr("replicas", m))?;
         transform::images::apply(ra, &k.images, &b.images).map_err(|m| terr("images", m))?;
-        crate::replacements::apply(ra, &k.replacements).map_err(|m| terr("replacements", m))?;
+        let replacements = self
+            .replacements(lvl)
+            .map_err(|m| terr("replacements", m))?;
+        crate::replacements::apply(ra, &replacements).map_err(|m| terr("replacements", m))?;
         Ok(())
     }
 }
@@ -778,8 +818,9 @@ pub fn build_with(fs: &dyn FileSystem, dir: &str, opts: Options) -> Result<Vec<V
         crd_refs: Vec::new(),
     };
     b.enter(&dir)?;
+    // As kustomize, the kustomization built may be a Component (only a base listed under
+    // `resources` must not be one).
     let k = b.load_kustomization(&dir)?;
-    check_kind(&k, &dir, Kind::Kustomization)?;
     let mut ra = Vec::new();
     let mut acc = Acc::new();
     b.accumulate(

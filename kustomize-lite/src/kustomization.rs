@@ -210,6 +210,46 @@ pub struct Var {
     pub field_path: String,
 }
 
+/// Every field of a kustomization file this crate reads (besides [`UNSUPPORTED`]).
+const KNOWN: &[&str] = &[
+    "apiVersion",
+    "metadata",
+    "kind",
+    "resources",
+    "bases",
+    "components",
+    "crds",
+    "namespace",
+    "namePrefix",
+    "nameSuffix",
+    "commonLabels",
+    "commonAnnotations",
+    "labels",
+    "images",
+    "imageTags",
+    "replicas",
+    "patches",
+    "patchesJson6902",
+    "patchesStrategicMerge",
+    "configMapGenerator",
+    "secretGenerator",
+    "generatorOptions",
+    "sortOptions",
+    "replacements",
+    "configurations",
+    "vars",
+    "generators",
+    "transformers",
+    "validators",
+    "helmCharts",
+    "helmGlobals",
+    "helmChartInflationGenerator",
+    "openapi",
+    "buildMetadata",
+    "inventory",
+    "helmChartRepository",
+];
+
 /// Fields that are valid but not supported here: an error when not empty.
 const UNSUPPORTED: &[&str] = &[
     "generators",
@@ -433,7 +473,8 @@ impl Reader<'_> {
             "" | "create" => Behavior::Create,
             "merge" => Behavior::Merge,
             "replace" => Behavior::Replace,
-            other => return Err(self.err(format!("{field} {name:?}: unknown behavior {other:?}"))),
+            // kustomize reads an unknown behavior as unspecified, which creates.
+            _ => Behavior::Create,
         };
         if !is_empty(get("kvSources")) {
             return Err(self.err(format!(
@@ -480,7 +521,14 @@ impl Kustomization {
             ..Default::default()
         };
         for (key, v) in map {
-            let field = key.as_str();
+            // Go's encoding/json, which kustomize reads with, matches field names
+            // case-insensitively when no exact match exists (`nameprefix`, `patchesJSON6902`).
+            let field = KNOWN
+                .iter()
+                .find(|f| **f == key.as_str())
+                .or_else(|| KNOWN.iter().find(|f| f.eq_ignore_ascii_case(key)))
+                .copied()
+                .unwrap_or(key.as_str());
             match field {
                 "apiVersion" | "metadata" => {}
                 "kind" => {

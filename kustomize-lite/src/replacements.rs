@@ -30,7 +30,7 @@ fn regex_escape_selector(s: Selector) -> Selector {
     }
 }
 
-/// Splits `a.b[name=x].0` into parts.
+/// Splits `a.b[name=x].0` into parts; `[cert-manager.io/inject-ca-from]` is one key.
 fn split_field_path(p: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -45,9 +45,15 @@ fn split_field_path(p: &str) -> Vec<String> {
                 cur.push('[');
             }
             ']' if in_bracket => {
-                cur.push(']');
                 in_bracket = false;
-                out.push(std::mem::take(&mut cur));
+                let part = std::mem::take(&mut cur);
+                // As kyaml's SmarterPathSplitter: `[a.b/c]` without `=` is the map key
+                // `a.b/c`; `[name=x]` selects a list item.
+                if !part.contains('=') && part.contains('.') {
+                    out.push(part.get(1..).unwrap_or("").to_string());
+                } else {
+                    out.push(part + "]");
+                }
             }
             '.' if !in_bracket => {
                 if !cur.is_empty() {

@@ -170,6 +170,19 @@ pub struct ParseOptions {
     pub limits: YamlLimits,
     /// What plain timestamps become.
     pub timestamps: Timestamps,
+    /// What a key given twice in one mapping does.
+    pub duplicate_keys: DuplicateKeys,
+}
+
+/// What a key given twice in one mapping does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DuplicateKeys {
+    /// An error naming both lines, as kustomize reads resources.
+    #[default]
+    Refuse,
+    /// The last value wins, as kustomize reads a `kustomization.yaml`.
+    KeepLast,
 }
 
 impl ParseOptions {
@@ -177,6 +190,13 @@ impl ParseOptions {
     #[must_use]
     pub fn with_limits(mut self, limits: YamlLimits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// These options with another rule for duplicate keys.
+    #[must_use]
+    pub fn with_duplicate_keys(mut self, duplicate_keys: DuplicateKeys) -> Self {
+        self.duplicate_keys = duplicate_keys;
         self
     }
 

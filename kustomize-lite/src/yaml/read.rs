@@ -10,7 +10,7 @@ use serde_saphyr::granit_parser::{
 };
 
 use super::resolve::{Resolved, Schema, resolve};
-use super::{ParseOptions, Timestamps, YamlError, YamlErrorKind};
+use super::{DuplicateKeys, ParseOptions, Timestamps, YamlError, YamlErrorKind};
 
 const CORE_TAG_PREFIX: &str = "tag:yaml.org,2002:";
 
@@ -481,7 +481,13 @@ impl Builder<'_> {
                                 self.key_lines.push(key_line);
                                 return Ok(());
                             }
-                            Entry::Occupied(slot) => slot.key().clone(),
+                            Entry::Occupied(mut slot) => {
+                                if self.options.duplicate_keys == DuplicateKeys::KeepLast {
+                                    slot.insert(done.value);
+                                    return Ok(());
+                                }
+                                slot.key().clone()
+                            }
                         };
                         let first = map
                             .keys()
