@@ -10,76 +10,8 @@ use gitops_toolkit::triggers::{Event, Headers, Listener, MemorySecretStore, gith
 use serde_json::{Value, json};
 use std::hint::black_box;
 
-const LISTENER: &str = r#"
-apiVersion: triggers.tekton.dev/v1beta1
-kind: EventListener
-metadata:
-  name: github-listener
-spec:
-  triggers:
-    - name: github-push
-      interceptors:
-        - ref: {name: github}
-          params:
-            - name: secretRef
-              value: {secretName: github-secret, secretKey: secretToken}
-            - name: eventTypes
-              value: [push]
-        - ref: {name: cel}
-          params:
-            - name: filter
-              value: "body.ref == 'refs/heads/main' && header.match('X-GitHub-Event', 'push')"
-      bindings:
-        - ref: github-push-binding
-      template:
-        ref: github-push-template
----
-apiVersion: triggers.tekton.dev/v1beta1
-kind: TriggerBinding
-metadata:
-  name: github-push-binding
-spec:
-  params:
-    - {name: gitrevision, value: $(body.head_commit.id)}
-    - {name: gitrepositoryurl, value: $(body.repository.clone_url)}
-    - {name: branch, value: $(body.ref)}
-    - {name: author, value: $(body.head_commit.author.name)}
-    - {name: message, value: $(body.head_commit.message)}
-    - {name: event, value: $(header.X-GitHub-Event)}
----
-apiVersion: triggers.tekton.dev/v1beta1
-kind: TriggerTemplate
-metadata:
-  name: github-push-template
-spec:
-  params:
-    - {name: gitrevision}
-    - {name: gitrepositoryurl}
-    - {name: branch}
-    - {name: author}
-    - {name: message}
-    - {name: event}
-  resourcetemplates:
-    - apiVersion: tekton.dev/v1
-      kind: PipelineRun
-      metadata:
-        generateName: build-
-        labels: {app: app, trigger: $(tt.params.event)}
-      spec:
-        pipelineRef: {name: build-and-deploy}
-        params:
-          - {name: revision, value: $(tt.params.gitrevision)}
-          - {name: url, value: $(tt.params.gitrepositoryurl)}
-          - {name: branch, value: $(tt.params.branch)}
-          - {name: author, value: $(tt.params.author)}
-          - {name: message, value: $(tt.params.message)}
-        workspaces:
-          - name: source
-            volumeClaimTemplate:
-              spec:
-                accessModes: [ReadWriteOnce]
-                resources: {requests: {storage: 1Gi}}
-"#;
+/// The listener, shared with `trigger-bindings/examples/sink_load.rs`.
+const LISTENER: &str = include_str!("triggers_listener.yaml");
 
 const GITHUB: &str = "        - ref: {name: github}
           params:
