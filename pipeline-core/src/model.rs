@@ -502,6 +502,12 @@ pub struct PipelineTask {
     /// Embedded Task.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_spec: Option<TaskSpec>,
+    /// Reference to a child Pipeline (pipelines in pipelines, alpha in Tekton; refused here).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline_ref: Option<PipelineRef>,
+    /// Embedded child Pipeline (pipelines in pipelines, alpha in Tekton; refused here).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pipeline_spec: Option<Box<PipelineSpec>>,
     /// Ordering dependencies.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub run_after: Vec<String>,

@@ -190,3 +190,31 @@ fn embedded_task_specs_follow_the_same_step_rules() {
         vec!["pipeline \"p\": task \"a\": missing field(s): tasks[0].taskSpec.steps[1].Image"]
     );
 }
+
+/// Tekton's `ValidateUsageOfDeclaredParameters`: a Task object declares what its steps use;
+/// an inline taskSpec may use parameters propagated from its run.
+#[test]
+fn a_task_declares_the_params_its_steps_use() {
+    let task = "apiVersion: tekton.dev/v1\nkind: Task\nmetadata: {name: t}\nspec:\n  params: [{name: url}, {name: cfg, type: object, properties: {a: {}}}]\n  steps:\n  - name: s\n    image: alpine\n    args: [\"$(params.url)\", \"$(params['url'])\", \"$(params.cfg.a)\"]\n    env: [{name: X, value: $(params.missing)}]\n";
+    assert_eq!(
+        errors(task),
+        vec!["task \"t\": non-existent variable in \"$(params.missing)\": steps[0].env[X]"]
+    );
+    let inline = "apiVersion: tekton.dev/v1\nkind: TaskRun\nmetadata: {name: tr}\nspec:\n  params: [{name: missing, value: v}]\n  taskSpec:\n    steps:\n    - {name: s, image: alpine, script: echo $(params.missing)}\n";
+    assert_eq!(errors(inline), Vec::<String>::new());
+}
+
+/// tektoncd/pipeline `examples/v1/pipelineruns/alpha/pipelines-in-pipelines*.yaml`: an alpha
+/// feature, refused with Tekton's feature-gate message at the default `beta` level.
+#[test]
+fn pipelines_in_pipelines_need_the_alpha_gate() {
+    let yaml = "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata: {name: p}\nspec:\n  tasks:\n  - name: child\n    pipelineSpec:\n      tasks: [{name: a, taskRef: {name: t}}]\n  - name: both\n    taskRef: {name: t}\n    pipelineRef: {name: other}\n";
+    assert_eq!(
+        errors(yaml),
+        vec![
+            "pipeline \"p\": task \"child\": pipelineSpec requires \"enable-api-fields\" feature gate to be \"alpha\" but it is \"beta\": tasks[0].pipelineSpec",
+            "pipeline \"p\": task \"both\": pipelineRef requires \"enable-api-fields\" feature gate to be \"alpha\" but it is \"beta\": tasks[1].pipelineRef",
+            "pipeline \"p\": task \"both\": expected exactly one, got multiple: tasks[1].taskRef, tasks[1].pipelineRef",
+        ]
+    );
+}

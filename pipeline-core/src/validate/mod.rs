@@ -201,7 +201,37 @@ fn validate_task_list<'a>(
         if !names.insert(t.name.as_str()) {
             errs.push(n, format!("{path}.name"), "expected exactly one, got both");
         }
+        let child: Vec<&str> = [
+            ("pipelineRef", t.pipeline_ref.is_some()),
+            ("pipelineSpec", t.pipeline_spec.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(field, set)| set.then_some(field))
+        .collect();
+        for field in &child {
+            errs.push(
+                n,
+                format!("{path}.{field}"),
+                format!("{field} requires \"enable-api-fields\" feature gate to be \"alpha\" but it is \"beta\""),
+            );
+        }
+        if !child.is_empty() {
+            let mut set: Vec<String> = [
+                ("taskRef", t.task_ref.is_some()),
+                ("taskSpec", t.task_spec.is_some()),
+            ]
+            .into_iter()
+            .filter(|(_, on)| *on)
+            .map(|(field, _)| format!("{path}.{field}"))
+            .collect();
+            if !set.is_empty() {
+                set.extend(child.iter().map(|f| format!("{path}.{f}")));
+                errs.push(n, set.join(", "), "expected exactly one, got multiple");
+            }
+        }
         match (&t.task_ref, &t.task_spec) {
+            // A child pipeline: reported above.
+            _ if !child.is_empty() => {}
             (Some(_), Some(_)) => errs.push(
                 n,
                 format!("{path}.taskRef, {path}.taskSpec"),

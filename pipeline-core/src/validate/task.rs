@@ -9,6 +9,7 @@ use super::{Errs, is_dns1123_label, sub_path_errors};
 use crate::error::{FieldError, ObjectKind};
 use crate::model::{ParamSpec, ParamType, Step, StepActionSpec, TaskRunSpec, TaskSpec};
 use crate::runner::parse_duration;
+use crate::substitute::{Var, parse, references};
 
 /// Tekton's message for a duration `time.ParseDuration` refuses, or `None` when `s` is one.
 pub(crate) fn duration_error(s: &str) -> Option<String> {
@@ -236,10 +237,63 @@ pub(crate) fn check_task_spec(
     check_param_specs(errs, task, prefix, &spec.params, true);
 }
 
-/// Every validation problem of a Task (or ClusterTask) named `name`.
+/// `$(params.x)` references to parameters not in `declared`: Tekton's
+/// `ValidateUsageOfDeclaredParameters`, for a Task or StepAction created on its own (an
+/// inline spec may use parameters propagated from its run). One message per field.
+fn check_declared_usage<'s>(
+    errs: &mut Errs<'_>,
+    declared: &BTreeSet<&str>,
+    fields: impl IntoIterator<Item = (String, &'s str)>,
+) {
+    for (path, value) in fields {
+        if !value.contains("$(params") {
+            continue;
+        }
+        let unknown = references(value).any(|r| match parse(r.expr) {
+            Var::Param { name, .. } => !declared.contains(name),
+            _ => false,
+        });
+        if unknown {
+            errs.push(None, path, format!("non-existent variable in {value:?}"));
+        }
+    }
+}
+
+/// The fields of a step Tekton checks for variables, with their paths.
+fn step_fields<'s>(at: &str, step: &'s Step) -> Vec<(String, &'s str)> {
+    let mut out = vec![
+        (format!("{at}.name"), step.name.as_str()),
+        (format!("{at}.image"), step.image.as_str()),
+        (format!("{at}.workingDir"), step.working_dir.as_str()),
+        (format!("{at}.script"), step.script.as_str()),
+        (format!("{at}.onError"), step.on_error.as_str()),
+    ];
+    for (i, c) in step.command.iter().enumerate() {
+        out.push((format!("{at}.command[{i}]"), c.as_str()));
+    }
+    for (i, a) in step.args.iter().enumerate() {
+        out.push((format!("{at}.args[{i}]"), a.as_str()));
+    }
+    for e in &step.env {
+        out.push((format!("{at}.env[{}]", e.name), e.value.as_str()));
+    }
+    out
+}
+
+/// Every validation problem of a Task (or ClusterTask) named `name`, including parameters
+/// its steps use without declaring them.
 pub fn task_errors(name: &str, spec: &TaskSpec) -> Vec<FieldError> {
     let mut errs = Errs::new(ObjectKind::Task, name);
     check_task_spec(&mut errs, None, "", spec);
+    if spec.kind.is_empty() && spec.api_version.is_empty() {
+        let declared: BTreeSet<&str> = spec.params.iter().map(|p| p.name.as_str()).collect();
+        let fields = spec
+            .steps
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| step_fields(&format!("steps[{i}]"), s));
+        check_declared_usage(&mut errs, &declared, fields);
+    }
     errs.out
 }
 
@@ -306,5 +360,21 @@ pub fn step_action_errors(name: &str, spec: &StepActionSpec) -> Vec<FieldError> 
         errs.push(None, "script", "script cannot be used with command");
     }
     check_param_specs(&mut errs, None, "", &spec.params, true);
+    let declared: BTreeSet<&str> = spec.params.iter().map(|p| p.name.as_str()).collect();
+    let mut fields = vec![
+        ("image".to_string(), spec.image.as_str()),
+        ("workingDir".to_string(), spec.working_dir.as_str()),
+        ("script".to_string(), spec.script.as_str()),
+    ];
+    for (i, c) in spec.command.iter().enumerate() {
+        fields.push((format!("command[{i}]"), c.as_str()));
+    }
+    for (i, a) in spec.args.iter().enumerate() {
+        fields.push((format!("args[{i}]"), a.as_str()));
+    }
+    for e in &spec.env {
+        fields.push((format!("env[{}]", e.name), e.value.as_str()));
+    }
+    check_declared_usage(&mut errs, &declared, fields);
     errs.out
 }
