@@ -883,5 +883,11 @@ pub fn build_with(fs: &dyn FileSystem, dir: &str, opts: Options) -> Result<Vec<V
         keyed.sort_by(|a, b| l.compare(&a.0, &b.0));
         ra = keyed.into_iter().map(|(_, r)| r).collect();
     }
-    Ok(ra.into_iter().map(|r| r.obj).collect())
+    Ok(ra
+        .into_iter()
+        .map(|mut r| {
+            crate::resource::normalize_annotations(&mut r.obj);
+            r.obj
+        })
+        .collect())
 }

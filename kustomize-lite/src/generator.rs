@@ -222,7 +222,8 @@ pub fn generate(
         }),
     );
     obj.insert("metadata".into(), Value::Object(meta));
-    if !data.is_empty() {
+    // kustomize writes an empty Secret's `data: {}`, and leaves it out of an empty ConfigMap.
+    if !data.is_empty() || kind == GenKind::Secret {
         obj.insert("data".into(), Value::Object(data.into_iter().collect()));
     }
     if !binary.is_empty() {

@@ -153,3 +153,30 @@ pub fn as_map(v: &mut Value) -> &mut Map<String, Value> {
 pub fn meta_mut(obj: &mut Value) -> &mut Map<String, Value> {
     as_map(as_map(obj).entry("metadata").or_insert(Value::Null))
 }
+
+/// `metadata.annotations` as kustomize writes them: dropped when null or empty, and every
+/// value a string (`port: 8080` becomes `"8080"`, `happy: true` becomes `"true"`).
+pub fn normalize_annotations(obj: &mut Value) {
+    let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    match meta.get_mut("annotations") {
+        None => {}
+        Some(Value::Object(m)) if !m.is_empty() => {
+            for v in m.values_mut() {
+                let text = match v {
+                    Value::String(_) => continue,
+                    Value::Null => String::new(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Array(_) | Value::Object(_) => String::new(),
+                };
+                *v = Value::String(text);
+            }
+        }
+        Some(Value::Null | Value::Object(_)) => {
+            meta.remove("annotations");
+        }
+        Some(_) => {}
+    }
+}

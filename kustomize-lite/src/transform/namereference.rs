@@ -128,15 +128,19 @@ impl Ctx<'_> {
         let pool: Vec<&Candidate> = match node.get("namespace").and_then(Value::as_str) {
             None => visible,
             Some(ns) => {
+                // Compared as the API server sees them: an unset namespace is `default`
+                // (a Helm chart's ServiceAccount subject says `namespace: default`).
+                let eff = |s: &str| if s.is_empty() { "default" } else { s }.to_string();
+                let ns = eff(ns);
                 let by_org: Vec<&Candidate> = visible
                     .iter()
                     .copied()
-                    .filter(|c| c.prev.first().unwrap_or(&c.id).namespace == ns)
+                    .filter(|c| eff(&c.prev.first().unwrap_or(&c.id).namespace) == ns)
                     .collect();
                 if by_org.is_empty() {
                     visible
                         .into_iter()
-                        .filter(|c| c.id.namespace == ns)
+                        .filter(|c| eff(&c.id.namespace) == ns)
                         .collect()
                 } else {
                     by_org

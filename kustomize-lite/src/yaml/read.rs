@@ -117,8 +117,17 @@ pub(super) fn parse(
         column: 1,
     };
     while let Some(next) = parser.next_event() {
-        let (event, span) = next.map_err(|e| b.scan_error(&e))?;
+        let (mut event, span) = next.map_err(|e| b.scan_error(&e))?;
         b.at(&span);
+        // A block scalar that runs to the end of a stream lacking a final line break has
+        // no final line break either (go-yaml, which kustomize reads with).
+        if let Event::Scalar(body, ScalarStyle::Literal | ScalarStyle::Folded, _, _) = &mut event
+            && !text.ends_with('\n')
+            && span.end.index() >= text.len()
+            && body.ends_with('\n')
+        {
+            body.to_mut().pop();
+        }
         b.event(event)?;
     }
     Ok(b.docs)

@@ -1,0 +1,59 @@
+//! Output details seen on real trees (argo-cd, argo-workflows, kubeflow), each checked
+//! against `kubectl kustomize` (kustomize v5.5), which printed the expected outputs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use kustomize_lite::{MemoryFs, build_to_string};
+
+#[test]
+fn annotations_are_strings_and_empty_annotations_vanish() {
+    // Helm output often has `annotations:` with nothing under it (argo-cd's redis-ha);
+    // kustomize drops it, keeps empty labels and nulls elsewhere, and quotes non-string values.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "resources:\n- svc.yaml\n- cm.yaml\n"),
+        ("svc.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations:\n  labels: {}\nspec:\n  x: null\n  y: {}\n"),
+        ("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    port: 8080\n    happy: true\n    color: green\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  annotations:\n    color: green\n    happy: \"true\"\n    port: \"8080\"\n  name: c\n---\napiVersion: v1\nkind: Service\nmetadata:\n  labels: {}\n  name: s\nspec:\n  x: null\n  \"y\": {}\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}
+
+#[test]
+fn a_block_scalar_at_the_end_of_a_file_without_a_final_newline() {
+    // argo-workflows' webhook clients Secret: the file ends right after a `|` block.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "resources:\n- secret.yaml\n"),
+        ("secret.yaml", "kind: Secret\napiVersion: v1\nmetadata:\n  name: clients\nstringData:\n  github.com: |\n    type: github\n  gitlab.com: |\n    type: gitlab\n    secret: \"shh!\""),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: clients\nstringData:\n  github.com: |\n    type: github\n  gitlab.com: |-\n    type: gitlab\n    secret: \"shh!\"\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}
+
+#[test]
+fn an_empty_generated_secret_has_empty_data() {
+    // kubeflow's katib: `secretGenerator` with no sources prints `data: {}`.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "secretGenerator:\n- name: s\n- name: cert\n  options:\n    disableNameSuffixHash: true\nconfigMapGenerator:\n- name: c\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c-6ct58987ht\n---\napiVersion: v1\ndata: {}\nkind: Secret\nmetadata:\n  name: cert\ntype: Opaque\n---\napiVersion: v1\ndata: {}\nkind: Secret\nmetadata:\n  name: s-46f8b28mk5\ntype: Opaque\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}
+
+#[test]
+fn a_subject_in_namespace_default_follows_its_service_account() {
+    // kubeflow's kuberay: a Helm chart's binding names `namespace: default` for a
+    // ServiceAccount without a namespace; the namespace transformer moves both.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "namespace: kubeflow\nresources:\n- rbac.yaml\n"),
+        ("rbac.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: op\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: op\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: op\nsubjects:\n- kind: ServiceAccount\n  name: op\n  namespace: default\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: op\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: op\nsubjects:\n- kind: ServiceAccount\n  name: op\n  namespace: default\n- kind: ServiceAccount\n  name: other\n  namespace: default\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: op\n  namespace: kubeflow\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: op\n  namespace: kubeflow\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: op\nsubjects:\n- kind: ServiceAccount\n  name: op\n  namespace: kubeflow\n- kind: ServiceAccount\n  name: other\n  namespace: default\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: op\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: op\nsubjects:\n- kind: ServiceAccount\n  name: op\n  namespace: kubeflow\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}
