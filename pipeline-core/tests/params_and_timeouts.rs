@@ -148,6 +148,51 @@ spec:
     );
 }
 
+#[test]
+fn tasks_and_finally_timeouts_fit_in_the_pipeline_timeout() {
+    let run = |timeouts: &str| {
+        errors(&format!(
+            "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {{name: r}}\nspec:\n  pipelineRef: {{name: p}}\n  timeouts: {timeouts}\n"
+        ))
+    };
+    assert_eq!(
+        run("{pipeline: 1h, tasks: 45m, finally: 15m}"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        run("{pipeline: 1h, tasks: 90m}"),
+        vec![
+            "pipelinerun \"r\": invalid value: 1h30m0s should be <= pipeline duration: timeouts.tasks"
+        ]
+    );
+    assert_eq!(
+        run("{pipeline: 1h, tasks: 50m, finally: 20m}"),
+        vec![
+            "pipelinerun \"r\": invalid value: 50m0s + 20m0s should be <= pipeline duration: timeouts.tasks",
+            "pipelinerun \"r\": invalid value: 50m0s + 20m0s should be <= pipeline duration: timeouts.finally",
+        ]
+    );
+    // The pipeline timeout defaults to 60 minutes; `0` is no timeout.
+    assert_eq!(
+        run("{tasks: 2h}"),
+        vec![
+            "pipelinerun \"r\": invalid value: 2h0m0s should be <= pipeline duration: timeouts.tasks"
+        ]
+    );
+    assert_eq!(
+        run("{pipeline: 1h, finally: \"0\"}"),
+        vec![
+            "pipelinerun \"r\": invalid value: 0s (no timeout) should be <= pipeline duration: timeouts.finally"
+        ]
+    );
+    assert_eq!(run("{pipeline: \"0\", tasks: 5h}"), Vec::<String>::new());
+    let both = "apiVersion: tekton.dev/v1beta1\nkind: PipelineRun\nmetadata: {name: r}\nspec:\n  pipelineRef: {name: p}\n  timeout: 1h\n  timeouts: {pipeline: 1h}\n";
+    assert_eq!(
+        errors(both),
+        vec!["pipelinerun \"r\": must not set the field(s): timeout, timeouts"]
+    );
+}
+
 const PROPAGATED: &str = r#"
 apiVersion: tekton.dev/v1
 kind: PipelineRun

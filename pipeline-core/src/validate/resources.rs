@@ -2,12 +2,14 @@
 //! admission webhook would check it, and references between the objects of the stream.
 
 use std::fmt;
+use std::time::Duration;
 
 use super::task::duration_error;
 use super::{Errs, inline_pipeline_errors, pipeline_errors, task_enum_errors, task_param_errors};
 use crate::error::{FieldError, ObjectKind};
-use crate::model::Param;
+use crate::model::{Param, TimeoutFields};
 use crate::model::{PipelineRunSpec, PipelineSpec, Resources, TaskSpec};
+use crate::runner::parse_duration;
 
 /// A reference by name that the given documents do not resolve (a Task, Pipeline or
 /// StepAction the cluster or a resolver would provide). Not an error: Tekton's webhook
@@ -62,14 +64,99 @@ fn pipeline_run_errors(name: &str, spec: &PipelineRunSpec) -> Vec<FieldError> {
             ("timeouts.finally", &t.finally),
         ]
     });
+    let mut bad = false;
     for (path, value) in timeouts.chain([("timeout", &spec.timeout)]) {
         if let Some(v) = value
             && let Some(m) = duration_error(v)
         {
             errs.push(None, path, m);
+            bad = true;
         }
     }
+    if spec.timeout.is_some() && spec.timeouts.is_some() {
+        errs.push(None, "timeout, timeouts", "must not set the field(s)");
+    }
+    if !bad && let Some(t) = &spec.timeouts {
+        check_timeout_sum(&mut errs, t, spec.timeout.as_deref());
+    }
     errs.out
+}
+
+/// Tekton's `validatePipelineTimeout` after defaulting (`timeouts.pipeline` defaults to the
+/// deprecated `timeout`, else 60 minutes): `tasks` and `finally` fit in the pipeline's
+/// timeout, and so does their sum.
+fn check_timeout_sum(errs: &mut Errs<'_>, t: &TimeoutFields, old_timeout: Option<&str>) {
+    let parse = |v: &Option<String>| v.as_deref().and_then(|v| parse_duration(v).ok());
+    let pipeline = parse(&t.pipeline)
+        .or_else(|| old_timeout.and_then(|v| parse_duration(v).ok()))
+        .unwrap_or(Duration::from_secs(60 * 60));
+    let msg = "should be <= pipeline duration";
+    let (tasks, finally) = (parse(&t.tasks), parse(&t.finally));
+    for (path, d) in [("timeouts.tasks", tasks), ("timeouts.finally", finally)] {
+        let Some(d) = d else { continue };
+        if !pipeline.is_zero() && (d > pipeline || d.is_zero()) {
+            let none = if d.is_zero() { " (no timeout)" } else { "" };
+            errs.push(
+                None,
+                path,
+                format!("invalid value: {}{none} {msg}", go_duration(d)),
+            );
+        }
+    }
+    if let (Some(a), Some(b)) = (tasks, finally)
+        && a.saturating_add(b) > pipeline
+    {
+        for path in ["timeouts.tasks", "timeouts.finally"] {
+            errs.push(
+                None,
+                path,
+                format!(
+                    "invalid value: {} + {} {msg}",
+                    go_duration(a),
+                    go_duration(b)
+                ),
+            );
+        }
+    }
+}
+
+/// A duration as Go's `time.Duration.String` writes it (`1h0m0s`, `1m30s`, `1.5s`, `500ms`).
+pub(crate) fn go_duration(d: Duration) -> String {
+    let ns = d.as_nanos();
+    if ns == 0 {
+        return "0s".into();
+    }
+    let frac = |v: u128, unit: u128| {
+        let whole = v / unit;
+        let rest = v % unit;
+        if rest == 0 {
+            whole.to_string()
+        } else {
+            let digits = unit.to_string().len() - 1;
+            let f = format!("{rest:0digits$}");
+            format!("{whole}.{}", f.trim_end_matches('0'))
+        }
+    };
+    if ns < 1_000 {
+        return format!("{ns}ns");
+    }
+    if ns < 1_000_000 {
+        return format!("{}\u{b5}s", frac(ns, 1_000));
+    }
+    if ns < 1_000_000_000 {
+        return format!("{}ms", frac(ns, 1_000_000));
+    }
+    let secs_ns = ns % 60_000_000_000;
+    let mins = ns / 60_000_000_000;
+    let (h, m) = (mins / 60, mins % 60);
+    let s = format!("{}s", frac(secs_ns, 1_000_000_000));
+    if h > 0 {
+        format!("{h}h{m}m{s}")
+    } else if m > 0 {
+        format!("{m}m{s}")
+    } else {
+        s
+    }
 }
 
 fn pipeline_task_timeouts(kind: ObjectKind, name: &str, spec: &PipelineSpec) -> Vec<FieldError> {
@@ -310,4 +397,32 @@ pub fn unresolved_references(resources: &Resources) -> Vec<ResourceProblem> {
         }
     }
     out
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_print_as_go_does() {
+        let cases = [
+            (0, "0s"),
+            (1, "1ns"),
+            (1_500, "1.5\u{b5}s"),
+            (500_000_000, "500ms"),
+            (1_500_000_000, "1.5s"),
+            (90_000_000_000, "1m30s"),
+            (3_600_000_000_000, "1h0m0s"),
+            (5_400_500_000_000, "1h30m0.5s"),
+        ];
+        for (ns, want) in cases {
+            assert_eq!(go_duration(Duration::from_nanos(ns)), want, "{ns}");
+        }
+    }
 }
