@@ -509,13 +509,19 @@ impl Kustomization {
         let r = Reader { file };
         let Some(map) = doc.as_object() else {
             if doc.is_null() {
-                return Ok(Kustomization {
-                    file: file.to_string(),
-                    ..Default::default()
-                });
+                return Err(r.err("kustomization.yaml is empty".into()));
             }
             return Err(r.err("a kustomization must be a map".into()));
         };
+        // As kustomize's CheckEmpty: nothing but apiVersion and kind (or fields left at their
+        // zero value) is an error.
+        let zero = |v: &Value| v.is_null() || v.as_str() == Some("") || v == &Value::Bool(false);
+        if map
+            .iter()
+            .all(|(key, v)| key == "apiVersion" || key == "kind" || zero(v))
+        {
+            return Err(r.err("kustomization.yaml is empty".into()));
+        }
         let mut k = Kustomization {
             file: file.to_string(),
             ..Default::default()

@@ -127,7 +127,10 @@ fn error_table() {
             "component as resource",
             &[
                 ("k/kustomization.yaml", "resources:\n- c\n"),
-                ("k/c/kustomization.yaml", "kind: Component\n"),
+                (
+                    "k/c/kustomization.yaml",
+                    "kind: Component\nnamePrefix: c-\n",
+                ),
             ],
             "k",
             &["expected kind != 'Component'"],
@@ -153,6 +156,16 @@ fn error_table() {
                 "configMapGenerator",
                 "expected key=value",
             ],
+        ),
+        (
+            // kustomize: "kustomization.yaml is empty" (nothing but apiVersion and kind).
+            "empty kustomization",
+            &[(
+                "k/kustomization.yaml",
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n",
+            )],
+            "k",
+            &["k/kustomization.yaml", "kustomization.yaml is empty"],
         ),
         (
             "replicas without target",
