@@ -87,6 +87,7 @@
 //! # Ok::<(), trigger_bindings::Error>(())
 //! ```
 
+pub mod custom;
 mod error;
 mod event;
 mod form;

@@ -388,7 +388,12 @@ pub struct Listener {
     secrets: Arc<dyn SecretStore>,
     limits: Limits,
     github: Option<Arc<dyn GitHubApi>>,
+    custom: CustomInterceptors,
 }
+
+/// Host interceptors by (kind, name).
+pub(crate) type CustomInterceptors =
+    BTreeMap<(String, String), Arc<dyn crate::custom::InterceptorService>>;
 
 /// A trigger group: its interceptors, then its selected triggers.
 #[derive(Debug)]
@@ -583,6 +588,7 @@ impl Listener {
             secrets,
             limits,
             github: None,
+            custom: BTreeMap::new(),
         }
     }
 
@@ -604,6 +610,7 @@ impl Listener {
             secrets,
             limits,
             github: None,
+            custom: BTreeMap::new(),
         }
     }
 
@@ -623,6 +630,21 @@ impl Listener {
     /// one, those checks reject the event.
     pub fn with_github_api(mut self, api: Arc<dyn GitHubApi>) -> Listener {
         self.github = Some(api);
+        self
+    }
+
+    /// The listener with a host interceptor for references of `kind`
+    /// (`ClusterInterceptor`, or `NamespacedInterceptor`/`Interceptor`) and `name`. The
+    /// built-in `ClusterInterceptor`s (github, gitlab, bitbucket, cel, slack) keep their
+    /// names.
+    pub fn with_interceptor(
+        mut self,
+        kind: &str,
+        name: &str,
+        service: Arc<dyn crate::custom::InterceptorService>,
+    ) -> Listener {
+        let kind = crate::custom::normal_kind(kind).to_string();
+        self.custom.insert((kind, name.to_string()), service);
         self
     }
 
@@ -660,6 +682,35 @@ impl Listener {
                 _ => None,
             })
         }));
+        let unregistered =
+            |at: &str, chain: &[(String, Interceptor)], out: &mut Vec<(String, String)>| {
+                for (_, i) in chain {
+                    if let Interceptor::Custom { kind, name, .. } = i
+                        && !self.custom.contains_key(&(kind.clone(), name.clone()))
+                    {
+                        out.push((
+                            at.to_string(),
+                            format!(
+                                "{} (register it with Listener::with_interceptor)",
+                                crate::interceptors::unknown_custom(kind, name)
+                            ),
+                        ));
+                    }
+                }
+            };
+        for t in &self.triggers {
+            unregistered(&t.name, &t.interceptors, &mut out);
+        }
+        for g in &self.groups {
+            unregistered(
+                &format!("triggerGroup {:?}", g.name),
+                &g.interceptors,
+                &mut out,
+            );
+            for t in &g.triggers {
+                unregistered(&t.name, &t.interceptors, &mut out);
+            }
+        }
         out.extend(self.notes.iter().cloned());
         out
     }
@@ -723,6 +774,7 @@ impl Listener {
                 &shared,
                 extensions.clone(),
                 "trigger group",
+                (&event_id, &g.name),
             );
             for t in &g.triggers {
                 let result = match &group {
@@ -745,11 +797,15 @@ impl Listener {
         shared: &Shared<'_>,
         mut extensions: Map<String, Value>,
         what: &str,
+        (event_id, trigger): (&str, &str),
     ) -> Result<Map<String, Value>, (RejectionKind, String)> {
         let hosts = Hosts {
             secrets: &self.secrets,
             namespace: &self.namespace,
             api: self.github.as_deref(),
+            custom: &self.custom,
+            event_id,
+            trigger,
         };
         for (i, (kind, interceptor)) in chain.iter().enumerate() {
             match interceptor.process(
@@ -784,7 +840,13 @@ impl Listener {
         if let Some(b) = &t.broken {
             return Err((RejectionKind::Trigger, b.clone()));
         }
-        let extensions = self.intercept(&t.interceptors, shared, initial.clone(), "trigger")?;
+        let extensions = self.intercept(
+            &t.interceptors,
+            shared,
+            initial.clone(),
+            "trigger",
+            (event_id, &t.name),
+        )?;
         let extensions = Value::Object(extensions);
         let params = resolve_params(t, shared, &extensions).map_err(|reason| {
             let kind = if reason.starts_with("failed to unmarshal request body") {

@@ -169,6 +169,11 @@ pub(crate) struct Hosts<'h> {
     pub secrets: &'h Arc<dyn SecretStore>,
     pub namespace: &'h str,
     pub api: Option<&'h dyn GitHubApi>,
+    /// Host interceptors by (kind, name).
+    pub custom: &'h crate::listener::CustomInterceptors,
+    /// The event and trigger being processed (for host interceptors' requests).
+    pub event_id: &'h str,
+    pub trigger: &'h str,
 }
 
 const NO_API: &str = "no GitHub API adapter is configured (Listener::with_github_api)";

@@ -66,6 +66,12 @@ pub(crate) enum Interceptor {
         requested: Result<Option<Vec<String>>, String>,
     },
     Cel(Box<cel::CelInterceptor>),
+    /// A `ClusterInterceptor` or `NamespacedInterceptor` the host answers.
+    Custom {
+        kind: String,
+        name: String,
+        params: serde_json::Map<String, Value>,
+    },
     /// Configured but unusable (unknown kind, bad params, CEL that does not compile): every
     /// event is stopped with this reason, as upstream fails at event time.
     Invalid(String),
@@ -180,6 +186,25 @@ impl Interceptor {
     /// `github:`/`gitlab:`/`bitbucket:`/`cel:` fields).
     pub(crate) fn from_model(i: &TriggerInterceptor) -> (String, Interceptor) {
         let (kind, params): (String, Vec<InterceptorParam>) = if let Some(r) = &i.r#ref {
+            let ref_kind = crate::custom::kind_of(r.kind.as_deref());
+            let builtin =
+                ["github", "gitlab", "bitbucket", "cel", "slack"].contains(&r.name.as_str());
+            if ref_kind != "ClusterInterceptor" || !builtin {
+                // Not built in: the host answers it (see `crate::custom`).
+                let params = i
+                    .params
+                    .iter()
+                    .map(|p| (p.name.clone(), p.value.clone()))
+                    .collect();
+                return (
+                    r.name.clone(),
+                    Interceptor::Custom {
+                        kind: crate::custom::normal_kind(ref_kind).to_string(),
+                        name: r.name.clone(),
+                        params,
+                    },
+                );
+            }
             (r.name.clone(), i.params.clone())
         } else if let Some((kind, v)) = i.legacy() {
             let params = match v {
@@ -364,6 +389,35 @@ impl Interceptor {
                 Decision::Continue(Default::default())
             }
             Interceptor::Slack { requested } => slack(view, requested),
+            Interceptor::Custom { kind, name, params } => {
+                let Some(service) = hosts.custom.get(&(kind.clone(), name.clone())) else {
+                    return Decision::Stop(RejectionKind::Interceptor, unknown_custom(kind, name));
+                };
+                let request = crate::custom::InterceptorRequest {
+                    body: String::from_utf8_lossy(view.body_bytes).into_owned(),
+                    header: view.canonical_headers().iter().cloned().collect(),
+                    extensions: extensions.clone(),
+                    interceptor_params: params.clone(),
+                    context: crate::custom::RequestContext {
+                        event_url: view.url.to_string(),
+                        event_id: hosts.event_id.to_string(),
+                        trigger_id: format!("namespaces/{namespace}/triggers/{}", hosts.trigger),
+                    },
+                };
+                let answer = service.intercept(&request);
+                if answer.continue_chain {
+                    Decision::Continue(answer.extensions)
+                } else {
+                    let reason = match answer.status {
+                        Some((code, message)) => format!(
+                            "rpc error: code = {} desc = {message}",
+                            crate::custom::code_name(code)
+                        ),
+                        None => "the interceptor did not continue".to_string(),
+                    };
+                    Decision::Stop(RejectionKind::Interceptor, reason)
+                }
+            }
             Interceptor::Cel(c) => {
                 c.process(view, cel_inputs, extensions, secrets, namespace, limits)
             }
@@ -371,6 +425,15 @@ impl Interceptor {
                 Decision::Stop(RejectionKind::Interceptor, reason.clone())
             }
         }
+    }
+}
+
+/// Why a reference to a host interceptor that is not registered fails.
+pub(crate) fn unknown_custom(kind: &str, name: &str) -> String {
+    if kind == "ClusterInterceptor" {
+        format!("unknown interceptor {name:?}")
+    } else {
+        format!("unknown interceptor {name:?} of kind {kind}")
     }
 }
 
