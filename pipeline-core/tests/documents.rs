@@ -218,3 +218,35 @@ fn pipelines_in_pipelines_need_the_alpha_gate() {
         ]
     );
 }
+
+/// Tekton's `ValidateNameFormat` and `TaskResult.Validate` (`ResultNameFormat`).
+#[test]
+fn param_and_result_names_follow_tekton_formats() {
+    let yaml = r#"
+apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: t}
+spec:
+  params:
+  - {name: ok.dotted-name_1}
+  - {name: 1bad}
+  - {name: "has space"}
+  - name: obj.dotted
+    type: object
+    properties: {good: {}, "bad.key": {}}
+  results:
+  - {name: digest}
+  - {name: -bad}
+  - {name: obj, type: object}
+  steps: [{name: s, image: alpine}]
+"#;
+    assert_eq!(
+        errors(yaml),
+        vec![
+            "task \"t\": The format of following array and string variable names is invalid: [1bad has space]: params",
+            "task \"t\": Object param name and key name format is invalid: map[obj.dotted:[bad.key]]: params",
+            "task \"t\": invalid key name \"-bad\": results[1].name",
+            "task \"t\": missing field(s): results[2].obj.properties",
+        ]
+    );
+}

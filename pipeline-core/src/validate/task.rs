@@ -3,7 +3,7 @@
 //! `pkg/apis/pipeline/v1`), and the checks they share with Pipelines: parameter
 //! declarations (types, defaults, `enum`) and Go durations.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Errs, is_dns1123_label, sub_path_errors};
 use crate::error::{FieldError, ObjectKind};
@@ -235,6 +235,89 @@ pub(crate) fn check_task_spec(
         }
     }
     check_param_specs(errs, task, prefix, &spec.params, true);
+    check_name_formats(errs, task, prefix, spec);
+}
+
+/// `^[_a-zA-Z][_a-zA-Z0-9.-]*$` (string and array parameters) or, without dots, object
+/// parameters and their keys.
+fn is_variable_name(s: &str, dots: bool) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c == '-' || c.is_ascii_alphanumeric() || (dots && c == '.'))
+}
+
+/// Tekton's `ResultNameFormat`: `^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`.
+fn is_result_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    let edge = |c: Option<&u8>| c.is_some_and(u8::is_ascii_alphanumeric);
+    edge(b.first())
+        && edge(b.last())
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// Tekton's `ValidateNameFormat` for parameters and `TaskResult.Validate` for results.
+fn check_name_formats(errs: &mut Errs<'_>, task: Option<&str>, prefix: &str, spec: &TaskSpec) {
+    let mut plain: Vec<&str> = Vec::new();
+    let mut objects: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for p in &spec.params {
+        if p.effective_type() == ParamType::Object {
+            let bad_keys: Vec<&str> = p
+                .properties
+                .keys()
+                .map(String::as_str)
+                .filter(|k| !is_variable_name(k, false))
+                .collect();
+            if !bad_keys.is_empty() || !is_variable_name(&p.name, false) {
+                objects.entry(p.name.as_str()).or_default().extend(bad_keys);
+            }
+        } else if !is_variable_name(&p.name, true) {
+            plain.push(p.name.as_str());
+        }
+    }
+    plain.sort_unstable();
+    plain.dedup();
+    if !plain.is_empty() {
+        errs.push(
+            task,
+            format!("{prefix}params"),
+            format!(
+                "The format of following array and string variable names is invalid: [{}]",
+                plain.join(" ")
+            ),
+        );
+    }
+    if !objects.is_empty() {
+        let entries: Vec<String> = objects
+            .iter()
+            .map(|(name, keys)| format!("{name}:[{}]", keys.join(" ")))
+            .collect();
+        errs.push(
+            task,
+            format!("{prefix}params"),
+            format!(
+                "Object param name and key name format is invalid: map[{}]",
+                entries.join(" ")
+            ),
+        );
+    }
+    for (i, r) in spec.results.iter().enumerate() {
+        if !is_result_name(&r.name) {
+            errs.push(
+                task,
+                format!("{prefix}results[{i}].name"),
+                format!("invalid key name {:?}", r.name),
+            );
+        } else if r.result_type == Some(ParamType::Object) && r.properties.is_empty() {
+            errs.push(
+                task,
+                format!("{prefix}results[{i}].{}.properties", r.name),
+                "missing field(s)",
+            );
+        }
+    }
 }
 
 /// `$(params.x)` references to parameters not in `declared`: Tekton's
