@@ -475,6 +475,9 @@ pub struct PipelineRunState {
     retry_ready: Vec<InstanceId>,
     /// Result references of finally tasks: (referenced task, result name).
     refs: Vec<Vec<(usize, String)>>,
+    /// The run failed as a whole (Tekton's `MarkFailed`, such as `InvalidParamValue`):
+    /// nothing more starts, and this is the final condition.
+    failed_run: Option<Condition>,
 }
 
 /// Resolves references for one pipeline task against the run.
@@ -831,6 +834,7 @@ impl PipelineRunState {
             swept: false,
             retry_ready: Vec::new(),
             refs: Vec::new(),
+            failed_run: None,
         }
         .with_refs()
         .with_matrices_checked()
@@ -1359,6 +1363,22 @@ impl PipelineRunState {
                     .collect()
             }
         };
+        // Tekton checks each TaskRun's params against the Task's `enum` before creating it;
+        // a bad value fails the whole run. (Hosts resolving a `taskRef` do the same through
+        // `fail_run`.)
+        let violation = instances.iter().find_map(|inst| {
+            let task = inst.task_spec.as_deref()?;
+            crate::validate::param_enum_violation(&inst.params, task).map(|m| {
+                format!(
+                    "Invalid param value from PipelineTask {:?}: {m}",
+                    inst.pipeline_task
+                )
+            })
+        });
+        if let Some(m) = violation {
+            self.fail_run("InvalidParamValue", &m);
+            return Ok(Vec::new());
+        }
         if let Some(t) = self.tasks.get_mut(i) {
             t.phase = Phase::Scheduled;
             t.insts = instances
@@ -1384,7 +1404,10 @@ impl PipelineRunState {
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Vec<TaskInstance> {
         let mut out = Vec::new();
-        if self.spec_status == Some(SpecStatus::Cancelled) || self.pipeline_timed_out {
+        if self.spec_status == Some(SpecStatus::Cancelled)
+            || self.pipeline_timed_out
+            || self.failed_run.is_some()
+        {
             return out;
         }
         for id in std::mem::take(&mut self.retry_ready) {
@@ -1469,7 +1492,12 @@ impl PipelineRunState {
                 while let Some(i) = rest.next() {
                     changed = true;
                     match self.schedule(i, false) {
-                        Ok(instances) => out.extend(instances),
+                        Ok(instances) => {
+                            out.extend(instances);
+                            if self.failed_run.is_some() {
+                                break;
+                            }
+                        }
                         Err(msg) => {
                             // Over a limit: the task fails validation and, as for a missing
                             // result, nothing more starts in this round.
@@ -1489,14 +1517,19 @@ impl PipelineRunState {
                         Some(reason) => Ok(Err(reason)),
                         None => self.schedule(i, true).map(Ok),
                     }) {
-                        Ok(Ok(instances)) => out.extend(instances),
+                        Ok(Ok(instances)) => {
+                            out.extend(instances);
+                            if self.failed_run.is_some() {
+                                break;
+                            }
+                        }
                         Ok(Err(reason)) => self.set_phase(i, Phase::Skipped(reason)),
                         Err(msg) => self.set_phase(i, Phase::ValidationFailed(msg)),
                     }
                     changed = true;
                 }
             }
-            if !out.is_empty() || !changed {
+            if !out.is_empty() || !changed || self.failed_run.is_some() {
                 return out;
             }
         }
@@ -1678,10 +1711,29 @@ impl PipelineRunState {
     /// True when no instance is running and nothing more can start.
     pub fn is_done(&self) -> bool {
         let running = self.tasks.iter().any(TaskRt::running);
-        if self.spec_status == Some(SpecStatus::Cancelled) || self.pipeline_timed_out {
+        if self.spec_status == Some(SpecStatus::Cancelled)
+            || self.pipeline_timed_out
+            || self.failed_run.is_some()
+        {
             return !running;
         }
         self.tasks.iter().all(TaskRt::done)
+    }
+
+    /// Fails the whole run with Tekton's condition `reason` and `message` (as the reconciler's
+    /// `MarkFailed` does): nothing more starts, instances already running may still report
+    /// their end, and [`condition`](Self::condition) is this one. The first failure stays.
+    /// A host that resolves `taskRef`s calls it, for example, with `InvalidParamValue` when
+    /// [`param_enum_violation`](crate::validate::param_enum_violation) finds a value outside
+    /// the Task's `enum`.
+    pub fn fail_run(&mut self, reason: &str, message: &str) {
+        if self.failed_run.is_none() {
+            self.failed_run = Some(Condition {
+                status: ConditionStatus::False,
+                reason: reason.to_string(),
+                message: message.to_string(),
+            });
+        }
     }
 
     /// True when an instance is started and not finished.
@@ -1740,6 +1792,9 @@ impl PipelineRunState {
 
     /// The PipelineRun's `Succeeded` condition, as Tekton computes it.
     pub fn condition(&self) -> Condition {
+        if let Some(c) = &self.failed_run {
+            return c.clone();
+        }
         let name = &self.ctx.name;
         if self.pipeline_timed_out {
             let t = self

@@ -303,3 +303,97 @@ fn simulated_tasks_emit_their_declared_results() {
     );
     assert_ne!(with(false).state.condition().reason, "Succeeded");
 }
+
+/// The reconciler's task-level check (`ValidateEnumParam` before each TaskRun): a value
+/// outside the Task's `enum` fails the whole PipelineRun with `InvalidParamValue`; tasks
+/// created before it ran. The value comes from a result, so the pipeline-level checks
+/// (run values, enum subsets) cannot see it.
+const TASK_ENUM_RUN: &str = r#"
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  tasks:
+  - name: build
+    taskSpec:
+      results: [{name: target}]
+      steps: [{name: s, image: alpine}]
+  - name: deploy
+    params: [{name: env, value: $(tasks.build.results.target)}]
+    TASK
+"#;
+
+fn task_enum_pipeline(task: &str) -> pipeline_core::PipelineSpec {
+    let yaml = TASK_ENUM_RUN.replace("    TASK\n", task);
+    load("p.yaml", &yaml).unwrap().pipelines[0].spec.clone()
+}
+
+fn target(env: &str) -> std::collections::BTreeMap<String, pipeline_core::ParamValue> {
+    [(
+        "target".to_string(),
+        pipeline_core::ParamValue::String(env.to_string()),
+    )]
+    .into()
+}
+
+#[test]
+fn a_task_enum_violation_fails_the_run_in_the_state_machine() {
+    let spec = task_enum_pipeline(
+        "    taskSpec:\n      params: [{name: env, enum: [dev, prod]}]\n      steps: [{name: s, image: alpine}]\n",
+    );
+    let sim = |env: &str| {
+        let state = PipelineRunState::new(&spec, RunContext::named("r", "p")).unwrap();
+        simulate(state, None, |_| Some(SimOutcome::Succeeded(target(env))))
+    };
+    assert_eq!(sim("prod").state.condition().reason, "Succeeded");
+    let bad = sim("qa");
+    assert_eq!(bad.batches, vec![vec!["build".to_string()]]);
+    let c = bad.state.condition();
+    assert_eq!(c.reason, "InvalidParamValue");
+    assert_eq!(
+        c.message,
+        "Invalid param value from PipelineTask \"deploy\": param `env` value: qa is not in the enum list"
+    );
+    assert!(bad.state.is_done());
+}
+
+struct Emits(&'static str);
+
+impl pipeline_core::TaskExecutor for Emits {
+    fn execute(
+        &self,
+        _job: &pipeline_core::TaskJob,
+        _logs: &dyn pipeline_core::LogSink,
+    ) -> pipeline_core::TaskExecution {
+        pipeline_core::TaskExecution {
+            outcome: pipeline_core::ExecOutcome::Succeeded,
+            results: target(self.0),
+        }
+    }
+}
+
+#[test]
+fn the_runner_checks_catalogue_tasks_enums_before_running_them() {
+    let spec = task_enum_pipeline("    taskRef: {name: deploy}\n");
+    let task: pipeline_core::TaskSpec = serde_json::from_str(
+        r#"{"params": [{"name": "env", "enum": ["dev", "prod"]}], "steps": [{"name": "s", "image": "alpine"}]}"#,
+    )
+    .unwrap();
+    let catalogue: std::collections::BTreeMap<String, pipeline_core::TaskSpec> =
+        [("deploy".to_string(), task)].into();
+    let run = |executor: &Emits| {
+        let state = PipelineRunState::new(&spec, RunContext::named("r", "p")).unwrap();
+        pipeline_core::Runner::new(executor, &catalogue)
+            .run(state, pipeline_core::RunInfo::default())
+            .unwrap()
+    };
+    assert_eq!(run(&Emits("dev")).condition.reason, "Succeeded");
+    let bad = run(&Emits("qa"));
+    assert_eq!(bad.condition.reason, "InvalidParamValue");
+    assert_eq!(
+        bad.condition.message,
+        "Invalid param value from PipelineTask \"deploy\": param `env` value: qa is not in the enum list"
+    );
+    assert_eq!(bad.task("build").unwrap().state.as_str(), "Succeeded");
+    assert_ne!(bad.task("deploy").unwrap().state.as_str(), "Succeeded");
+}

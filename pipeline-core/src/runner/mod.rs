@@ -20,6 +20,7 @@ pub use local::LocalExecutor;
 use crate::error::Error;
 use crate::model::{ParamValue, Resources, TaskSpec};
 use crate::run::{Condition, InstanceId, PipelineRunState, RunTimeout, TaskInstance, TaskState};
+use crate::validate::param_enum_violation;
 
 /// Resolves `taskRef` names to Task specs (the host's catalogue).
 pub trait TaskCatalogue: Send + Sync {
@@ -301,6 +302,28 @@ impl<'a> Runner<'a> {
                             queue.extend(state.next());
                         }
                         Ok(job) => {
+                            // A Task from the catalogue: its `enum`s are known only now.
+                            let violation = job
+                                .instance
+                                .task_spec
+                                .is_none()
+                                .then(|| param_enum_violation(&job.instance.params, &job.task))
+                                .flatten();
+                            if let Some(m) = violation {
+                                state.fail_run(
+                                    "InvalidParamValue",
+                                    &format!(
+                                        "Invalid param value from PipelineTask {:?}: {m}",
+                                        job.instance.pipeline_task
+                                    ),
+                                );
+                                // Never created, as in Tekton; the queued ones neither.
+                                state.cancelled(id)?;
+                                for queued in queue.drain(..) {
+                                    state.cancelled(queued.id)?;
+                                }
+                                continue;
+                            }
                             state.started(id)?;
                             running.insert(id, job.cancel.clone());
                             let tx = tx.clone();

@@ -35,7 +35,7 @@ mod resources;
 mod task;
 
 pub use resources::{ResourceProblem, resource_errors, unresolved_references};
-pub use task::{step_action_errors, task_errors, task_run_errors};
+pub use task::{param_enum_violation, step_action_errors, task_errors, task_run_errors};
 
 pub(crate) struct Errs<'a> {
     kind: ObjectKind,

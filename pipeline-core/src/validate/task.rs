@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Errs, is_dns1123_label, sub_path_errors};
 use crate::error::{FieldError, ObjectKind};
-use crate::model::{ParamSpec, ParamType, Step, StepActionSpec, TaskRunSpec, TaskSpec};
+use crate::model::{Param, ParamSpec, ParamType, Step, StepActionSpec, TaskRunSpec, TaskSpec};
 use crate::runner::parse_duration;
 use crate::substitute::{Var, parse, references};
 
@@ -87,6 +87,21 @@ pub(crate) fn check_param_specs(
             );
         }
     }
+}
+
+/// The first of `params` whose non-empty string value is not among the `enum` that `task`
+/// declares for it, as Tekton's `ValidateEnumParam` words it (`param `env` value: qa is not
+/// in the enum list`). Tekton checks this before creating each TaskRun of a PipelineRun.
+pub fn param_enum_violation(params: &[Param], task: &TaskSpec) -> Option<String> {
+    params.iter().find_map(|p| {
+        let v = p.value.as_str().filter(|v| !v.is_empty())?;
+        let declared = task
+            .params
+            .iter()
+            .find(|d| d.name == p.name && !d.allowed.is_empty())?;
+        (!declared.allowed.iter().any(|a| a == v))
+            .then(|| format!("param `{}` value: {v} is not in the enum list", p.name))
+    })
 }
 
 fn is_param_ref(s: &str) -> bool {
