@@ -100,6 +100,7 @@ mod json;
 mod listener;
 mod model;
 mod path;
+pub mod receiver;
 mod secrets;
 #[cfg(feature = "server")]
 pub mod server;

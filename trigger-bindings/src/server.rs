@@ -13,6 +13,10 @@
 //! about 400 KiB). Shutdown is graceful: no new connection is accepted, in-flight requests
 //! finish, idle keep-alive connections close.
 //!
+//! Flux `Receiver`s can be served on the same port ([`Routes::receivers`]): requests under
+//! `/hook/` go to them and are answered with the receiver server's status (200, 400, 404,
+//! 413, 500, 503) and an empty body, as upstream answers.
+//!
 //! The conversions from the `http` crate's types ([`event_from_parts`]) are public, so a
 //! host with its own server (axum, actix) can hand requests to a [`Listener`] the same way.
 
@@ -75,6 +79,27 @@ pub fn event_from_parts(parts: &http::request::Parts, body: Vec<u8>) -> Event {
     Event::new(headers, body).with_url(url)
 }
 
+/// Flux receivers served beside the listener, under `/hook/`.
+pub struct FluxReceivers {
+    /// The receivers.
+    pub receivers: crate::receiver::Receivers,
+    /// Where their tokens are (key `token` of each `secretRef`).
+    pub secrets: Arc<dyn crate::secrets::SecretStore>,
+    /// Called with every outcome (the host reconciles the requested objects).
+    pub handler: Arc<dyn Fn(&crate::receiver::ReceiverOutcome) + Send + Sync>,
+}
+
+/// What a server answers: the EventListener, and optionally Flux receivers.
+#[derive(Clone)]
+pub struct Routes {
+    /// The EventListener every other path goes to.
+    pub listener: Arc<Listener>,
+    /// What the host does with each processed event.
+    pub handler: Arc<dyn AcceptedHandler>,
+    /// Flux receivers under `/hook/`, if any.
+    pub receivers: Option<Arc<FluxReceivers>>,
+}
+
 type Answer = hyper::Response<Full<Bytes>>;
 
 fn answer(status: u16, content_type: &str, body: String) -> Answer {
@@ -88,13 +113,20 @@ fn answer(status: u16, content_type: &str, body: String) -> Answer {
 
 async fn handle_request(
     req: hyper::Request<Incoming>,
-    listener: Arc<Listener>,
-    handler: Arc<dyn AcceptedHandler>,
+    routes: Routes,
 ) -> Result<Answer, std::convert::Infallible> {
     let path = req.uri().path();
     if path == "/live" || path == "/ready" {
         return Ok(answer(200, "text/plain", "ok\n".into()));
     }
+    if let Some(flux) = &routes.receivers
+        && path.starts_with(crate::receiver::WEBHOOK_PATH_PREFIX)
+    {
+        return Ok(receive(req, Arc::clone(flux)).await);
+    }
+    let Routes {
+        listener, handler, ..
+    } = routes;
     let max = listener.limits().max_body_bytes;
     let (parts, body) = req.into_parts();
     let bytes = match Limited::new(body, max).collect().await {
@@ -137,11 +169,43 @@ async fn handle_request(
     })
 }
 
-/// Serves `listener` on `tcp` until `shutdown` completes, then shuts down gracefully.
+/// A request under `/hook/`: the receiver server's status, an empty body.
+async fn receive(req: hyper::Request<Incoming>, flux: Arc<FluxReceivers>) -> Answer {
+    let max = crate::receiver::MAX_RECEIVER_BODY_BYTES;
+    let (parts, body) = req.into_parts();
+    let bytes = match Limited::new(body, max).collect().await {
+        Ok(b) => b.to_bytes().to_vec(),
+        Err(e) => {
+            let status = if e.is::<http_body_util::LengthLimitError>() {
+                413
+            } else {
+                400
+            };
+            return answer(status, "text/plain", String::new());
+        }
+    };
+    let event = event_from_parts(&parts, bytes);
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let status = tokio::task::spawn_blocking(move || {
+        let outcome =
+            flux.receivers
+                .handle(&uri, &event.headers, &event.body, flux.secrets.as_ref());
+        (flux.handler)(&outcome);
+        outcome.status
+    })
+    .await
+    .unwrap_or(500);
+    answer(status, "text/plain", String::new())
+}
+
+/// Serves `routes` on `tcp` until `shutdown` completes, then shuts down gracefully.
 pub async fn serve(
     tcp: tokio::net::TcpListener,
-    listener: Arc<Listener>,
-    handler: Arc<dyn AcceptedHandler>,
+    routes: Routes,
     config: ServerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
@@ -164,9 +228,8 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let (listener, handler) = (Arc::clone(&listener), Arc::clone(&handler));
-        let service =
-            service_fn(move |req| handle_request(req, Arc::clone(&listener), Arc::clone(&handler)));
+        let routes = routes.clone();
+        let service = service_fn(move |req| handle_request(req, routes.clone()));
         let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
         let watched = graceful.watch(conn);
         tokio::spawn(async move {
@@ -204,6 +267,21 @@ impl SinkServer {
         config: ServerConfig,
         workers: usize,
     ) -> io::Result<SinkServer> {
+        let routes = Routes {
+            listener,
+            handler,
+            receivers: None,
+        };
+        SinkServer::start_routes(addr, routes, config, workers)
+    }
+
+    /// As [`SinkServer::start`], with Flux receivers too.
+    pub fn start_routes(
+        addr: impl ToSocketAddrs,
+        routes: Routes,
+        config: ServerConfig,
+        workers: usize,
+    ) -> io::Result<SinkServer> {
         let std_listener = std::net::TcpListener::bind(addr)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
@@ -218,7 +296,7 @@ impl SinkServer {
             .spawn(move || {
                 runtime.block_on(async move {
                     let tcp = tokio::net::TcpListener::from_std(std_listener)?;
-                    serve(tcp, listener, handler, config, async move {
+                    serve(tcp, routes, config, async move {
                         let _ = stopped.await;
                     })
                     .await
