@@ -310,6 +310,63 @@ pub struct StepTemplate {
     pub compute_resources: Option<serde_json::Value>,
 }
 
+impl StepTemplate {
+    /// The step as Tekton runs it (`MergeStepsWithStepTemplate`): the step's own image,
+    /// command, args and working directory win over the template's; environment variables
+    /// merge by name (the step's value wins, the template's come first).
+    ///
+    /// ```
+    /// use pipeline_core::model::{Step, StepTemplate};
+    /// let template: StepTemplate = serde_json::from_str(
+    ///     r#"{"image": "alpine", "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]}"#,
+    /// ).unwrap();
+    /// let step: Step = serde_json::from_str(
+    ///     r#"{"name": "s", "script": "echo", "env": [{"name": "B", "value": "3"}, {"name": "C", "value": "4"}]}"#,
+    /// ).unwrap();
+    /// let merged = template.apply(&step);
+    /// assert_eq!(merged.image, "alpine");
+    /// let env: Vec<(&str, &str)> = merged.env.iter().map(|e| (e.name.as_str(), e.value.as_str())).collect();
+    /// assert_eq!(env, [("A", "1"), ("B", "3"), ("C", "4")]);
+    /// ```
+    pub fn apply(&self, step: &Step) -> Step {
+        let mut out = step.clone();
+        if out.image.is_empty() {
+            out.image = self.image.clone();
+        }
+        if out.command.is_empty() {
+            out.command = self.command.clone();
+        }
+        if out.args.is_empty() {
+            out.args = self.args.clone();
+        }
+        if out.working_dir.is_empty() {
+            out.working_dir = self.working_dir.clone();
+        }
+        if out.compute_resources.is_none() {
+            out.compute_resources = self.compute_resources.clone();
+        }
+        let mut env: Vec<EnvVar> = self
+            .env
+            .iter()
+            .map(|t| {
+                step.env
+                    .iter()
+                    .find(|e| e.name == t.name)
+                    .unwrap_or(t)
+                    .clone()
+            })
+            .collect();
+        env.extend(
+            step.env
+                .iter()
+                .filter(|e| !self.env.iter().any(|t| t.name == e.name))
+                .cloned(),
+        );
+        out.env = env;
+        out
+    }
+}
+
 /// A sidecar container of a Task.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

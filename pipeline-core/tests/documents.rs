@@ -250,3 +250,53 @@ spec:
         ]
     );
 }
+
+/// Tekton's `MergeStepsWithStepTemplate`, seen by a real `sh` through the local executor.
+#[cfg(unix)]
+#[test]
+fn steps_run_merged_with_the_step_template() {
+    let yaml = r#"
+apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: greet}
+spec:
+  results: [{name: out}]
+  stepTemplate:
+    image: alpine
+    env: [{name: A, value: from-template}, {name: B, value: template-b}]
+  steps:
+  - name: s
+    env: [{name: B, value: from-step}]
+    script: printf '%s %s' "$A" "$B" > $(results.out.path)
+  - name: image-only
+    image: alpine
+---
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  tasks: [{name: a, taskRef: {name: greet}}]
+"#;
+    let r = load("t.yaml", yaml).unwrap();
+    assert_eq!(errors(yaml), Vec::<String>::new());
+    let tmp = tempfile::tempdir().unwrap();
+    let executor = pipeline_core::LocalExecutor::new(tmp.path());
+    let state = pipeline_core::PipelineRunState::new(
+        &r.pipelines[0].spec,
+        pipeline_core::RunContext::named("r", "p"),
+    )
+    .unwrap();
+    let out = pipeline_core::Runner::new(&executor, &r)
+        .logs(&pipeline_core::NoLogs)
+        .run(state, pipeline_core::RunInfo::default())
+        .unwrap();
+    let a = out.task("a").unwrap();
+    assert_eq!(a.results["out"].to_string(), "from-template from-step");
+    // The image's own entrypoint cannot run locally: said, not silently skipped.
+    assert!(
+        a.messages
+            .iter()
+            .any(|m| m.contains("runs the entrypoint of image \"alpine\"")),
+        "{a:?}"
+    );
+}

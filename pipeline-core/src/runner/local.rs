@@ -368,7 +368,16 @@ impl LocalExecutor {
         let dir = &prepared.dir;
         let results_dir = &prepared.results_dir;
         let deadline = job.timeout.map(|t| Instant::now() + t);
-        for (k, step) in job.task.steps.iter().enumerate() {
+        for (k, written) in job.task.steps.iter().enumerate() {
+            // Tekton runs each step merged with the Task's stepTemplate.
+            let merged;
+            let step = match &job.task.step_template {
+                Some(t) => {
+                    merged = t.apply(written);
+                    &merged
+                }
+                None => written,
+            };
             let step_name = if step.name.is_empty() {
                 format!("unnamed-{k}")
             } else {
@@ -421,10 +430,22 @@ impl LocalExecutor {
                 c.args(rest);
                 c
             } else {
+                let why = match &step.step_ref {
+                    Some(r) if !r.resolver.is_empty() => format!(
+                        "step {step_name:?} refers to a StepAction through the {} resolver, which the local executor does not resolve",
+                        r.resolver
+                    ),
+                    Some(r) => format!(
+                        "step {step_name:?} refers to StepAction {:?}, which the local executor does not resolve",
+                        r.name
+                    ),
+                    None => format!(
+                        "step {step_name:?} has neither script nor command: it runs the entrypoint of image {:?}, which the local executor cannot",
+                        step.image
+                    ),
+                };
                 return TaskExecution {
-                    outcome: ExecOutcome::Failed(format!(
-                        "step {step_name:?} has neither script nor command"
-                    )),
+                    outcome: ExecOutcome::Failed(why),
                     results: read_results(results_dir, job),
                 };
             };
