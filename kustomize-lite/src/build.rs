@@ -14,6 +14,8 @@ use crate::transform;
 use serde_json::Value;
 use std::collections::HashMap;
 
+mod plugins;
+
 /// Most kustomizations nested inside each other.
 pub const MAX_NESTING: usize = 64;
 /// Most objects in one build.
@@ -332,6 +334,7 @@ impl Builder<'_> {
             }
         }
         self.generate(lvl, ra)?;
+        self.run_plugins(lvl, ra, plugins::Stage::Generators)?;
         // As kustomize: components come after this kustomization's generators and before
         // its transformers (a component's commonAnnotations reach the generated objects).
         for entry in &lvl.k.components {
@@ -343,6 +346,7 @@ impl Builder<'_> {
                 })?;
         }
         self.transform(lvl, ra, &acc.cfg)?;
+        self.run_plugins(lvl, ra, plugins::Stage::Transformers)?;
         crate::vars::merge(ra, &lvl.k.vars, &mut acc.vars).map_err(|message| Error::Transform {
             file: lvl.file().to_string(),
             transformer: "vars",
@@ -858,6 +862,14 @@ pub fn build_with(fs: &dyn FileSystem, dir: &str, opts: Options) -> Result<Vec<V
         }
         seen.insert(key(&r.id()), i);
     }
+    // As kustomize's IgnoreLocal: objects marked local-config are not output.
+    ra.retain(|r| {
+        r.obj
+            .get("metadata")
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get("config.kubernetes.io/local-config"))
+            .is_none_or(|v| v.as_str() != Some("true") && v.as_bool() != Some(true))
+    });
     // The kustomization's own `sortOptions` win over the caller's choice.
     let legacy = match (&k.sort_options, opts.reorder) {
         (Some(s), _) if !s.legacy => None,

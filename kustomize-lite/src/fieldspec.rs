@@ -192,7 +192,9 @@ fn gvk_of(m: &serde_json::Map<String, Value>) -> Gvk {
     g
 }
 
-fn config_specs(v: &Value, key: &str) -> Result<Vec<FieldSpec>, String> {
+/// Reads a list of field specs (`{group, version, kind, path, create}`), ignoring other keys
+/// as kustomize's plugin configs do.
+pub(crate) fn config_specs(v: &Value, key: &str) -> Result<Vec<FieldSpec>, String> {
     let mut out = Vec::new();
     for (i, item) in as_list(v, key)?.iter().enumerate() {
         let m = item

@@ -193,6 +193,10 @@ pub struct Kustomization {
     pub configurations: Vec<String>,
     /// `vars`.
     pub vars: Vec<Var>,
+    /// `generators`: built-in generator plugin configs (files, directories or inline YAML).
+    pub generators: Vec<String>,
+    /// `transformers`: built-in transformer plugin configs (files, directories or inline YAML).
+    pub transformers: Vec<String>,
 }
 
 /// One of `vars`: `$(NAME)` stands for a field of a named object.
@@ -252,8 +256,6 @@ const KNOWN: &[&str] = &[
 
 /// Fields that are valid but not supported here: an error when not empty.
 const UNSUPPORTED: &[&str] = &[
-    "generators",
-    "transformers",
     "validators",
     "helmCharts",
     "helmGlobals",
@@ -661,6 +663,8 @@ impl Kustomization {
                 }
                 "replacements" => k.replacements = r.list(v, field)?.to_vec(),
                 "configurations" => k.configurations = r.strings(v, field)?,
+                "generators" => k.generators = r.strings(v, field)?,
+                "transformers" => k.transformers = r.strings(v, field)?,
                 "vars" => {
                     for (i, item) in r.list(v, field)?.iter().enumerate() {
                         k.vars.push(var(&r, item, &format!("vars[{i}]"))?);
