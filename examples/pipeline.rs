@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! pipeline validate FILE...
-//! pipeline simulate FILE [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]... [--no-results]
-//! pipeline run FILE [--param K=V]... [--workdir DIR] [--parallel N]
+//! pipeline simulate FILE... [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]... [--no-results]
+//! pipeline run FILE... [--param K=V]... [--workdir DIR] [--parallel N]
 //! ```
 //!
 //! FILE is a YAML stream of Tekton objects (`tekton.dev/v1` or `v1beta1`): Pipelines, Tasks,
@@ -63,8 +63,8 @@ macro_rules! out {
 }
 
 const USAGE: &str = "usage: pipeline validate FILE...
-       pipeline simulate FILE [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]... [--no-results]
-       pipeline run FILE [--param K=V]... [--workdir DIR] [--parallel N]";
+       pipeline simulate FILE... [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]... [--no-results]
+       pipeline run FILE... [--param K=V]... [--workdir DIR] [--parallel N]";
 
 #[derive(Default)]
 struct Options {
@@ -130,10 +130,23 @@ fn select(
         Some(pr) => {
             let (name, spec) = match (&pr.spec.pipeline_spec, &pr.spec.pipeline_ref) {
                 (Some(spec), _) => (pr.metadata.name.clone(), spec.clone()),
+                (None, Some(r)) if !r.resolver.is_empty() => {
+                    let params: Vec<String> = r
+                        .params
+                        .iter()
+                        .map(|p| format!("{}={}", p.name, p.value))
+                        .collect();
+                    return Err(format!(
+                        "pipelinerun {:?}: pipelineRef resolves through the {} resolver ({}), which this tool does not fetch: give the Pipeline as a FILE",
+                        pr.metadata.name,
+                        r.resolver,
+                        params.join(", ")
+                    ));
+                }
                 (None, Some(r)) => {
                     let p = resources.pipeline(&r.name).ok_or_else(|| {
                         format!(
-                            "pipelinerun {:?}: pipeline {:?} not found",
+                            "pipelinerun {:?}: pipeline {:?} not found in the given files",
                             pr.metadata.name, r.name
                         )
                     })?;
@@ -439,17 +452,12 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    // `validate` takes several files (read as one stream, so references between them
-    // resolve); the other commands take one FILE, then options.
+    // Every command takes several files (read as one stream, so references between them
+    // resolve), then options.
     let rest = args.get(1..).unwrap_or(&[]);
-    let (files, flags): (Vec<&String>, &[String]) = if cmd == "validate" {
-        (rest.iter().collect(), &[])
-    } else {
-        (
-            rest.first().into_iter().collect(),
-            rest.get(1..).unwrap_or(&[]),
-        )
-    };
+    let n_files = rest.iter().take_while(|a| !a.starts_with("--")).count();
+    let (files, flags) = rest.split_at(n_files);
+    let files: Vec<&String> = files.iter().collect();
     let options = match parse_options(flags) {
         Ok(o) => o,
         Err(e) => {

@@ -115,3 +115,46 @@ fn a_closed_pipe_ends_the_tool_quietly() {
         assert_eq!(out.status.code(), Some(0), "{cmd}: {stderr}");
     }
 }
+
+#[test]
+fn simulate_reads_several_files_and_names_an_unfetched_resolver() {
+    let Some(tool) = example("pipeline") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("task.yaml"), TASK).unwrap();
+    std::fs::write(tmp.path().join("pipeline.yaml"), PIPELINE_AND_PVC).unwrap();
+    std::fs::write(
+        tmp.path().join("run.yaml"),
+        "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {name: r}\nspec:\n  pipelineRef: {name: p}\n",
+    )
+    .unwrap();
+    let run = run_capped(
+        &tool,
+        &[
+            "simulate",
+            "run.yaml",
+            "pipeline.yaml",
+            "task.yaml",
+            "--fail",
+            "b",
+        ],
+        tmp.path(),
+    );
+    let out: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(out["reason"], "Failed", "{run:?}");
+    assert_eq!(out["tasks"]["a"]["status"], "Succeeded", "{run:?}");
+    std::fs::write(
+        tmp.path().join("remote.yaml"),
+        "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {name: r}\nspec:\n  pipelineRef:\n    resolver: git\n    params: [{name: url, value: https://example.invalid/p.git}]\n",
+    )
+    .unwrap();
+    let remote = run_capped(&tool, &["simulate", "remote.yaml"], tmp.path());
+    assert_eq!(remote.code, Some(1), "{remote:?}");
+    assert!(
+        remote.stderr.contains(
+            "pipelinerun \"r\": pipelineRef resolves through the git resolver (url=https://example.invalid/p.git)"
+        ),
+        "{remote:?}"
+    );
+}
