@@ -99,6 +99,7 @@ mod interceptors;
 mod json;
 mod listener;
 mod model;
+pub mod notify;
 mod path;
 pub mod receiver;
 mod secrets;
