@@ -1,7 +1,7 @@
 //! Tekton pipelines without a cluster: validate, simulate or run a Pipeline.
 //!
 //! ```text
-//! pipeline validate FILE...
+//! pipeline validate FILE... [--case-sensitive]
 //! pipeline simulate FILE... [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]... [--no-results]
 //! pipeline run FILE... [--param K=V]... [--workdir DIR] [--parallel N]
 //! ```
@@ -10,7 +10,9 @@
 //! PipelineRuns, TaskRuns, StepActions, CustomRuns; documents of other kinds (a PVC, a
 //! Secret ...) are skipped with a note on stderr. `validate` checks every Tekton document of
 //! every FILE by its kind and prints `valid` or one error per line (exit 1); references the
-//! files do not resolve (a Task in the cluster, a resolver) are notes, not errors.
+//! files do not resolve (a Task in the cluster, a resolver) are notes, not errors. A field
+//! name in another letter case (`runafter`) is read as Tekton's webhook reads it (Go's JSON
+//! decoder matches names case-insensitively) and noted; `--case-sensitive` makes it an error.
 //! `simulate` drives the run state machine with a simulated executor (every task succeeds
 //! unless `--fail` names it, emitting a placeholder for each result its Task declares, or
 //! that the Pipeline uses when the Task is not in the files, unless `--no-results`; `--result` sets one, read as its declared type) and prints one JSON object. `run` executes each step's script
@@ -62,7 +64,7 @@ macro_rules! out {
     };
 }
 
-const USAGE: &str = "usage: pipeline validate FILE...
+const USAGE: &str = "usage: pipeline validate FILE... [--case-sensitive]
        pipeline simulate FILE... [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]... [--no-results]
        pipeline run FILE... [--param K=V]... [--workdir DIR] [--parallel N]";
 
@@ -72,6 +74,7 @@ struct Options {
     fail: Vec<String>,
     results: BTreeMap<String, BTreeMap<String, String>>,
     no_results: bool,
+    case_sensitive: bool,
     workdir: Option<String>,
     parallel: usize,
 }
@@ -111,6 +114,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                     .insert(name.to_string(), val.to_string());
             }
             "--no-results" => o.no_results = true,
+            "--case-sensitive" => o.case_sensitive = true,
             "--workdir" => o.workdir = Some(value()?),
             "--parallel" => {
                 o.parallel = value()?.parse().map_err(|e| format!("--parallel: {e}"))?
@@ -414,8 +418,18 @@ fn run_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, Failure
     })
 }
 
-fn validate_cmd(resources: &Resources) -> Result<ExitCode, Failure> {
-    let (errors, notes) = validate(resources);
+fn validate_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, Failure> {
+    let (mut errors, notes) = validate(resources);
+    if options.case_sensitive {
+        // Tekton's webhook matches field names case-insensitively (Go's decoder) but its
+        // controller reads them case-sensitively: refuse them outright on request.
+        errors.extend(
+            resources
+                .folded_fields
+                .iter()
+                .map(|f| format!("{f}: not Tekton's spelling (--case-sensitive)")),
+        );
+    }
     for n in notes {
         eprintln!("note: {n}");
     }
@@ -466,7 +480,7 @@ fn main() -> ExitCode {
         }
     };
     let result = load_files(&files).and_then(|resources| match cmd.as_str() {
-        "validate" => validate_cmd(&resources),
+        "validate" => validate_cmd(&resources, &options),
         "simulate" => simulate_cmd(&resources, &options),
         "run" => run_cmd(&resources, &options),
         other => Err(Failure::Message(format!(

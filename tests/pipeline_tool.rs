@@ -51,6 +51,33 @@ fn validate_reads_several_files_and_notes_what_it_skips() {
             .contains("pipeline \"p\": Task \"greet\" is not among the given documents"),
         "{alone:?}"
     );
+    // Another letter case is Go's match (noted), or an error on request.
+    std::fs::write(
+        tmp.path().join("case.yaml"),
+        PIPELINE_AND_PVC.replace("params:", "PARAMS:"),
+    )
+    .unwrap();
+    let noted = run_capped(&tool, &["validate", "case.yaml", "task.yaml"], tmp.path());
+    assert_eq!(noted.code, Some(0), "{noted:?}");
+    assert!(
+        noted
+            .stderr
+            .contains("spec.tasks[1].PARAMS read as \"params\""),
+        "{noted:?}"
+    );
+    let strict = run_capped(
+        &tool,
+        &["validate", "case.yaml", "task.yaml", "--case-sensitive"],
+        tmp.path(),
+    );
+    assert_eq!(strict.code, Some(1), "{strict:?}");
+    assert!(
+        strict
+            .stdout
+            .contains("spec.tasks[1].PARAMS read as \"params\"")
+            && strict.stdout.contains("--case-sensitive"),
+        "{strict:?}"
+    );
     std::fs::write(
         tmp.path().join("typo.yaml"),
         PIPELINE_AND_PVC.replace("params:", "parms:"),
