@@ -57,3 +57,17 @@ fn a_subject_in_namespace_default_follows_its_service_account() {
     let want = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: op\n  namespace: kubeflow\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: op\n  namespace: kubeflow\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: op\nsubjects:\n- kind: ServiceAccount\n  name: op\n  namespace: kubeflow\n- kind: ServiceAccount\n  name: other\n  namespace: default\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: op\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: op\nsubjects:\n- kind: ServiceAccount\n  name: op\n  namespace: kubeflow\n";
     assert_eq!(build_to_string(&fs, "").unwrap(), want);
 }
+
+#[test]
+fn json_patch_replace_of_a_missing_key_sets_it_and_annotations_always_exist() {
+    // kubeflow's oauth2-proxy m2m overlay replaces a jwksUri its rule lacks; kustomize's
+    // json-patch (evanphx v4) sets it. `add` under metadata.annotations works on any object.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "resources: [svc.yaml]\npatches:\n- target: {kind: ConfigMap}\n  patch: |\n    - op: replace\n      path: /data/z\n      value: \"1\"\n    - op: add\n      path: /metadata/annotations/k\n      value: v\n    - op: replace\n      path: /data/a\n      value: c\n"),
+        ("svc.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: b\nlist: [x]\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: v1\ndata:\n  a: c\n  z: \"1\"\nkind: ConfigMap\nlist:\n- x\nmetadata:\n  annotations:\n    k: v\n  name: c\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}

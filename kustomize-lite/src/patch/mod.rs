@@ -35,10 +35,48 @@ pub fn parse(text: &str, origin: &str) -> Result<PatchBody, String> {
     Ok(PatchBody::Smp(docs))
 }
 
-/// Applies JSON 6902 operations to an object.
+/// Applies JSON 6902 operations to an object, as kustomize's json-patch (evanphx v4) does:
+/// `replace` of a missing key of an existing map sets it, and `metadata.annotations` exists
+/// for every object (kustomize keeps its own annotations there while building).
 pub fn apply_json(r: &mut Resource, patch: &json_patch::Patch) -> Result<(), String> {
+    use json_patch::{AddOperation, PatchOperation};
     r.store_previous_id();
-    json_patch::patch(&mut r.obj, patch).map_err(|e| e.to_string())
+    for (i, op) in patch.iter().enumerate() {
+        let path = op.path();
+        if path.as_str().starts_with("/metadata/annotations/")
+            && let Some(meta) = r.obj.get_mut("metadata").and_then(Value::as_object_mut)
+            && !meta.get("annotations").is_some_and(Value::is_object)
+        {
+            meta.insert("annotations".into(), Value::Object(Default::default()));
+        }
+        let op = match op {
+            PatchOperation::Replace(rep) => {
+                let missing_key = rep.path.split_back().is_some_and(|(parent, key)| {
+                    r.obj
+                        .pointer(parent.as_str())
+                        .and_then(Value::as_object)
+                        .is_some_and(|m| !m.contains_key(key.decoded().as_ref()))
+                });
+                if missing_key {
+                    PatchOperation::Add(AddOperation {
+                        path: rep.path.clone(),
+                        value: rep.value.clone(),
+                    })
+                } else {
+                    op.clone()
+                }
+            }
+            _ => op.clone(),
+        };
+        json_patch::patch(&mut r.obj, std::slice::from_ref(&op)).map_err(|e| {
+            format!(
+                "operation '/{i}' failed at path '{}': {}",
+                path.as_str(),
+                e.kind
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// Applies a strategic merge patch; returns `false` when the patch deleted the object.
