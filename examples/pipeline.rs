@@ -10,9 +10,10 @@
 //! PipelineRuns, TaskRuns, StepActions, CustomRuns; documents of other kinds (a PVC, a
 //! Secret ...) are skipped with a note on stderr. `validate` checks every Tekton document of
 //! every FILE by its kind and prints `valid` or one error per line (exit 1); references the
-//! files do not resolve (a Task in the cluster, a resolver) are notes, not errors. A field
-//! name in another letter case (`runafter`) is read as Tekton's webhook reads it (Go's JSON
-//! decoder matches names case-insensitively) and noted; `--case-sensitive` makes it an error.
+//! files do not resolve (a Task in the cluster, a resolver) are notes, not errors. Unknown
+//! fields are errors; inside a `taskSpec` or `pipelineSpec`, a name in another letter case
+//! (`mountpath`) is accepted and ignored as in Tekton, with a note; `--case-sensitive` makes
+//! it an error.
 //! `simulate` drives the run state machine with a simulated executor (every task succeeds
 //! unless `--fail` names it, emitting a placeholder for each result its Task declares, or
 //! that the Pipeline uses when the Task is not in the files, unless `--no-results`; `--result` sets one, read as its declared type) and prints one JSON object. `run` executes each step's script
@@ -421,8 +422,8 @@ fn run_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, Failure
 fn validate_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, Failure> {
     let (mut errors, notes) = validate(resources);
     if options.case_sensitive {
-        // Tekton's webhook matches field names case-insensitively (Go's decoder) but its
-        // controller reads them case-sensitively: refuse them outright on request.
+        // Inside embedded specs Tekton's webhook matches names case-insensitively (Go's
+        // decoder) and its controller then ignores them: refuse them outright on request.
         errors.extend(
             resources
                 .folded_fields

@@ -874,13 +874,15 @@ pub struct Resources {
     pub custom_runs: Vec<CustomRun>,
     /// Documents of other kinds, reported and skipped.
     pub skipped: Vec<SkippedDocument>,
-    /// Fields written in another letter case, read under Tekton's spelling (as Go does).
+    /// Fields under an open point of the CRD written in another letter case than Tekton's:
+    /// accepted and ignored, as in Tekton (see [`crate::strict`]).
     pub folded_fields: Vec<FoldedField>,
 }
 
-/// A field written in another letter case than Tekton's (`runafter`), read as Tekton's own
-/// (`runAfter`): Go's JSON decoder, which Tekton's webhook uses, matches names
-/// case-insensitively. Reported so the author can fix the spelling.
+/// A field written in another letter case than Tekton's (`mountpath` for `mountPath`) inside
+/// a `taskSpec` or `pipelineSpec`: Tekton's webhook accepts it (Go's decoder matches names
+/// case-insensitively) and its controller ignores it, as [`load`] does. Reported so that the
+/// author can fix the spelling.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FoldedField {
     /// Document index in the stream (0-based).
@@ -899,7 +901,7 @@ impl fmt::Display for FoldedField {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "document {} ({} {:?}): {} read as {:?} (field names match case-insensitively, as in Go)",
+            "document {} ({} {:?}): {} is not {:?}: Tekton's webhook accepts it (Go matches names case-insensitively), its controller ignores it",
             self.document, self.kind, self.name, self.path, self.field
         )
     }
@@ -978,8 +980,8 @@ fn depth(v: &serde_json::Value) -> usize {
 /// and `TaskRun` (`tekton.dev/v1` or `v1beta1`), `ClusterTask` and `CustomRun` (`v1beta1`),
 /// `StepAction` (`v1beta1` or `v1alpha1`). Documents of any other kind or API are recorded in
 /// [`Resources::skipped`] and otherwise ignored, as `kubectl apply` of a mixed file would
-/// leave them to their own controllers. A Tekton document with a field its type does not
-/// define is refused ([`Error::UnknownFields`]), as Tekton's webhook refuses it.
+/// leave them to their own controllers. A Tekton document with a field Tekton does not define
+/// is refused ([`Error::UnknownFields`]), as a cluster refuses it (see [`crate::strict`]).
 ///
 /// `file` names the input in errors.
 pub fn load(file: &str, text: &str) -> Result<Resources, Error> {
@@ -1035,9 +1037,8 @@ pub fn load(file: &str, text: &str) -> Result<Resources, Error> {
             serde_json::from_value(doc).map_err(|e| bad(e.to_string()))
         }
         let doc_kind = doc_kind(&api, &kind);
-        let mut doc = doc;
         if doc_kind != DocKind::Skip {
-            let check = crate::strict::check(&api, &kind, &mut doc);
+            let check = crate::strict::check(&api, &kind, &doc);
             if !check.unknown.is_empty() {
                 return Err(Error::UnknownFields {
                     file: file.to_string(),

@@ -1,16 +1,27 @@
-//! Strict fields: Tekton's admission webhook decodes each object with unknown fields
-//! disallowed, so a misspelled `runAftr` is refused instead of silently dropped. This module
-//! knows every field Tekton's `v1`, `v1beta1` and `v1alpha1` types define (generated from their swagger) and
-//! lists the ones a document has beyond them. Like Go's decoder, it matches names
-//! case-insensitively when no exact match exists (`runafter` is `runAfter`).
+//! Strict fields, as a Tekton cluster admits objects. Two layers check them:
+//!
+//! - the API server, against the CRD's structural schema (`kubectl`'s default
+//!   `--validate=strict`): a field the schema does not define is refused, names compared
+//!   exactly, so `runafter` is as unknown as `runAftr`;
+//! - below the points the CRDs leave open (`x-kubernetes-preserve-unknown-fields`: a
+//!   pipeline task's `taskSpec` and `pipelineSpec`, a PipelineRun's `pipelineSpec`, a
+//!   TaskRun's `taskSpec`), only Tekton's webhook, which decodes with Go's `encoding/json`
+//!   and unknown fields disallowed: a misspelled field is refused, but a name in another
+//!   letter case matches (`mountpath` for `mountPath`). Tekton's controller then reads
+//!   the stored object case-sensitively and ignores it, so such a field is accepted,
+//!   reported ([`FieldCheck::folded`]) and, as in Tekton, has no effect.
+//!
+//! The fields are those of Tekton's `v1`, `v1beta1` and `v1alpha1` Go types (generated from
+//! their swagger); Kubernetes types inside them (a container's `env`, volumes, resources)
+//! are not descended into.
 //!
 //! ```
 //! use pipeline_core::strict::unknown_fields;
 //! let doc = serde_json::json!({
 //!     "apiVersion": "tekton.dev/v1", "kind": "Pipeline", "metadata": {"name": "p"},
-//!     "spec": {"tasks": [{"name": "b", "taskRef": {"name": "t"}, "runAftr": ["a"]}]}
+//!     "spec": {"tasks": [{"name": "b", "taskRef": {"name": "t"}, "runafter": ["a"]}]}
 //! });
-//! assert_eq!(unknown_fields("tekton.dev/v1", "Pipeline", &doc), vec!["spec.tasks[0].runAftr"]);
+//! assert_eq!(unknown_fields("tekton.dev/v1", "Pipeline", &doc), vec!["spec.tasks[0].runafter"]);
 //! ```
 
 mod fields;
@@ -39,32 +50,41 @@ struct Ty {
 /// What [`check`] found in a document.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldCheck {
-    /// Paths (such as `spec.tasks[0].runAftr`) of fields the type does not define.
+    /// Paths (such as `spec.tasks[0].runAftr`) of fields Tekton refuses.
     pub unknown: Vec<String>,
-    /// Fields written in another letter case (`runafter`, `subpath`), as `(path as written,
-    /// Tekton's spelling)`. Go's JSON decoder, which Tekton's webhook uses, matches field
-    /// names case-insensitively, so Tekton accepts and honours them; [`check`] renames them
-    /// in place so that they are not dropped either.
+    /// Fields under an open point of the CRD written in another letter case than Tekton's
+    /// (`mountpath`), as `(path as written, Tekton's spelling)`: accepted by the webhook,
+    /// ignored by the controller (see the [module](self) page).
     pub folded: Vec<(String, String)>,
 }
 
-/// The paths (such as `spec.tasks[0].runAftr`) of the fields of `doc` that Tekton's type for
-/// `kind` in `api_version` does not define, in document order. Empty for kinds Tekton does
-/// not serve. Names differing only in letter case are not unknown (see [`FieldCheck`]).
+/// The paths (such as `spec.tasks[0].runAftr`) of the fields of `doc` that Tekton refuses
+/// for `kind` in `api_version`, in document order. Empty for kinds Tekton does not serve.
 pub fn unknown_fields(api_version: &str, kind: &str, doc: &Value) -> Vec<String> {
-    let mut doc = doc.clone();
-    check(api_version, kind, &mut doc).unknown
+    check(api_version, kind, doc).unknown
 }
 
-/// Checks `doc` against Tekton's type for `kind` in `api_version` and renames fields
-/// written in another letter case to Tekton's spelling.
-pub fn check(api_version: &str, kind: &str, doc: &mut Value) -> FieldCheck {
+/// Checks `doc` against Tekton's type for `kind` in `api_version`.
+pub fn check(api_version: &str, kind: &str, doc: &Value) -> FieldCheck {
     let mut out = FieldCheck::default();
     if let Some(root) = fields::root(api_version, kind) {
-        walk(root, doc, "", &mut out);
+        walk(root, doc, "", Layer::ApiServer, &mut out);
     }
     out
 }
+
+/// Which admission layer checks a subtree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layer {
+    /// The CRD's structural schema: exact names.
+    ApiServer,
+    /// Below an open point of the CRD: Go's case-insensitive match.
+    Webhook,
+}
+
+/// The fields the CRDs leave open (`x-kubernetes-preserve-unknown-fields`) that hold Tekton
+/// types: everything below them is the webhook's.
+const OPEN_FIELDS: [&str; 2] = ["taskSpec", "pipelineSpec"];
 
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
@@ -74,45 +94,44 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn walk(ty: usize, value: &mut Value, path: &str, out: &mut FieldCheck) {
+fn walk(ty: usize, value: &Value, path: &str, layer: Layer, out: &mut FieldCheck) {
     let (Some(ty), Value::Object(map)) = (fields::TYPES.get(ty), value) else {
         return;
     };
-    let keys: Vec<String> = map.keys().cloned().collect();
-    for written in keys {
-        let exact = ty.fields.iter().find(|(name, _)| *name == written);
-        let found = exact.or_else(|| {
-            ty.fields
+    for (key, v) in map {
+        let exact = ty.fields.iter().find(|(name, _)| name == key);
+        let found = match (exact, layer) {
+            (Some(f), _) => Some(f),
+            (None, Layer::ApiServer) => None,
+            (None, Layer::Webhook) => ty
+                .fields
                 .iter()
-                .find(|(name, _)| name.eq_ignore_ascii_case(&written))
-        });
+                .find(|(name, _)| name.eq_ignore_ascii_case(key)),
+        };
         let Some((name, f)) = found else {
-            out.unknown.push(join(path, &written));
+            out.unknown.push(join(path, key));
             continue;
         };
-        let key = if exact.is_none() && !map.contains_key(*name) {
-            out.folded.push((join(path, &written), (*name).to_string()));
-            if let Some(v) = map.remove(&written) {
-                map.insert((*name).to_string(), v);
-            }
-            (*name).to_string()
+        let at = join(path, key);
+        if exact.is_none() {
+            out.folded.push((at.clone(), (*name).to_string()));
+        }
+        let layer = if OPEN_FIELDS.contains(name) {
+            Layer::Webhook
         } else {
-            written
+            layer
         };
-        let Some(v) = map.get_mut(&key) else { continue };
         match (*f, v) {
             (F::Any, _) => {}
-            (F::One(t), v) => walk(t, v, &join(path, &key), out),
+            (F::One(t), v) => walk(t, v, &at, layer, out),
             (F::List(t), Value::Array(items)) => {
-                let at = join(path, &key);
-                for (i, item) in items.iter_mut().enumerate() {
-                    walk(t, item, &format!("{at}[{i}]"), out);
+                for (i, item) in items.iter().enumerate() {
+                    walk(t, item, &format!("{at}[{i}]"), layer, out);
                 }
             }
             (F::Map(t), Value::Object(entries)) => {
-                let at = join(path, &key);
-                for (k, item) in entries.iter_mut() {
-                    walk(t, item, &format!("{at}.{k}"), out);
+                for (k, item) in entries {
+                    walk(t, item, &format!("{at}.{k}"), layer, out);
                 }
             }
             _ => {}
@@ -131,26 +150,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn case_folded_names_are_renamed_and_reported() {
-        let mut doc = serde_json::json!({"spec": {"tasks": [
-            {"name": "b", "runafter": ["a"], "taskRef": {"name": "t"}},
-            {"name": "c", "runAftr": ["a"], "taskRef": {"Name": "t"}}
+    fn letter_case_counts_where_the_api_server_checks() {
+        let doc = serde_json::json!({"spec": {"tasks": [
+            {"name": "b", "runafter": ["a"], "taskRef": {"Name": "t"}},
+            {"name": "c", "taskSpec": {"Steps": [{"name": "s", "workingdir": "/w", "imag": "x"}]}}
         ]}});
-        let got = check("tekton.dev/v1", "Pipeline", &mut doc);
-        assert_eq!(got.unknown, vec!["spec.tasks[1].runAftr"]);
+        let got = check("tekton.dev/v1", "Pipeline", &doc);
         assert_eq!(
-            got.folded,
+            got.unknown,
             vec![
-                ("spec.tasks[0].runafter".to_string(), "runAfter".to_string()),
-                ("spec.tasks[1].taskRef.Name".to_string(), "name".to_string()),
+                "spec.tasks[0].runafter",
+                "spec.tasks[0].taskRef.Name",
+                "spec.tasks[1].taskSpec.Steps[0].imag",
             ]
         );
         assert_eq!(
-            doc["spec"]["tasks"][0]["runAfter"],
-            serde_json::json!(["a"])
+            got.folded,
+            vec![
+                (
+                    "spec.tasks[1].taskSpec.Steps".to_string(),
+                    "steps".to_string()
+                ),
+                (
+                    "spec.tasks[1].taskSpec.Steps[0].workingdir".to_string(),
+                    "workingDir".to_string()
+                ),
+            ]
         );
-        assert_eq!(doc["spec"]["tasks"][1]["taskRef"]["name"], "t");
-        assert!(check("v1", "ConfigMap", &mut doc).unknown.is_empty());
+        assert!(check("v1", "ConfigMap", &doc).unknown.is_empty());
     }
 
     #[test]
