@@ -468,8 +468,16 @@ impl Builder<'_> {
             .map(|g| (GenKind::ConfigMap, g))
             .chain(lvl.k.secret_generator.iter().map(|g| (GenKind::Secret, g)));
         for (kind, g) in gens {
-            let res =
+            let mut res =
                 generator::generate(kind, g, lvl.k.generator_options.as_ref(), lvl.file(), &load)?;
+            res.configured = Some(crate::resource::Configured {
+                file: lvl.file().to_string(),
+                kind: match kind {
+                    GenKind::ConfigMap => "ConfigMapGenerator",
+                    GenKind::Secret => "SecretGenerator",
+                },
+                name: None,
+            });
             absorb(ra, res, lvl.file())?;
         }
         Ok(())
@@ -730,6 +738,11 @@ fn absorb(ra: &mut Vec<Resource>, mut res: Resource, file: &str) -> Result<()> {
             res.prefixes = old.prefixes.clone();
             res.suffixes = old.suffixes.clone();
             res.ref_vars = old.ref_vars.clone();
+            // A merged object keeps the origin of the one merged into; a replacing one
+            // is its own.
+            if res.behavior == Behavior::Merge && old.configured.is_some() {
+                res.configured = old.configured.clone();
+            }
             res.origin = old.origin.clone();
             *old = res;
             Ok(())
@@ -801,6 +814,17 @@ fn apply_targeted(
         ra.remove(i);
     }
     Ok(())
+}
+
+/// `path` as seen from directory `dir` (both relative to the file system's root):
+/// `../base/deployment.yaml`.
+fn relative(dir: &str, path: &str) -> String {
+    let d: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    let p: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let common = d.iter().zip(&p).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; d.len() - common];
+    parts.extend(p.iter().skip(common));
+    parts.join("/")
 }
 
 /// Builds the kustomization in `dir` and returns its objects, in the order `opts` asks.
@@ -894,6 +918,31 @@ pub fn build_with(fs: &dyn FileSystem, dir: &str, opts: Options) -> Result<Vec<V
         let mut keyed: Vec<(ResId, Resource)> = ra.into_iter().map(|r| (r.id(), r)).collect();
         keyed.sort_by(|a, b| l.compare(&a.0, &b.0));
         ra = keyed.into_iter().map(|(_, r)| r).collect();
+    }
+    if k.origin_annotations {
+        for r in &mut ra {
+            let text = match &r.configured {
+                Some(c) => format!(
+                    "configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {}\n{}",
+                    relative(&dir, &c.file),
+                    c.kind,
+                    c.name
+                        .as_ref()
+                        .map(|n| format!("  name: {n}\n"))
+                        .unwrap_or_default()
+                ),
+                None => format!("path: {}\n", relative(&dir, &r.origin)),
+            };
+            let meta = r.metadata_mut();
+            let annotations = meta
+                .entry("annotations")
+                .or_insert_with(|| Value::Object(Default::default()));
+            if !annotations.is_object() {
+                *annotations = Value::Object(Default::default());
+            }
+            crate::resource::as_map(annotations)
+                .insert("config.kubernetes.io/origin".into(), Value::String(text));
+        }
     }
     Ok(ra
         .into_iter()

@@ -197,6 +197,8 @@ pub struct Kustomization {
     pub generators: Vec<String>,
     /// `transformers`: built-in transformer plugin configs (files, directories or inline YAML).
     pub transformers: Vec<String>,
+    /// `buildMetadata: [originAnnotations]`: each object is annotated with where it came from.
+    pub origin_annotations: bool,
 }
 
 /// One of `vars`: `$(NAME)` stands for a field of a named object.
@@ -261,7 +263,6 @@ const UNSUPPORTED: &[&str] = &[
     "helmGlobals",
     "helmChartInflationGenerator",
     "openapi",
-    "buildMetadata",
     "inventory",
     "helmChartRepository",
 ];
@@ -664,6 +665,19 @@ impl Kustomization {
                 "replacements" => k.replacements = r.list(v, field)?.to_vec(),
                 "configurations" => k.configurations = r.strings(v, field)?,
                 "generators" => k.generators = r.strings(v, field)?,
+                "buildMetadata" => {
+                    for item in r.strings(v, field)? {
+                        match item.as_str() {
+                            "originAnnotations" => k.origin_annotations = true,
+                            other => {
+                                return Err(r.err(format!(
+                                    "buildMetadata {other:?} is not supported by kustomize-lite \
+                                     (only originAnnotations)"
+                                )));
+                            }
+                        }
+                    }
+                }
                 "transformers" => k.transformers = r.strings(v, field)?,
                 "vars" => {
                     for (i, item) in r.list(v, field)?.iter().enumerate() {

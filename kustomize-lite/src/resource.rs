@@ -24,6 +24,19 @@ pub struct Resource {
     pub suffixes: Vec<String>,
     /// The `vars` whose value is read from this object.
     pub ref_vars: Vec<String>,
+    /// For a generated object: what made it (for `buildMetadata: [originAnnotations]`).
+    pub configured: Option<Configured>,
+}
+
+/// Where a generated object was configured, as kustomize's origin annotation says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Configured {
+    /// The kustomization (or generator config) file.
+    pub file: String,
+    /// `ConfigMapGenerator` or `SecretGenerator`.
+    pub kind: &'static str,
+    /// The generator config's `metadata.name`, for a `generators` entry.
+    pub name: Option<String>,
 }
 
 impl Resource {
@@ -38,6 +51,7 @@ impl Resource {
             prefixes: Vec::new(),
             suffixes: Vec::new(),
             ref_vars: Vec::new(),
+            configured: None,
         }
     }
 

@@ -39,3 +39,17 @@ fn a_var_naming_no_object_is_refused_in_kustomizes_words() {
         "{e}"
     );
 }
+
+#[test]
+fn a_configuration_adds_an_image_field_of_a_custom_kind() {
+    // kustomize's TestTransfomersImageCustomConfig: a knative Service's single `container`.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "resources:\n- knative.yaml\nconfigurations:\n- config/knative.yaml\nimages:\n- name: solsa-echo\n  newTag: foo\n"),
+        ("knative.yaml", "\napiVersion: serving.knative.dev/v1alpha1\nkind: Service\nmetadata:\n  name: echo\nspec:\n  runLatest:\n    configuration:\n      revisionTemplate:\n        spec:\n          container:\n            image: solsa-echo\n"),
+        ("config/knative.yaml", "\nimages:\n- path: spec/runLatest/configuration/revisionTemplate/spec/container/image\n  group: serving.knative.dev\n  version: v1alpha1\n  kind: Service\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: serving.knative.dev/v1alpha1\nkind: Service\nmetadata:\n  name: echo\nspec:\n  runLatest:\n    configuration:\n      revisionTemplate:\n        spec:\n          container:\n            image: solsa-echo:foo\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}

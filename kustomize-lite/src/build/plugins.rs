@@ -63,8 +63,14 @@ fn text<'v>(cfg: &'v Value, key: &str) -> &'v str {
 fn generator_entry(cfg: &Value) -> Value {
     let mut entry = Map::new();
     let meta = cfg.get("metadata");
-    for (key, from) in [("name", "name"), ("namespace", "namespace")] {
-        if let Some(v) = meta.and_then(|m| m.get(from)) {
+    // The config's own `name` and `namespace` (kustomize's GeneratorArgs) win over its
+    // metadata's.
+    for key in ["name", "namespace"] {
+        if let Some(v) = cfg
+            .get(key)
+            .filter(|v| !v.is_null())
+            .or_else(|| meta.and_then(|m| m.get(key)))
+        {
             entry.insert(key.into(), v.clone());
         }
     }
@@ -174,7 +180,15 @@ impl Builder<'_> {
                 };
                 let k = as_fields(json!({ field: [generator_entry(cfg)] }))?;
                 let dir = lvl.dir.clone();
-                self.generate(&Level { dir, k: &k }, ra)
+                let before = ra.len();
+                self.generate(&Level { dir, k: &k }, ra)?;
+                // The origin annotation names the config that made the object.
+                for r in ra.iter_mut().skip(before) {
+                    if let Some(c) = &mut r.configured {
+                        c.name = Some(name.clone());
+                    }
+                }
+                Ok(())
             }
             "LabelTransformer" => {
                 let specs = field_specs(cfg, &origin)?;

@@ -122,10 +122,13 @@ pub fn apply(
         for r in resources.iter_mut() {
             walk_containers(&mut r.obj, &rule, 0);
             let gvk = r.gvk();
-            for spec in specs
-                .iter()
-                .filter(|s| s.path.last().is_some_and(|l| l == "reference"))
-            {
+            // Containers are walked wherever they are; the field specs add image volume
+            // references and the fields of a custom `configurations` entry.
+            let builtin = &crate::fieldspec::builtin().images;
+            for spec in specs.iter().filter(|s| {
+                s.path.last().is_some_and(|l| l == "reference")
+                    || !builtin.iter().any(|b| b.gvk == s.gvk && b.path == s.path)
+            }) {
                 let _ = fieldspec::apply::<()>(
                     &mut r.obj,
                     &gvk,
