@@ -171,3 +171,110 @@ pub(crate) fn normal_kind(kind: &str) -> &str {
         other => other,
     }
 }
+
+/// What a webhook interceptor's service answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// The response body.
+    pub body: Vec<u8>,
+}
+
+/// The HTTP client for the old-style `webhook` interceptors: Tekton POSTs the event (with
+/// the extensions so far merged into the body under `extensions`) to the service, and the
+/// answer's body and headers replace the event's for the interceptors and bindings after
+/// it. A status other than 200 stops the trigger.
+pub trait WebhookClient: Send + Sync {
+    /// POSTs `body` with `headers` to `url` (Tekton gives it 5 seconds).
+    fn post(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<WebhookAnswer, String>;
+}
+
+impl<F> WebhookClient for F
+where
+    F: Fn(&str, &[(String, String)], &[u8]) -> Result<WebhookAnswer, String> + Send + Sync,
+{
+    fn post(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<WebhookAnswer, String> {
+        self(url, headers, body)
+    }
+}
+
+/// A `webhook` header param: one value (set) or a list (replacing every value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HeaderParam {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A parsed `webhook:` interceptor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Webhook {
+    /// Where to POST, or why the reference resolves nowhere.
+    pub url: Result<String, String>,
+    pub headers: Vec<(String, HeaderParam)>,
+}
+
+impl Webhook {
+    /// Reads `{url}` or `{objectRef: {kind: Service, apiVersion: v1, name, namespace}}`
+    /// and `header: [{name, value}]`; a Service without a namespace is in `namespace`.
+    pub(crate) fn parse(v: &Value, namespace: &str) -> Result<Webhook, String> {
+        let Value::Object(m) = v else {
+            return Err("webhook interceptor must be an object".into());
+        };
+        let url = match (m.get("url").and_then(Value::as_str), m.get("objectRef")) {
+            (Some(u), _) => Ok(u.to_string()),
+            (None, Some(Value::Object(r)))
+                if r.get("kind").and_then(Value::as_str) == Some("Service")
+                    && r.get("apiVersion").and_then(Value::as_str) == Some("v1") =>
+            {
+                let name = r.get("name").and_then(Value::as_str).unwrap_or_default();
+                let ns = r
+                    .get("namespace")
+                    .and_then(Value::as_str)
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or(namespace);
+                Ok(format!("http://{name}.{ns}.svc/"))
+            }
+            _ => Err("invalid objRef".to_string()),
+        };
+        let mut headers = Vec::new();
+        if let Some(list) = m.get("header") {
+            let Value::Array(items) = list else {
+                return Err("webhook header must be a list of {name, value}".into());
+            };
+            for item in items {
+                let name = item.get("name").and_then(Value::as_str).unwrap_or_default();
+                let value = match item.get("value") {
+                    Some(Value::String(s)) => HeaderParam::One(s.clone()),
+                    Some(Value::Array(vs)) => HeaderParam::Many(
+                        vs.iter()
+                            .map(|v| v.as_str().map(str::to_string))
+                            .collect::<Option<Vec<_>>>()
+                            .ok_or_else(|| {
+                                format!("webhook header {name:?}: values must be strings")
+                            })?,
+                    ),
+                    _ => {
+                        return Err(format!(
+                            "webhook header {name:?}: value must be a string or a list"
+                        ));
+                    }
+                };
+                headers.push((name.to_string(), value));
+            }
+        }
+        Ok(Webhook { url, headers })
+    }
+}

@@ -389,7 +389,11 @@ pub struct Listener {
     limits: Limits,
     github: Option<Arc<dyn GitHubApi>>,
     custom: CustomInterceptors,
+    webhook: Option<Arc<dyn crate::custom::WebhookClient>>,
 }
+
+/// A body and headers a webhook interceptor put in place of the event's.
+type Replaced = Option<(crate::event::Headers, Vec<u8>)>;
 
 /// Host interceptors by (kind, name).
 pub(crate) type CustomInterceptors =
@@ -589,6 +593,7 @@ impl Listener {
             limits,
             github: None,
             custom: BTreeMap::new(),
+            webhook: None,
         }
     }
 
@@ -611,6 +616,7 @@ impl Listener {
             limits,
             github: None,
             custom: BTreeMap::new(),
+            webhook: None,
         }
     }
 
@@ -648,6 +654,16 @@ impl Listener {
         self
     }
 
+    /// The listener with an HTTP client for old-style `webhook` interceptors (see
+    /// [`crate::custom::WebhookClient`]); without one they reject the event.
+    pub fn with_webhook_client(
+        mut self,
+        client: Arc<dyn crate::custom::WebhookClient>,
+    ) -> Listener {
+        self.webhook = Some(client);
+        self
+    }
+
     /// The bounds it processes events within.
     pub fn limits(&self) -> &Limits {
         &self.limits
@@ -682,22 +698,30 @@ impl Listener {
                 _ => None,
             })
         }));
-        let unregistered =
-            |at: &str, chain: &[(String, Interceptor)], out: &mut Vec<(String, String)>| {
-                for (_, i) in chain {
-                    if let Interceptor::Custom { kind, name, .. } = i
-                        && !self.custom.contains_key(&(kind.clone(), name.clone()))
-                    {
-                        out.push((
-                            at.to_string(),
-                            format!(
-                                "{} (register it with Listener::with_interceptor)",
-                                crate::interceptors::unknown_custom(kind, name)
-                            ),
-                        ));
-                    }
+        let unregistered = |at: &str,
+                            chain: &[(String, Interceptor)],
+                            out: &mut Vec<(String, String)>| {
+            for (_, i) in chain {
+                if matches!(i, Interceptor::Webhook(_)) && self.webhook.is_none() {
+                    out.push((
+                        at.to_string(),
+                        "webhook interceptors need an HTTP client (Listener::with_webhook_client)"
+                            .to_string(),
+                    ));
                 }
-            };
+                if let Interceptor::Custom { kind, name, .. } = i
+                    && !self.custom.contains_key(&(kind.clone(), name.clone()))
+                {
+                    out.push((
+                        at.to_string(),
+                        format!(
+                            "{} (register it with Listener::with_interceptor)",
+                            crate::interceptors::unknown_custom(kind, name)
+                        ),
+                    ));
+                }
+            }
+        };
         for t in &self.triggers {
             unregistered(&t.name, &t.interceptors, &mut out);
         }
@@ -775,10 +799,14 @@ impl Listener {
                 extensions.clone(),
                 "trigger group",
                 (&event_id, &g.name),
+                0,
             );
             for t in &g.triggers {
                 let result = match &group {
-                    Ok(ext) => self.run(t, &shared, ext, &event_id, &mut budget),
+                    Ok((ext, Some((h, b)))) => {
+                        self.run(t, &shared.over(h, b), ext, &event_id, &mut budget)
+                    }
+                    Ok((ext, None)) => self.run(t, &shared, ext, &event_id, &mut budget),
                     Err((kind, reason)) => {
                         Err((*kind, format!("trigger group {:?}: {reason}", g.name)))
                     }
@@ -797,13 +825,16 @@ impl Listener {
         shared: &Shared<'_>,
         mut extensions: Map<String, Value>,
         what: &str,
-        (event_id, trigger): (&str, &str),
-    ) -> Result<Map<String, Value>, (RejectionKind, String)> {
+        ids: (&str, &str),
+        offset: usize,
+    ) -> Result<(Map<String, Value>, Replaced), (RejectionKind, String)> {
+        let (event_id, trigger) = ids;
         let hosts = Hosts {
             secrets: &self.secrets,
             namespace: &self.namespace,
             api: self.github.as_deref(),
             custom: &self.custom,
+            webhook: self.webhook.as_deref(),
             event_id,
             trigger,
         };
@@ -817,6 +848,7 @@ impl Listener {
             ) {
                 Decision::Continue(ext) => extensions.extend(ext),
                 Decision::Stop(rejection, reason) => {
+                    let i = offset + i;
                     return Err((
                         rejection,
                         format!(
@@ -824,9 +856,18 @@ impl Listener {
                         ),
                     ));
                 }
+                Decision::Replace { headers, body } => {
+                    // The rest of the chain sees the webhook's answer.
+                    let next = shared.over(&headers, &body);
+                    let rest = chain.get(i + 1..).unwrap_or_default();
+                    let (ext, newer) =
+                        self.intercept(rest, &next, extensions, what, ids, offset + i + 1)?;
+                    drop(next);
+                    return Ok((ext, newer.or(Some((headers, body)))));
+                }
             }
         }
-        Ok(extensions)
+        Ok((extensions, None))
     }
 
     fn run(
@@ -840,13 +881,31 @@ impl Listener {
         if let Some(b) = &t.broken {
             return Err((RejectionKind::Trigger, b.clone()));
         }
-        let extensions = self.intercept(
+        let (extensions, replaced) = self.intercept(
             &t.interceptors,
             shared,
             initial.clone(),
             "trigger",
             (event_id, &t.name),
+            0,
         )?;
+        match &replaced {
+            Some((h, b)) => {
+                self.bind_and_render(t, &shared.over(h, b), extensions, event_id, budget)
+            }
+            None => self.bind_and_render(t, shared, extensions, event_id, budget),
+        }
+    }
+
+    /// Binds the params and renders the template of `t` against `shared`.
+    fn bind_and_render(
+        &self,
+        t: &TriggerPlan,
+        shared: &Shared<'_>,
+        extensions: Map<String, Value>,
+        event_id: &str,
+        budget: &mut RenderBudget,
+    ) -> Result<Outcome, (RejectionKind, String)> {
         let extensions = Value::Object(extensions);
         let params = resolve_params(t, shared, &extensions).map_err(|reason| {
             let kind = if reason.starts_with("failed to unmarshal request body") {
@@ -913,6 +972,21 @@ struct Shared<'a> {
     header_view: OnceCell<Value>,
     context: Value,
     cel_inputs: OnceCell<cel::Inputs>,
+}
+
+impl<'a> Shared<'a> {
+    /// The same event with another body and headers (after a webhook interceptor).
+    fn over<'b>(&'b self, headers: &'b crate::event::Headers, body: &'b [u8]) -> Shared<'b>
+    where
+        'a: 'b,
+    {
+        Shared {
+            view: EventView::new(headers, body, self.view.url, self.view.max_depth),
+            header_view: OnceCell::new(),
+            context: self.context.clone(),
+            cel_inputs: OnceCell::new(),
+        }
+    }
 }
 
 fn resolve_params(

@@ -137,7 +137,17 @@ fn interceptor_table() {
             "webhook",
             serde_json::from_value(json!({"webhook": {"objectRef": {"name": "svc"}}})).unwrap(),
             vec![],
-            Err("webhook interceptors are not supported"),
+            // Upstream resolves only `Service` `v1` references (or a `url`).
+            Err("invalid objRef"),
+        ),
+        (
+            "webhook without a client",
+            serde_json::from_value(
+                json!({"webhook": {"objectRef": {"kind": "Service", "apiVersion": "v1", "name": "svc"}}}),
+            )
+            .unwrap(),
+            vec![],
+            Err("webhook interceptors need an HTTP client"),
         ),
         (
             "cel does not compile",

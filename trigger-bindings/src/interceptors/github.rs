@@ -171,6 +171,8 @@ pub(crate) struct Hosts<'h> {
     pub api: Option<&'h dyn GitHubApi>,
     /// Host interceptors by (kind, name).
     pub custom: &'h crate::listener::CustomInterceptors,
+    /// The HTTP client for webhook interceptors.
+    pub webhook: Option<&'h dyn crate::custom::WebhookClient>,
     /// The event and trigger being processed (for host interceptors' requests).
     pub event_id: &'h str,
     pub trigger: &'h str,
