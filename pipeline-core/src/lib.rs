@@ -5,6 +5,8 @@
 //! - [`model`]: `Pipeline`, `Task`, `PipelineRun`, `TaskRun`, `StepAction`, `CustomRun`
 //!   (`tekton.dev/v1` and `v1beta1` YAML, as is), multi-document loading with [`load`]: any
 //!   stream, other kinds reported in [`Resources::skipped`].
+//! - [`strict`]: unknown fields refused as a cluster refuses them (the CRDs' schemas, then
+//!   Tekton's webhook inside embedded specs).
 //! - [`validate`]: Tekton's validation rules and messages for each kind
 //!   ([`validate::resource_errors`]), every error naming the object, task and field.
 //! - [`substitute`]: `$(params.x)`, `$(params.x[*])`, `$(tasks.t.results.r)`,

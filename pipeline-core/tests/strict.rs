@@ -192,3 +192,38 @@ spec:
         "{err}"
     );
 }
+
+/// The CRDs' schemas include the Kubernetes types Tekton embeds, so the API server refuses a
+/// misspelled container or volume field too. tektoncd/catalog
+/// `buildah/*/samples/openshift-internal-registry.yaml` binds a workspace to
+/// `configMap: {name: ..., namespace: ...}`, a field `ConfigMapVolumeSource` does not have.
+#[test]
+fn kubernetes_fields_inside_tekton_objects_are_checked_too() {
+    let task = r#"
+apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: t}
+spec:
+  steps:
+  - name: s
+    image: alpine
+    env:
+    - {name: A, valueFrom: {secretKeyRef: {name: s, key: k}}}
+    - {name: B, valueFom: {secretKeyRef: {name: s, key: k}}}
+    computeResources: {limits: {cpu: "1"}, request: {cpu: "1"}}
+"#;
+    let err = load("t.yaml", task).unwrap_err().to_string();
+    assert!(
+        err.ends_with(
+            "unknown field(s): spec.steps[0].env[1].valueFom, spec.steps[0].computeResources.request"
+        ),
+        "{err}"
+    );
+    let run = "apiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata: {name: r}\nspec:\n  pipelineRef: {name: p}\n  workspaces:\n  - name: certs\n    configMap: {name: ca, namespace: openshift-config}\n";
+    let err = load("r.yaml", run).unwrap_err().to_string();
+    assert!(
+        err.ends_with("unknown field(s): spec.workspaces[0].configMap.namespace"),
+        "{err}"
+    );
+    assert!(load("r.yaml", &run.replace(", namespace: openshift-config", "")).is_ok());
+}

@@ -1,4 +1,4 @@
-//! The fields Tekton defines for each type, by API version: generated from
+//! The webhook's layer: the fields of Tekton's Go types, by API version, generated from
 //! tektoncd/pipeline `pkg/apis/pipeline/{v1,v1beta1,v1alpha1}/swagger.json` (commit
 //! `3ee1745ae5b2d9175b11917d7c1935eaad44910c`), plus the fields Go promotes from embedded
 //! structs the swagger omits (`resolver` and `params` of `TaskRef`, `PipelineRef` and a step

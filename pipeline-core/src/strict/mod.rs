@@ -11,9 +11,10 @@
 //!   the stored object case-sensitively and ignores it, so such a field is accepted,
 //!   reported ([`FieldCheck::folded`]) and, as in Tekton, has no effect.
 //!
-//! The fields are those of Tekton's `v1`, `v1beta1` and `v1alpha1` Go types (generated from
-//! their swagger); Kubernetes types inside them (a container's `env`, volumes, resources)
-//! are not descended into.
+//! The API server's layer is generated from Tekton's CRDs (Kubernetes types such as a
+//! container's `env` or `computeResources` included); the webhook's from Tekton's `v1`,
+//! `v1beta1` and `v1alpha1` Go types (their swagger), where Kubernetes types are not
+//! descended into.
 //!
 //! ```
 //! use pipeline_core::strict::unknown_fields;
@@ -24,6 +25,7 @@
 //! assert_eq!(unknown_fields("tekton.dev/v1", "Pipeline", &doc), vec!["spec.tasks[0].runafter"]);
 //! ```
 
+mod crd;
 mod fields;
 
 use serde_json::Value;
@@ -47,6 +49,28 @@ struct Ty {
     fields: &'static [(&'static str, F)],
 }
 
+/// How a field of a CRD schema node is checked.
+#[derive(Debug, Clone, Copy)]
+enum C {
+    /// Not descended into (scalars, open fields without a Tekton type).
+    Any,
+    /// An object of the node at this index.
+    One(usize),
+    /// A list of objects of the node at this index.
+    List(usize),
+    /// A map whose values are objects of the node at this index.
+    Map(usize),
+    /// Left open by the CRD; the webhook checks it as the Tekton type at this index of
+    /// `fields::TYPES`.
+    Open(usize),
+}
+
+/// A node of a CRD's structural schema: its properties.
+#[derive(Debug)]
+struct Node {
+    fields: &'static [(&'static str, C)],
+}
+
 /// What [`check`] found in a document.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldCheck {
@@ -64,27 +88,17 @@ pub fn unknown_fields(api_version: &str, kind: &str, doc: &Value) -> Vec<String>
     check(api_version, kind, doc).unknown
 }
 
-/// Checks `doc` against Tekton's type for `kind` in `api_version`.
+/// Checks `doc` as a cluster admits a `kind` in `api_version`: the CRD's schema, then the
+/// webhook below the fields the CRD leaves open.
 pub fn check(api_version: &str, kind: &str, doc: &Value) -> FieldCheck {
     let mut out = FieldCheck::default();
-    if let Some(root) = fields::root(api_version, kind) {
-        walk(root, doc, "", Layer::ApiServer, &mut out);
+    if let Some(root) = crd::root(api_version, kind) {
+        walk_crd(root, doc, "", &mut out);
+    } else if let Some(root) = fields::root(api_version, kind) {
+        walk(root, doc, "", &mut out);
     }
     out
 }
-
-/// Which admission layer checks a subtree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Layer {
-    /// The CRD's structural schema: exact names.
-    ApiServer,
-    /// Below an open point of the CRD: Go's case-insensitive match.
-    Webhook,
-}
-
-/// The fields the CRDs leave open (`x-kubernetes-preserve-unknown-fields`) that hold Tekton
-/// types: everything below them is the webhook's.
-const OPEN_FIELDS: [&str; 2] = ["taskSpec", "pipelineSpec"];
 
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
@@ -94,20 +108,48 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn walk(ty: usize, value: &Value, path: &str, layer: Layer, out: &mut FieldCheck) {
+/// The API server's layer: exact names.
+fn walk_crd(node: usize, value: &Value, path: &str, out: &mut FieldCheck) {
+    let (Some(node), Value::Object(map)) = (crd::NODES.get(node), value) else {
+        return;
+    };
+    for (key, v) in map {
+        let Some((_, c)) = node.fields.iter().find(|(name, _)| name == key) else {
+            out.unknown.push(join(path, key));
+            continue;
+        };
+        let at = join(path, key);
+        match (*c, v) {
+            (C::Any, _) => {}
+            (C::One(n), v) => walk_crd(n, v, &at, out),
+            (C::List(n), Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk_crd(n, item, &format!("{at}[{i}]"), out);
+                }
+            }
+            (C::Map(n), Value::Object(entries)) => {
+                for (k, item) in entries {
+                    walk_crd(n, item, &format!("{at}.{k}"), out);
+                }
+            }
+            (C::Open(t), v) => walk(t, v, &at, out),
+            _ => {}
+        }
+    }
+}
+
+/// The webhook's layer: Go's decoder, exact names first, then any letter case.
+fn walk(ty: usize, value: &Value, path: &str, out: &mut FieldCheck) {
     let (Some(ty), Value::Object(map)) = (fields::TYPES.get(ty), value) else {
         return;
     };
     for (key, v) in map {
         let exact = ty.fields.iter().find(|(name, _)| name == key);
-        let found = match (exact, layer) {
-            (Some(f), _) => Some(f),
-            (None, Layer::ApiServer) => None,
-            (None, Layer::Webhook) => ty
-                .fields
+        let found = exact.or_else(|| {
+            ty.fields
                 .iter()
-                .find(|(name, _)| name.eq_ignore_ascii_case(key)),
-        };
+                .find(|(name, _)| name.eq_ignore_ascii_case(key))
+        });
         let Some((name, f)) = found else {
             out.unknown.push(join(path, key));
             continue;
@@ -116,22 +158,17 @@ fn walk(ty: usize, value: &Value, path: &str, layer: Layer, out: &mut FieldCheck
         if exact.is_none() {
             out.folded.push((at.clone(), (*name).to_string()));
         }
-        let layer = if OPEN_FIELDS.contains(name) {
-            Layer::Webhook
-        } else {
-            layer
-        };
         match (*f, v) {
             (F::Any, _) => {}
-            (F::One(t), v) => walk(t, v, &at, layer, out),
+            (F::One(t), v) => walk(t, v, &at, out),
             (F::List(t), Value::Array(items)) => {
                 for (i, item) in items.iter().enumerate() {
-                    walk(t, item, &format!("{at}[{i}]"), layer, out);
+                    walk(t, item, &format!("{at}[{i}]"), out);
                 }
             }
             (F::Map(t), Value::Object(entries)) => {
                 for (k, item) in entries {
-                    walk(t, item, &format!("{at}.{k}"), layer, out);
+                    walk(t, item, &format!("{at}.{k}"), out);
                 }
             }
             _ => {}
@@ -178,6 +215,25 @@ mod tests {
             ]
         );
         assert!(check("v1", "ConfigMap", &doc).unknown.is_empty());
+    }
+
+    #[test]
+    fn every_crd_reference_is_in_range_and_names_are_unique() {
+        for (i, node) in crd::NODES.iter().enumerate() {
+            for (j, (name, c)) in node.fields.iter().enumerate() {
+                match c {
+                    C::One(n) | C::List(n) | C::Map(n) => {
+                        assert!(*n < crd::NODES.len(), "node {i} field {name}")
+                    }
+                    C::Open(t) => assert!(*t < fields::TYPES.len(), "node {i} field {name}"),
+                    C::Any => {}
+                }
+                assert!(
+                    !node.fields[..j].iter().any(|(n, _)| n == name),
+                    "node {i} repeats {name}"
+                );
+            }
+        }
     }
 
     #[test]
