@@ -84,3 +84,20 @@ fn an_external_plugin_is_refused_naming_its_file() {
     let e = build_to_string(&fs, "").unwrap_err().to_string();
     assert!(e.contains("fn.yaml") && e.contains("SetProject"), "{e}");
 }
+
+#[test]
+fn a_prefix_transformer_on_fields_other_than_the_name() {
+    // kubernetes-sigs/kueue's components: the prefix is added to RoleBinding subjects and a
+    // Certificate's commonName; names themselves stay.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "resources:\n- rb.yaml\n- cert.yaml\ntransformers:\n- subject.yaml\n- cn.yaml\n"),
+        ("rb.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: reader\n  namespace: kube-system\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: extension-apiserver-authentication-reader\nsubjects:\n- kind: ServiceAccount\n  name: controller-manager\n  namespace: system\n"),
+        ("cert.yaml", "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: serving\nspec:\n  commonName: webhook-service.system.svc\n"),
+        ("subject.yaml", "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: subjects\nprefix: kueue-\nfieldSpecs:\n- kind: RoleBinding\n  group: rbac.authorization.k8s.io\n  path: subjects/name\n- kind: RoleBinding\n  group: rbac.authorization.k8s.io\n  path: subjects/namespace\n"),
+        ("cn.yaml", "apiVersion: builtin\nkind: PrefixSuffixTransformer\nmetadata:\n  name: cn\nprefix: kueue-\nsuffix: .local\nfieldSpecs:\n- kind: Certificate\n  group: cert-manager.io\n  path: spec/commonName\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: reader\n  namespace: kube-system\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: extension-apiserver-authentication-reader\nsubjects:\n- kind: ServiceAccount\n  name: kueue-controller-manager\n  namespace: kueue-system\n---\napiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: serving\nspec:\n  commonName: kueue-webhook-service.system.svc.local\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}

@@ -223,18 +223,45 @@ impl Builder<'_> {
             }
             "PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer" => {
                 let specs = field_specs(cfg, &origin)?;
-                if specs.iter().any(|s| s.path != ["metadata", "name"]) {
-                    return Err(terr(
-                        "only the field spec metadata/name is supported".into(),
-                    ));
-                }
-                // Only the objects some field spec selects.
-                for r in ra.iter_mut() {
-                    let g = r.gvk();
-                    if specs.iter().any(|s| g.is_selected_by(&s.gvk)) {
-                        let one = std::slice::from_mut(r);
-                        transform::name::prefix(one, text(cfg, "prefix"));
-                        transform::name::suffix(one, text(cfg, "suffix"));
+                // As kustomize's PrefixTransformer then SuffixTransformer: `metadata/name`
+                // renames (name references follow), any other field gets the text added.
+                for (affix, is_prefix) in
+                    [(text(cfg, "prefix"), true), (text(cfg, "suffix"), false)]
+                {
+                    if (kind == "PrefixTransformer" && !is_prefix)
+                        || (kind == "SuffixTransformer" && is_prefix)
+                    {
+                        continue;
+                    }
+                    for r in ra.iter_mut() {
+                        let g = r.gvk();
+                        for spec in specs.iter().filter(|s| g.is_selected_by(&s.gvk)) {
+                            if spec.path == ["metadata", "name"] {
+                                let one = std::slice::from_mut(&mut *r);
+                                if is_prefix {
+                                    transform::name::prefix(one, affix);
+                                } else {
+                                    transform::name::suffix(one, affix);
+                                }
+                                continue;
+                            }
+                            if affix.is_empty() || transform::name::skipped(r) {
+                                continue;
+                            }
+                            let _ = crate::fieldspec::apply::<()>(&mut r.obj, &g, spec, &mut |n| {
+                                let cur = match n {
+                                    Value::String(v) => v.as_str(),
+                                    Value::Null => "",
+                                    _ => return Ok(()),
+                                };
+                                *n = Value::String(if is_prefix {
+                                    format!("{affix}{cur}")
+                                } else {
+                                    format!("{cur}{affix}")
+                                });
+                                Ok(())
+                            });
+                        }
                     }
                 }
                 Ok(())

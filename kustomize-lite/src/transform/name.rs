@@ -2,7 +2,8 @@
 
 use crate::resource::Resource;
 
-fn skipped(r: &Resource) -> bool {
+/// Whether kustomize leaves the names of `r`'s kind alone (CRDs, Namespaces, APIServices).
+pub fn skipped(r: &Resource) -> bool {
     let gvk = r.gvk();
     gvk.kind == "CustomResourceDefinition"
         || gvk.kind == "Namespace"
