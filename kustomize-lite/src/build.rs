@@ -738,6 +738,10 @@ fn absorb(ra: &mut Vec<Resource>, mut res: Resource, file: &str) -> Result<()> {
             res.prefixes = old.prefixes.clone();
             res.suffixes = old.suffixes.clone();
             res.ref_vars = old.ref_vars.clone();
+            // As kustomize's CopyMergeMetaDataFieldsFrom: the hash suffix stays only when
+            // both the object merged into and the generator ask for it (a plain ConfigMap, or
+            // a base generator with disableNameSuffixHash, keeps its name).
+            res.needs_hash = res.needs_hash && old.needs_hash;
             // A merged object keeps the origin of the one merged into; a replacing one
             // is its own.
             if res.behavior == Behavior::Merge && old.configured.is_some() {

@@ -71,3 +71,18 @@ fn json_patch_replace_of_a_missing_key_sets_it_and_annotations_always_exist() {
     let want = "apiVersion: v1\ndata:\n  a: c\n  z: \"1\"\nkind: ConfigMap\nlist:\n- x\nmetadata:\n  annotations:\n    k: v\n  name: c\n";
     assert_eq!(build_to_string(&fs, "").unwrap(), want);
 }
+
+#[test]
+fn a_merged_generator_keeps_the_hash_choice_of_what_it_merges_into() {
+    // kubernetes-sigs/kueue's e2e overlays merge into a base ConfigMap generated with
+    // disableNameSuffixHash; merging into a plain ConfigMap adds no hash either.
+    let fs: MemoryFs = [
+        ("base/kustomization.yaml", "resources:\n- plain.yaml\ngeneratorOptions:\n  disableNameSuffixHash: true\nconfigMapGenerator:\n- name: manager-config\n  literals:\n  - a=1\n"),
+        ("base/plain.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata:\n  x: y\n"),
+        ("overlay/kustomization.yaml", "resources:\n- ../base\nconfigMapGenerator:\n- name: manager-config\n  behavior: merge\n  literals:\n  - b=2\n- name: plain\n  behavior: merge\n  literals:\n  - z=3\n- name: fresh\n  literals:\n  - c=3\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: v1\ndata:\n  c: \"3\"\nkind: ConfigMap\nmetadata:\n  name: fresh-c966fbk687\n---\napiVersion: v1\ndata:\n  a: \"1\"\n  b: \"2\"\nkind: ConfigMap\nmetadata:\n  name: manager-config\n---\napiVersion: v1\ndata:\n  x: \"y\"\n  z: \"3\"\nkind: ConfigMap\nmetadata:\n  name: plain\n";
+    assert_eq!(build_to_string(&fs, "overlay").unwrap(), want);
+}
