@@ -698,30 +698,29 @@ impl Listener {
                 _ => None,
             })
         }));
-        let unregistered = |at: &str,
-                            chain: &[(String, Interceptor)],
-                            out: &mut Vec<(String, String)>| {
-            for (_, i) in chain {
-                if matches!(i, Interceptor::Webhook(_)) && self.webhook.is_none() {
-                    out.push((
+        let unregistered =
+            |at: &str, chain: &[(String, Interceptor)], out: &mut Vec<(String, String)>| {
+                for (_, i) in chain {
+                    if matches!(i, Interceptor::Webhook(_)) && self.webhook.is_none() {
+                        out.push((
                         at.to_string(),
                         "webhook interceptors need an HTTP client (Listener::with_webhook_client)"
                             .to_string(),
                     ));
+                    }
+                    if let Interceptor::Custom { kind, name, .. } = i
+                        && !self.custom.contains_key(&(kind.clone(), name.clone()))
+                    {
+                        out.push((
+                            at.to_string(),
+                            format!(
+                                "{} (register it with Listener::with_interceptor)",
+                                crate::interceptors::unknown_custom(kind, name)
+                            ),
+                        ));
+                    }
                 }
-                if let Interceptor::Custom { kind, name, .. } = i
-                    && !self.custom.contains_key(&(kind.clone(), name.clone()))
-                {
-                    out.push((
-                        at.to_string(),
-                        format!(
-                            "{} (register it with Listener::with_interceptor)",
-                            crate::interceptors::unknown_custom(kind, name)
-                        ),
-                    ));
-                }
-            }
-        };
+            };
         for t in &self.triggers {
             unregistered(&t.name, &t.interceptors, &mut out);
         }
