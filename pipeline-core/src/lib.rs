@@ -17,6 +17,7 @@
 //! - [`run`]: [`PipelineRunState`], the run state machine: `when` skips, failures and
 //!   stopping, retries, timeouts and cancellation as events, matrix fan-out, `finally`,
 //!   `$(tasks.status)`, and the final condition, as Tekton computes them. No clock, no I/O.
+//! - [`step_action`]: steps that `ref` a StepAction, resolved as Tekton's reconciler does.
 //! - [`runner`]: a [`TaskExecutor`] trait, a bounded-parallelism runner on std threads, and
 //!   [`LocalExecutor`], which runs step scripts with `sh` in a work directory.
 //!
@@ -59,6 +60,7 @@ pub mod model;
 pub mod run;
 pub mod runner;
 pub mod simulate;
+pub mod step_action;
 pub mod strict;
 pub mod substitute;
 pub mod validate;
@@ -67,8 +69,9 @@ pub mod when;
 pub use error::{Error, FieldError, FieldErrors, ObjectKind};
 pub use limits::Limits;
 pub use model::{
-    Matrix, Param, ParamSpec, ParamType, ParamValue, Pipeline, PipelineRun, PipelineRunSpec,
-    PipelineSpec, PipelineTask, Resources, Task, TaskRef, TaskSpec, load,
+    CustomRun, Matrix, Param, ParamSpec, ParamType, ParamValue, Pipeline, PipelineRun,
+    PipelineRunSpec, PipelineSpec, PipelineTask, Resources, StepAction, StepActionSpec, Task,
+    TaskRef, TaskRun, TaskSpec, load,
 };
 pub use run::{
     Condition, ConditionStatus, InstanceId, PipelineRunState, RunContext, RunTimeout, SkipReason,

@@ -300,3 +300,69 @@ spec:
         "{a:?}"
     );
 }
+
+/// A step that refers to a StepAction runs it, its params from the step (else the
+/// StepAction's defaults), through the runner and a real `sh`.
+#[cfg(unix)]
+#[test]
+fn step_actions_run_through_the_local_executor() {
+    let yaml = r#"
+apiVersion: tekton.dev/v1beta1
+kind: StepAction
+metadata: {name: write}
+spec:
+  image: alpine
+  params:
+  - {name: text}
+  - {name: suffix, default: "!"}
+  script: printf '%s%s' "$(params.text)" "$(params.suffix)" > "$(results.out.path)"
+---
+apiVersion: tekton.dev/v1
+kind: Task
+metadata: {name: t}
+spec:
+  params: [{name: who}]
+  results: [{name: out}]
+  steps:
+  - name: run-action
+    ref: {name: write}
+    params: [{name: text, value: "hello $(params.who)"}]
+---
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  tasks:
+  - {name: a, taskRef: {name: t}, params: [{name: who, value: tekton}]}
+"#;
+    assert_eq!(errors(yaml), Vec::<String>::new());
+    let r = load("sa.yaml", yaml).unwrap();
+    let run = |r: &pipeline_core::Resources| {
+        let tmp = tempfile::tempdir().unwrap();
+        let executor = pipeline_core::LocalExecutor::new(tmp.path());
+        let state = pipeline_core::PipelineRunState::new(
+            &r.pipelines[0].spec,
+            pipeline_core::RunContext::named("r", "p"),
+        )
+        .unwrap();
+        pipeline_core::Runner::new(&executor, r)
+            .logs(&pipeline_core::NoLogs)
+            .run(state, pipeline_core::RunInfo::default())
+            .unwrap()
+    };
+    let out = run(&r);
+    let a = out.task("a").unwrap();
+    assert_eq!(a.results["out"].to_string(), "hello tekton!", "{a:?}");
+    // Without the StepAction in the catalogue the task fails, saying which one is missing.
+    let mut without = r.clone();
+    without.step_actions.clear();
+    let out = run(&without);
+    let a = out.task("a").unwrap();
+    assert_eq!(a.state.as_str(), "Failed");
+    assert!(
+        a.messages
+            .iter()
+            .any(|m| m.contains("StepAction \"write\" not found")),
+        "{a:?}"
+    );
+}

@@ -18,7 +18,7 @@ pub use duration::parse_duration;
 pub use local::LocalExecutor;
 
 use crate::error::Error;
-use crate::model::{ParamValue, Resources, TaskSpec};
+use crate::model::{ParamValue, Resources, StepActionSpec, TaskSpec};
 use crate::run::{Condition, InstanceId, PipelineRunState, RunTimeout, TaskInstance, TaskState};
 use crate::validate::param_enum_violation;
 
@@ -26,11 +26,21 @@ use crate::validate::param_enum_violation;
 pub trait TaskCatalogue: Send + Sync {
     /// The Task named `name`, if known.
     fn task(&self, name: &str) -> Option<TaskSpec>;
+
+    /// The StepAction named `name`, if known (steps with `ref: {name: ...}`). None by
+    /// default.
+    fn step_action(&self, _name: &str) -> Option<StepActionSpec> {
+        None
+    }
 }
 
 impl TaskCatalogue for Resources {
     fn task(&self, name: &str) -> Option<TaskSpec> {
         Resources::task(self, name).map(|t| t.spec.clone())
+    }
+
+    fn step_action(&self, name: &str) -> Option<StepActionSpec> {
+        Resources::step_action(self, name).map(|s| s.spec.clone())
     }
 }
 
@@ -250,6 +260,12 @@ impl<'a> Runner<'a> {
                 ));
             }
         };
+        let task = crate::step_action::resolve_step_actions(
+            &task,
+            |name| self.catalogue.step_action(name),
+            state.limits().max_task_bytes,
+        )
+        .map_err(|e| format!("task {:?}: {e}", inst.pipeline_task))?;
         if let Some(pt) = state
             .spec()
             .tasks
