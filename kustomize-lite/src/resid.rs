@@ -42,9 +42,22 @@ impl Gvk {
             && (sel.kind.is_empty() || sel.kind == self.kind)
     }
 
-    /// Whether objects of this kind live outside namespaces.
+    /// Whether objects of this kind live outside namespaces, as kustomize v5.5 decides it:
+    /// by the exact group/version of its built-in table (`flowcontrol.apiserver.k8s.io/v1`
+    /// FlowSchemas and `admissionregistration.k8s.io/v1` ValidatingAdmissionPolicies are not
+    /// in it, so kustomize gives them a namespace), plus the review kinds of any version.
     pub fn is_cluster_scoped(&self) -> bool {
-        is_cluster_scoped(&self.group, &self.kind)
+        let api = if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        };
+        KUSTOMIZE_CLUSTER_SCOPED
+            .iter()
+            .any(|(a, k)| *a == api && *k == self.kind)
+            || REVIEW_KINDS
+                .iter()
+                .any(|(g, k)| *g == self.group && *k == self.kind)
     }
 }
 
@@ -66,6 +79,71 @@ impl fmt::Display for Gvk {
         )
     }
 }
+
+/// kustomize v5.5's table of cluster-scoped kinds, by (apiVersion, kind): any other
+/// version of these kinds is namespaced for kustomize.
+const KUSTOMIZE_CLUSTER_SCOPED: &[(&str, &str)] = &[
+    (
+        "admissionregistration.k8s.io/v1",
+        "MutatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io/v1",
+        "ValidatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io/v1beta1",
+        "MutatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io/v1beta1",
+        "ValidatingWebhookConfiguration",
+    ),
+    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+    ("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition"),
+    ("apiregistration.k8s.io/v1", "APIService"),
+    ("apiregistration.k8s.io/v1beta1", "APIService"),
+    ("certificates.k8s.io/v1", "CertificateSigningRequest"),
+    ("certificates.k8s.io/v1beta1", "CertificateSigningRequest"),
+    ("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema"),
+    (
+        "flowcontrol.apiserver.k8s.io/v1beta1",
+        "PriorityLevelConfiguration",
+    ),
+    ("networking.k8s.io/v1", "IngressClass"),
+    ("networking.k8s.io/v1beta1", "IngressClass"),
+    ("node.k8s.io/v1", "RuntimeClass"),
+    ("node.k8s.io/v1beta1", "RuntimeClass"),
+    ("policy/v1beta1", "PodSecurityPolicy"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("rbac.authorization.k8s.io/v1beta1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1beta1", "ClusterRoleBinding"),
+    ("scheduling.k8s.io/v1", "PriorityClass"),
+    ("scheduling.k8s.io/v1beta1", "PriorityClass"),
+    ("storage.k8s.io/v1", "CSIDriver"),
+    ("storage.k8s.io/v1", "CSINode"),
+    ("storage.k8s.io/v1", "StorageClass"),
+    ("storage.k8s.io/v1", "VolumeAttachment"),
+    ("storage.k8s.io/v1beta1", "CSIDriver"),
+    ("storage.k8s.io/v1beta1", "CSINode"),
+    ("storage.k8s.io/v1beta1", "StorageClass"),
+    ("storage.k8s.io/v1beta1", "VolumeAttachment"),
+    ("v1", "ComponentStatus"),
+    ("v1", "Namespace"),
+    ("v1", "Node"),
+    ("v1", "NodeProxyOptions"),
+    ("v1", "PersistentVolume"),
+];
+
+/// Kinds that are cluster-scoped in every version (kustomize's schema knows them once it is
+/// loaded).
+const REVIEW_KINDS: &[(&str, &str)] = &[
+    ("authentication.k8s.io", "TokenReview"),
+    ("authorization.k8s.io", "SubjectAccessReview"),
+    ("authorization.k8s.io", "SelfSubjectAccessReview"),
+    ("authorization.k8s.io", "SelfSubjectRulesReview"),
+];
 
 /// Built-in cluster-scoped kinds, by (group, kind).
 const CLUSTER_SCOPED: &[(&str, &str)] = &[
@@ -108,7 +186,8 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
     ("authorization.k8s.io", "SelfSubjectRulesReview"),
 ];
 
-/// Whether `(group, kind)` is a built-in cluster-scoped kind.
+/// Whether `(group, kind)` is a built-in cluster-scoped kind in some version (see
+/// [`Gvk::is_cluster_scoped`] for the version-exact answer the build uses).
 pub fn is_cluster_scoped(group: &str, kind: &str) -> bool {
     CLUSTER_SCOPED
         .iter()

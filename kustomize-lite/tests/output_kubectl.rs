@@ -86,3 +86,17 @@ fn a_merged_generator_keeps_the_hash_choice_of_what_it_merges_into() {
     let want = "apiVersion: v1\ndata:\n  c: \"3\"\nkind: ConfigMap\nmetadata:\n  name: fresh-c966fbk687\n---\napiVersion: v1\ndata:\n  a: \"1\"\n  b: \"2\"\nkind: ConfigMap\nmetadata:\n  name: manager-config\n---\napiVersion: v1\ndata:\n  x: \"y\"\n  z: \"3\"\nkind: ConfigMap\nmetadata:\n  name: plain\n";
     assert_eq!(build_to_string(&fs, "overlay").unwrap(), want);
 }
+
+#[test]
+fn cluster_scope_follows_kustomizes_table_by_exact_version() {
+    // kubernetes-sigs/kueue's visibility-apf: kustomize v5.5 knows FlowSchema only as
+    // v1beta1 and ValidatingAdmissionPolicy not at all, so their v1 objects get the namespace.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "namespace: team\nresources:\n- objs.yaml\n"),
+        ("objs.yaml", "apiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: FlowSchema\nmetadata:\n  name: fs1\n---\napiVersion: flowcontrol.apiserver.k8s.io/v1beta1\nkind: FlowSchema\nmetadata:\n  name: fs0\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: vap\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: cr\n---\napiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: pc\nvalue: 1\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: cr\n---\napiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: pc\nvalue: 1\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: vap\n  namespace: team\n---\napiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: FlowSchema\nmetadata:\n  name: fs1\n  namespace: team\n---\napiVersion: flowcontrol.apiserver.k8s.io/v1beta1\nkind: FlowSchema\nmetadata:\n  name: fs0\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}
