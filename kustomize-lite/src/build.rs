@@ -95,7 +95,12 @@ fn is_remote(entry: &str) -> bool {
 
 /// Reads objects from a YAML stream, flattening `List` kinds.
 pub fn read_objects(text: &str, origin: &str) -> Result<Vec<Resource>> {
-    let docs = crate::yaml::parse_stream(text, origin)?;
+    let (docs, empties) = crate::yaml::parse_stream_noting_empty_values(
+        text,
+        origin,
+        &crate::yaml::ParseOptions::default(),
+    )?;
+    let mut empties = empties.into_iter().peekable();
     let mut out = Vec::new();
     for (i, doc) in docs.into_iter().enumerate() {
         let bad = |message: &str| Error::Resource {
@@ -127,7 +132,13 @@ pub fn read_objects(text: &str, origin: &str) -> Result<Vec<Resource>> {
                     }
                     continue;
                 }
-                out.push(Resource::new(doc, origin));
+                let mut r = Resource::new(doc, origin);
+                while let Some(e) = empties.next_if(|e| e.document <= i) {
+                    if e.document == i {
+                        r.empty_fields.push(e.path);
+                    }
+                }
+                out.push(r);
             }
             _ => return Err(bad("a document is not a map")),
         }

@@ -26,6 +26,9 @@ pub struct Resource {
     pub ref_vars: Vec<String>,
     /// For a generated object: what made it (for `buildMetadata: [originAnnotations]`).
     pub configured: Option<Configured>,
+    /// Fields its file left empty (`labels:`), reached through maps only: a strategic merge
+    /// patch drops them, as kustomize's does.
+    pub empty_fields: Vec<Vec<String>>,
 }
 
 /// Where a generated object was configured, as kustomize's origin annotation says it.
@@ -52,6 +55,7 @@ impl Resource {
             suffixes: Vec::new(),
             ref_vars: Vec::new(),
             configured: None,
+            empty_fields: Vec::new(),
         }
     }
 

@@ -225,6 +225,25 @@ pub fn parse_stream_with_limits(
     read::parse(text, origin, &ParseOptions::default().with_limits(*limits))
 }
 
+/// A block mapping value written empty (`labels:` with nothing after it), reached through
+/// mappings only; it reads as `null`, and kustomize's strategic merge drops such fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmptyValue {
+    /// The index of the document among those [`parse_stream`] returns.
+    pub document: usize,
+    /// The keys leading to it.
+    pub path: Vec<String>,
+}
+
+/// [`parse_stream_with`], also saying where mapping values were left empty.
+pub fn parse_stream_noting_empty_values(
+    text: &str,
+    origin: &str,
+    options: &ParseOptions,
+) -> Result<(Vec<Value>, Vec<EmptyValue>), YamlError> {
+    read::parse_noting_empty_values(text, origin, options)
+}
+
 /// [`parse_stream`] with explicit options.
 pub fn parse_stream_with(
     text: &str,

@@ -100,3 +100,19 @@ fn cluster_scope_follows_kustomizes_table_by_exact_version() {
     let want = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: cr\n---\napiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: pc\nvalue: 1\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: vap\n  namespace: team\n---\napiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: FlowSchema\nmetadata:\n  name: fs1\n  namespace: team\n---\napiVersion: flowcontrol.apiserver.k8s.io/v1beta1\nkind: FlowSchema\nmetadata:\n  name: fs0\n";
     assert_eq!(build_to_string(&fs, "").unwrap(), want);
 }
+
+#[test]
+fn a_strategic_merge_drops_the_fields_a_file_left_empty() {
+    // kubeflow's istio manifests (Helm output): `nodeAffinity:` with empty children; after a
+    // strategic merge patch kustomize leaves out every map field written empty (not `null`, not
+    // inside lists); a JSON patch keeps them.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "resources:\n- dep.yaml\n- cm.yaml\npatches:\n- patch: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: d}\n    spec:\n      q: 1\n- target: {kind: ConfigMap}\n  patch: |\n    - op: add\n      path: /data/q\n      value: \"1\"\n"),
+        ("dep.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  labels:\nspec:\n  a:\n  b: null\n  template:\n    c:\n    spec:\n      affinity:\n        nodeAffinity:\n          preferredDuringSchedulingIgnoredDuringExecution:\n          requiredDuringSchedulingIgnoredDuringExecution:\n      list:\n      - e:\n        f: 1\n      m:\n        n:\n"),
+        ("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a:\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: v1\ndata:\n  a: null\n  q: \"1\"\nkind: ConfigMap\nmetadata:\n  name: c\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  b: null\n  q: 1\n  template:\n    spec:\n      affinity:\n        nodeAffinity: {}\n      list:\n      - e: null\n        f: 1\n      m: {}\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}

@@ -79,6 +79,25 @@ pub fn apply_json(r: &mut Resource, patch: &json_patch::Patch) -> Result<(), Str
     Ok(())
 }
 
+/// Removes the field at `path` when it is still `null`.
+fn remove_if_null(obj: &mut Value, path: &[String]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut node = obj;
+    for key in parents {
+        match node.get_mut(key.as_str()) {
+            Some(next) => node = next,
+            None => return,
+        }
+    }
+    if let Some(m) = node.as_object_mut()
+        && m.get(last.as_str()).is_some_and(Value::is_null)
+    {
+        m.shift_remove(last.as_str());
+    }
+}
+
 /// Applies a strategic merge patch; returns `false` when the patch deleted the object.
 /// Name, namespace and kind stay unless the options allow a change.
 pub fn apply_smp(r: &mut Resource, patch: &Value, allow_name: bool, allow_kind: bool) -> bool {
@@ -99,6 +118,10 @@ pub fn apply_smp(r: &mut Resource, patch: &Value, allow_name: bool, allow_kind: 
     let obj = crate::resource::as_map(&mut r.obj);
     if smp::merge_map(obj, pm, schema) == smp::Outcome::Delete {
         return false;
+    }
+    // kustomize's strategic merge leaves out the fields the object's file wrote empty.
+    for path in std::mem::take(&mut r.empty_fields) {
+        remove_if_null(&mut r.obj, &path);
     }
     if !allow_kind {
         r.set_kind(&kind);

@@ -10,7 +10,7 @@ use serde_saphyr::granit_parser::{
 };
 
 use super::resolve::{Resolved, Schema, resolve};
-use super::{DuplicateKeys, ParseOptions, Timestamps, YamlError, YamlErrorKind};
+use super::{DuplicateKeys, EmptyValue, ParseOptions, Timestamps, YamlError, YamlErrorKind};
 
 const CORE_TAG_PREFIX: &str = "tag:yaml.org,2002:";
 
@@ -70,6 +70,8 @@ struct Builder<'a> {
     flow_depth: usize,
     /// The event being handled covers no text (an omitted value).
     empty_span: bool,
+    /// Empty block mapping values seen, outside sequences.
+    empties: Vec<EmptyValue>,
     /// Where the event being handled starts (1-based line and column).
     line: usize,
     column: usize,
@@ -80,6 +82,16 @@ pub(super) fn parse(
     origin: &str,
     options: &ParseOptions,
 ) -> Result<Vec<Value>, YamlError> {
+    parse_noting_empty_values(text, origin, options).map(|(docs, _)| docs)
+}
+
+/// [`parse`], also returning where a block mapping value was left empty (`key:` with
+/// nothing after it) outside any sequence: kustomize's strategic merge drops those fields.
+pub(super) fn parse_noting_empty_values(
+    text: &str,
+    origin: &str,
+    options: &ParseOptions,
+) -> Result<(Vec<Value>, Vec<EmptyValue>), YamlError> {
     let limits = &options.limits;
     if text.len() > limits.max_input_bytes {
         return Err(YamlError {
@@ -113,6 +125,7 @@ pub(super) fn parse(
         flow_depth: 0,
         empty_span: false,
         key_lines: Vec::new(),
+        empties: Vec::new(),
         line: 1,
         column: 1,
     };
@@ -130,7 +143,7 @@ pub(super) fn parse(
         }
         b.event(event)?;
     }
-    Ok(b.docs)
+    Ok((b.docs, b.empties))
 }
 
 impl Builder<'_> {
@@ -205,6 +218,24 @@ impl Builder<'_> {
     }
 
     /// Whether the next node is a mapping key.
+    /// Records the path of the empty value being read, if only mappings lead to it.
+    fn note_empty_value(&mut self) {
+        let mut path = Vec::with_capacity(self.stack.len());
+        for frame in &self.stack {
+            match frame {
+                Frame::Map {
+                    key: Some(Key::Name(k, _)),
+                    ..
+                } => path.push(k.clone()),
+                _ => return,
+            }
+        }
+        self.empties.push(EmptyValue {
+            document: self.docs.len(),
+            path,
+        });
+    }
+
     fn in_key_position(&self) -> bool {
         matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
     }
@@ -252,6 +283,14 @@ impl Builder<'_> {
                     self.set_key(key);
                 } else {
                     let value = self.scalar(text, style, tag.as_deref())?;
+                    if value.is_null()
+                        && self.empty_span
+                        && self.flow_depth == 0
+                        && tag.is_none()
+                        && style == ScalarStyle::Plain
+                    {
+                        self.note_empty_value();
+                    }
                     self.finish(
                         Done {
                             value,
