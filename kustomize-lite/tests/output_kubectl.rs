@@ -116,3 +116,19 @@ fn a_strategic_merge_drops_the_fields_a_file_left_empty() {
     let want = "apiVersion: v1\ndata:\n  a: null\n  q: \"1\"\nkind: ConfigMap\nmetadata:\n  name: c\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  b: null\n  q: 1\n  template:\n    spec:\n      affinity:\n        nodeAffinity: {}\n      list:\n      - e: null\n        f: 1\n      m: {}\n";
     assert_eq!(build_to_string(&fs, "").unwrap(), want);
 }
+
+#[test]
+fn a_port_without_protocol_is_the_tcp_port_a_patch_names() {
+    // kustomize's TestPatchPortHasNoProtocol: the object's port has no protocol, the patch
+    // says TCP; one entry results. A UDP port of the same number stays apart.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "resources:\n- service.yaml\npatches:\n- path: patch.yaml\n- path: dns.yaml\n"),
+        ("service.yaml", "\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 30900\n      targetPort: 30900\n      protocol: TCP\n  type: NodePort\n"),
+        ("patch.yaml", "\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels:\n    service: web\nspec:\n  ports:\n    - port: 30900\n      targetPort: 30900\n  selector:\n    service: web\n"),
+        ("dns.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - port: 30900\n    protocol: UDP\n    name: udp\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: v1\nkind: Service\nmetadata:\n  labels:\n    service: web\n  name: web\nspec:\n  ports:\n  - name: udp\n    port: 30900\n    protocol: UDP\n  - port: 30900\n    protocol: TCP\n    targetPort: 30900\n  selector:\n    service: web\n  type: NodePort\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}

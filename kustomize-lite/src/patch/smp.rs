@@ -154,7 +154,13 @@ fn merge_key(
 }
 
 fn same_key(a: &Value, b: &Value, key: &[&str]) -> bool {
-    key.iter().all(|f| a.get(f) == b.get(f))
+    // A port without `protocol` is a TCP port (the API server's default): a patch naming
+    // `protocol: TCP` merges into it, as kustomize's does.
+    let tcp = Value::String("TCP".into());
+    key.iter().all(|f| match *f {
+        "protocol" => a.get(f).unwrap_or(&tcp) == b.get(f).unwrap_or(&tcp),
+        _ => a.get(f) == b.get(f),
+    })
 }
 
 /// The outcome of merging into a map.
