@@ -120,7 +120,7 @@ pub fn apply(resources: &mut [Resource], replacements: &[Value]) -> Result<(), S
             .ok_or_else(|| format!("replacements[{n}]: missing 'source'"))?;
         let sel = Compiled::new(&regex_escape_selector(selector(src)))?;
         let found: Vec<usize> = (0..resources.len())
-            .filter(|&i| resources.get(i).is_some_and(|r| sel.matches(r)))
+            .filter(|&i| resources.get(i).is_some_and(|r| sel.matches_any_id(r)))
             .collect();
         let idx = match found.as_slice() {
             [one] => *one,
@@ -181,15 +181,16 @@ pub fn apply(resources: &mut [Resource], replacements: &[Value]) -> Result<(), S
                 .unwrap_or(false);
             let tdelim = opt_str(t, "delimiter");
             for r in resources.iter_mut() {
-                if !select.matches(r) || rejects.iter().any(|x| x.matches(r)) {
+                if !select.matches_any_id(r) || rejects.iter().any(|x| x.matches_any_id(r)) {
                     continue;
                 }
-                for fp in t
-                    .get("fieldPaths")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
+                // kustomize: a target without fieldPaths gets metadata.name.
+                let default_path = [Value::String("metadata.name".into())];
+                let paths: &[Value] = match t.get("fieldPaths").and_then(Value::as_array) {
+                    Some(list) if !list.is_empty() => list,
+                    _ => &default_path,
+                };
+                for fp in paths {
                     let Some(fp) = fp.as_str() else { continue };
                     let Some(node) = lookup(&mut r.obj, &split_field_path(fp), create) else {
                         return Err(format!(

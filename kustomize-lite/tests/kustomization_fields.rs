@@ -74,3 +74,20 @@ fn a_components_annotations_reach_the_overlays_generated_objects() {
     let want = "apiVersion: v1\ndata:\n  password: eA==\nkind: Secret\nmetadata:\n  annotations:\n    team: blue\n  name: creds-ht28g67h7c\ntype: Opaque\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n    team: blue\n  name: web\nspec:\n  template:\n    metadata:\n      annotations:\n        team: blue\n    spec:\n      containers:\n      - image: nginx\n        name: web\n";
     assert_eq!(build_to_string(&fs, "").unwrap(), want);
 }
+
+#[test]
+fn replacements_select_by_any_earlier_name() {
+    // kustomize's TestReplacementTransformerWithOriginalName: the source is named as first
+    // written, the target by its name in the middle layer.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\nnamePrefix: prefix2-\nresources:\n- overlay\nreplacements:\n- path: replacement.yaml\n"),
+        ("replacement.yaml", "\nsource:\n  name: source\n  fieldPath: spec.template.spec.containers.0.image\ntargets:\n- select:\n    name: prefix1-target\n  fieldPaths:\n  - spec.template.spec.containers.[name=nginx].image\n"),
+        ("base/kustomization.yaml", "\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\nresources:\n- deployments.yaml\n"),
+        ("base/deployments.yaml", "\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: target\nspec:\n  template:\n    spec:\n      containers:\n      - image: nginx:oldtag\n        name: nginx\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: source\nspec:\n  template:\n    spec:\n      containers:\n      - image: nginx:newtag\n        name: nginx\n"),
+        ("overlay/kustomization.yaml", "\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\nnamePrefix: prefix1-\nresources:\n- ../base\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: prefix2-prefix1-source\nspec:\n  template:\n    spec:\n      containers:\n      - image: nginx:newtag\n        name: nginx\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: prefix2-prefix1-target\nspec:\n  template:\n    spec:\n      containers:\n      - image: nginx:newtag\n        name: nginx\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}

@@ -139,6 +139,22 @@ impl Compiled {
         })
     }
 
+    /// Whether the selector picks one of `r`'s ids, current or earlier (as kustomize's
+    /// replacements select), with its labels and annotations as they are now.
+    pub fn matches_any_id(&self, r: &Resource) -> bool {
+        let id_matches = |id: &crate::resid::ResId| {
+            is_match(&self.namespace, id.effective_namespace())
+                && is_match(&self.name, &id.name)
+                && is_match(&self.group, &id.gvk.group)
+                && is_match(&self.version, &id.gvk.version)
+                && is_match(&self.kind, &id.gvk.kind)
+        };
+        r.any_id(id_matches)
+            && (self.labels.is_empty() || matches_labels(&self.labels, &r.meta_map("labels")))
+            && (self.annotations.is_empty()
+                || matches_labels(&self.annotations, &r.meta_map("annotations")))
+    }
+
     /// Whether the selector picks `r` (name and namespace match the original or the current).
     pub fn matches(&self, r: &Resource) -> bool {
         let cur = r.id();
