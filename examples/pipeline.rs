@@ -354,12 +354,16 @@ fn run_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, Failure
         uid: ctx.uid.clone(),
         pipeline,
     };
-    let timeout = ctx
-        .timeouts
-        .pipeline
-        .as_deref()
-        .and_then(|t| parse_duration(t).ok())
-        .filter(|d| !d.is_zero());
+    let duration = |t: &Option<String>| {
+        t.as_deref()
+            .and_then(|t| parse_duration(t).ok())
+            .filter(|d| !d.is_zero())
+    };
+    let timeout = duration(&ctx.timeouts.pipeline);
+    let (tasks_timeout, finally_timeout) = (
+        duration(&ctx.timeouts.tasks),
+        duration(&ctx.timeouts.finally),
+    );
     let state = PipelineRunState::new(&spec, ctx).map_err(|e| e.to_string())?;
     let tmp;
     let root = match &options.workdir {
@@ -375,6 +379,8 @@ fn run_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, Failure
         .parallelism(options.parallel)
         .logs(&logs)
         .pipeline_timeout(timeout)
+        .tasks_timeout(tasks_timeout)
+        .finally_timeout(finally_timeout)
         .run(state, info)
         .map_err(|e| e.to_string())?;
     out!("");

@@ -397,3 +397,54 @@ fn the_runner_checks_catalogue_tasks_enums_before_running_them() {
     assert_eq!(bad.task("build").unwrap().state.as_str(), "Succeeded");
     assert_ne!(bad.task("deploy").unwrap().state.as_str(), "Succeeded");
 }
+
+/// The runner enforces `timeouts.tasks` (from the run's start) and `timeouts.finally` (from
+/// the first finally task), with real `sleep`s: the run ends `PipelineRunTimeout`, the
+/// finally task still runs after a tasks timeout. No timing is asserted.
+#[cfg(unix)]
+#[test]
+fn the_runner_enforces_tasks_and_finally_timeouts() {
+    use std::time::Duration;
+    let yaml = r#"
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: p}
+spec:
+  tasks:
+  - name: slow
+    taskSpec:
+      steps: [{name: s, image: alpine, script: "sleep 30"}]
+  finally:
+  - name: cleanup
+    taskSpec:
+      steps: [{name: s, image: alpine, script: "SLEEP"}]
+"#;
+    let run = |finally_script: &str, tasks: Option<u64>, finally: Option<u64>| {
+        let r = load("p.yaml", &yaml.replace("SLEEP", finally_script)).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let executor = pipeline_core::LocalExecutor::new(tmp.path());
+        let mut ctx = RunContext::named("r", "p");
+        ctx.timeouts.tasks = tasks.map(|s| format!("{s}s"));
+        ctx.timeouts.finally = finally.map(|s| format!("{s}s"));
+        let state = PipelineRunState::new(&r.pipelines[0].spec, ctx).unwrap();
+        pipeline_core::Runner::new(&executor, &r)
+            .tasks_timeout(tasks.map(Duration::from_secs))
+            .finally_timeout(finally.map(Duration::from_secs))
+            .run(state, pipeline_core::RunInfo::default())
+            .unwrap()
+    };
+    let out = run("true", Some(1), None);
+    assert_eq!(out.condition.reason, "PipelineRunTimeout", "{out:?}");
+    assert!(
+        out.condition
+            .message
+            .contains("tasks failed to finish within \"1s\""),
+        "{out:?}"
+    );
+    assert_eq!(out.task("cleanup").unwrap().state.as_str(), "Succeeded");
+    assert_ne!(out.task("slow").unwrap().state.as_str(), "Succeeded");
+    // The finally timeout: the DAG is cut short too, so both bounds are exercised.
+    let out = run("sleep 30", Some(1), Some(1));
+    assert_eq!(out.condition.reason, "PipelineRunTimeout", "{out:?}");
+    assert_ne!(out.task("cleanup").unwrap().state.as_str(), "Succeeded");
+}

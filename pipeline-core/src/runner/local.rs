@@ -131,6 +131,20 @@ enum StepEnd {
     Cancelled,
 }
 
+/// Kills a step and, on Unix, its process group (the step leads one, see its spawn).
+fn stop(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", child.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 fn wait(
     child: &mut Child,
     job: &TaskJob,
@@ -142,13 +156,11 @@ fn wait(
             return Ok(StepEnd::Exited(status.code()));
         }
         if job.is_cancelled() {
-            let _ = child.kill();
-            let _ = child.wait();
+            stop(child);
             return Ok(StepEnd::Cancelled);
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            let _ = child.kill();
-            let _ = child.wait();
+            stop(child);
             return Ok(StepEnd::TimedOut);
         }
         std::thread::sleep(poll);
@@ -474,6 +486,10 @@ impl LocalExecutor {
                 };
             }
             cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+            // Its own process group, so that stopping the step stops what it started too
+            // (a `sleep` holding the output pipes open would otherwise outlive it).
+            #[cfg(unix)]
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
             let mut child = match cmd.spawn() {
                 Ok(c) => c,
                 Err(e) => {

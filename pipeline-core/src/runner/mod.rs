@@ -200,6 +200,8 @@ pub struct Runner<'a> {
     logs: &'a dyn LogSink,
     parallelism: usize,
     pipeline_timeout: Option<Duration>,
+    tasks_timeout: Option<Duration>,
+    finally_timeout: Option<Duration>,
 }
 
 struct Done {
@@ -218,6 +220,8 @@ impl<'a> Runner<'a> {
             logs: &NoLogs,
             parallelism: 4,
             pipeline_timeout: None,
+            tasks_timeout: None,
+            finally_timeout: None,
         }
     }
 
@@ -237,6 +241,52 @@ impl<'a> Runner<'a> {
     pub fn pipeline_timeout(mut self, t: Option<Duration>) -> Self {
         self.pipeline_timeout = t;
         self
+    }
+
+    /// The DAG tasks' timeout (`timeouts.tasks`), from the run's start: when it passes with
+    /// DAG tasks still running they are stopped and the run ends `PipelineRunTimeout` (after
+    /// its finally tasks).
+    pub fn tasks_timeout(mut self, t: Option<Duration>) -> Self {
+        self.tasks_timeout = t;
+        self
+    }
+
+    /// The finally tasks' timeout (`timeouts.finally`), from the start of the first finally
+    /// task.
+    pub fn finally_timeout(mut self, t: Option<Duration>) -> Self {
+        self.finally_timeout = t;
+        self
+    }
+
+    /// The next run-level deadline still to fire, as (which, time left).
+    fn next_deadline(
+        &self,
+        start: Instant,
+        finally_start: Option<Instant>,
+        fired: &[RunTimeout],
+    ) -> Option<(RunTimeout, Duration)> {
+        let now = Instant::now();
+        let left = |from: Instant, t: Duration| (from + t).saturating_duration_since(now);
+        [
+            (
+                RunTimeout::Pipeline,
+                self.pipeline_timeout.map(|t| left(start, t)),
+            ),
+            (
+                RunTimeout::Tasks,
+                self.tasks_timeout.map(|t| left(start, t)),
+            ),
+            (
+                RunTimeout::Finally,
+                self.finally_timeout
+                    .zip(finally_start)
+                    .map(|(t, f)| left(f, t)),
+            ),
+        ]
+        .into_iter()
+        .filter(|(which, _)| !fired.contains(which))
+        .filter_map(|(which, d)| d.map(|d| (which, d)))
+        .min_by_key(|(_, d)| *d)
     }
 
     fn job(
@@ -304,8 +354,10 @@ impl<'a> Runner<'a> {
         let mut times: BTreeMap<usize, (Instant, Instant)> = BTreeMap::new();
         let mut messages: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         let (tx, rx) = mpsc::channel::<Done>();
+        let mut finally_start: Option<Instant> = None;
+        let mut fired: Vec<RunTimeout> = Vec::new();
+        let mut running_finally: std::collections::HashSet<InstanceId> = Default::default();
         std::thread::scope(|scope| -> Result<(), Error> {
-            let mut timed_out = false;
             loop {
                 queue.extend(state.next());
                 while running.len() < self.parallelism {
@@ -341,6 +393,10 @@ impl<'a> Runner<'a> {
                                 continue;
                             }
                             state.started(id)?;
+                            if job.instance.finally {
+                                finally_start.get_or_insert_with(Instant::now);
+                                running_finally.insert(id);
+                            }
                             running.insert(id, job.cancel.clone());
                             let tx = tx.clone();
                             let executor = self.executor;
@@ -361,13 +417,12 @@ impl<'a> Runner<'a> {
                 if running.is_empty() && queue.is_empty() {
                     break;
                 }
-                let wait = match self.pipeline_timeout {
-                    Some(t) if !timed_out => t.saturating_sub(start.elapsed()),
-                    _ => Duration::from_secs(3600),
-                };
+                let deadline = self.next_deadline(start, finally_start, &fired);
+                let wait = deadline.map_or(Duration::from_secs(3600), |(_, d)| d);
                 match rx.recv_timeout(wait) {
                     Ok(done) => {
                         running.remove(&done.id);
+                        running_finally.remove(&done.id);
                         let span = times
                             .entry(done.id.task())
                             .or_insert((done.started, done.ended));
@@ -387,13 +442,28 @@ impl<'a> Runner<'a> {
                         }
                     }
                     Err(mpsc::RecvTimeoutError::Timeout) => {
-                        if self.pipeline_timeout.is_some() && !timed_out {
-                            timed_out = true;
+                        let Some((which, _)) = deadline else { continue };
+                        fired.push(which);
+                        // A tasks or finally timeout only matters while such tasks run.
+                        let relevant = match which {
+                            RunTimeout::Pipeline => true,
+                            RunTimeout::Tasks => {
+                                running.keys().any(|id| !running_finally.contains(id))
+                            }
+                            RunTimeout::Finally => !running_finally.is_empty(),
+                        };
+                        if !relevant {
+                            continue;
+                        }
+                        if which == RunTimeout::Pipeline {
                             queue.clear();
-                            for id in state.timeout(RunTimeout::Pipeline) {
-                                if let Some(flag) = running.get(&id) {
-                                    flag.store(true, Ordering::Relaxed);
-                                }
+                        }
+                        let stopped = state.timeout(which);
+                        // Queued instances never start; they count as stopped already.
+                        queue.retain(|i| !stopped.contains(&i.id));
+                        for id in stopped {
+                            if let Some(flag) = running.get(&id) {
+                                flag.store(true, Ordering::Relaxed);
                             }
                         }
                     }
