@@ -2,18 +2,24 @@
 //!
 //! ```text
 //! gitops substitute [--strict] [--var K=V]... FILE
-//! gitops reconcile REPO_DIR --store STORE_DIR
+//! gitops reconcile REPO_DIR [--cluster CLUSTER_PATH] --store STORE_DIR
 //! ```
 //!
 //! `substitute` prints FILE's objects with Flux post-build variables substituted (defaults
 //! apply); in strict mode a missing variable is an error (exit 1). `reconcile` renders every
 //! Flux `Kustomization` found in REPO_DIR into a directory store and prints one line per
 //! object (`created`, `configured`, `unchanged`, `pruned`) and each Kustomization's Ready
-//! condition; a second run prints only `unchanged`.
+//! condition; a second run prints only `unchanged`. With `--cluster`, it starts from that
+//! cluster path's bootstrap root (`flux-system`, generated as Flux does when absent) and
+//! reconciles the Kustomizations the store then holds, as a Flux cluster does
+//! (`gitops_toolkit::gitops::bootstrap`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use gitops_toolkit::gitops::bootstrap::{
+    BootstrapOptions, reconcile_cluster as reconcile_cluster_from_root,
+};
 use gitops_toolkit::gitops::model::Object;
 use gitops_toolkit::gitops::reconcile::{
     DirRenderer, ReconcileOptions, Source, StatusHealth, reconcile_all,
@@ -22,7 +28,7 @@ use gitops_toolkit::gitops::source::scan_dir;
 use gitops_toolkit::gitops::store::DirStore;
 use gitops_toolkit::gitops::substitute::{SubstituteOptions, Vars, substitute_all};
 
-const USAGE: &str = "usage: gitops substitute [--strict] [--var K=V]... FILE\n       gitops reconcile REPO_DIR --store STORE_DIR";
+const USAGE: &str = "usage: gitops substitute [--strict] [--var K=V]... FILE\n       gitops reconcile REPO_DIR [--cluster CLUSTER_PATH] --store STORE_DIR";
 
 fn substitute(args: &[String]) -> Result<String, String> {
     let mut strict = false;
@@ -74,10 +80,20 @@ fn revision(_dir: &Path) -> String {
 }
 
 fn reconcile(args: &[String]) -> Result<String, String> {
-    let (repo, store_dir) = match args {
-        [repo, flag, store] if flag == "--store" => (PathBuf::from(repo), PathBuf::from(store)),
+    let (repo, store_dir, cluster) = match args {
+        [repo, flag, store] if flag == "--store" => {
+            (PathBuf::from(repo), PathBuf::from(store), None)
+        }
+        [repo, c, cluster, flag, store] if flag == "--store" && c == "--cluster" => (
+            PathBuf::from(repo),
+            PathBuf::from(store),
+            Some(cluster.clone()),
+        ),
         _ => return Err(USAGE.to_string()),
     };
+    if let Some(cluster) = cluster {
+        return reconcile_cluster(&repo, &cluster, &store_dir);
+    }
     // Symbolic links and hidden folders are passed by: nothing outside REPO_DIR is read.
     let ks: Vec<_> = scan_dir(&repo)
         .map_err(|e| e.to_string())?
@@ -107,6 +123,47 @@ fn reconcile(args: &[String]) -> Result<String, String> {
     for r in &results {
         out.push_str(&r.to_string());
         out.push('\n');
+    }
+    Ok(out)
+}
+
+fn reconcile_cluster(repo: &Path, cluster: &str, store_dir: &Path) -> Result<String, String> {
+    let cluster_dir = repo.join(cluster.trim_start_matches("./"));
+    if !cluster_dir.is_dir() {
+        return Err(format!("{}: no such cluster path", cluster_dir.display()));
+    }
+    let tree: Vec<Object> = scan_dir(&cluster_dir)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|(_, o)| o)
+        .collect();
+    let source = Source {
+        root: repo.to_path_buf(),
+        revision: revision(repo),
+    };
+    let mut store = DirStore::open(store_dir).map_err(|e| e.to_string())?;
+    let result = reconcile_cluster_from_root(
+        &tree,
+        cluster,
+        &source,
+        &DirRenderer,
+        &mut store,
+        &StatusHealth,
+        BootstrapOptions::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    if !result.root_found {
+        out.push_str(&format!(
+            "note: no flux-system Kustomization under {cluster}: using the one Flux generates\n"
+        ));
+    }
+    for r in &result.results {
+        out.push_str(&r.to_string());
+        out.push('\n');
+    }
+    for n in &result.notes {
+        out.push_str(&format!("note: {n}\n"));
     }
     Ok(out)
 }

@@ -42,6 +42,7 @@
 //! ```
 
 pub mod automation;
+pub mod bootstrap;
 mod error;
 pub mod model;
 pub mod object;

@@ -169,7 +169,7 @@ impl KustomizationResult {
         self.conditions.iter().find(|c| c.kind == "Ready")
     }
 
-    fn stopped(key: String, reason: &str, message: String, stalled: bool) -> Self {
+    pub(crate) fn stopped(key: String, reason: &str, message: String, stalled: bool) -> Self {
         let mut conditions = vec![Condition::new("Ready", "False", reason, message.clone())];
         conditions.push(if stalled {
             Condition::new("Stalled", "True", reason, message)
