@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! gitops substitute [--strict] [--var K=V]... FILE
-//! gitops reconcile REPO_DIR [--cluster CLUSTER_PATH] --store STORE_DIR
+//! gitops reconcile REPO_DIR [--cluster CLUSTER_PATH [--fetch CACHE_DIR]] --store STORE_DIR
 //! ```
 //!
 //! `substitute` prints FILE's objects with Flux post-build variables substituted (defaults
@@ -12,14 +12,13 @@
 //! condition; a second run prints only `unchanged`. With `--cluster`, it starts from that
 //! cluster path's bootstrap root (`flux-system`, generated as Flux does when absent) and
 //! reconciles the Kustomizations the store then holds, as a Flux cluster does
-//! (`gitops_toolkit::gitops::bootstrap`).
+//! (`gitops_toolkit::gitops::bootstrap`); `--fetch` fetches the other GitRepositories they
+//! use into CACHE_DIR (with the `git` feature).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use gitops_toolkit::gitops::bootstrap::{
-    BootstrapOptions, reconcile_cluster as reconcile_cluster_from_root,
-};
+use gitops_toolkit::gitops::bootstrap::{BootstrapOptions, Cluster, reconcile_cluster_with};
 use gitops_toolkit::gitops::model::Object;
 use gitops_toolkit::gitops::reconcile::{
     DirRenderer, ReconcileOptions, Source, StatusHealth, reconcile_all,
@@ -28,7 +27,7 @@ use gitops_toolkit::gitops::source::scan_dir;
 use gitops_toolkit::gitops::store::DirStore;
 use gitops_toolkit::gitops::substitute::{SubstituteOptions, Vars, substitute_all};
 
-const USAGE: &str = "usage: gitops substitute [--strict] [--var K=V]... FILE\n       gitops reconcile REPO_DIR [--cluster CLUSTER_PATH] --store STORE_DIR";
+const USAGE: &str = "usage: gitops substitute [--strict] [--var K=V]... FILE\n       gitops reconcile REPO_DIR [--cluster CLUSTER_PATH [--fetch CACHE_DIR]] --store STORE_DIR";
 
 fn substitute(args: &[String]) -> Result<String, String> {
     let mut strict = false;
@@ -80,6 +79,18 @@ fn revision(_dir: &Path) -> String {
 }
 
 fn reconcile(args: &[String]) -> Result<String, String> {
+    // `--fetch CACHE_DIR` (with --cluster): other GitRepositories are fetched into it.
+    let mut args = args.to_vec();
+    let mut fetch = None;
+    if let Some(i) = args.iter().position(|a| a == "--fetch") {
+        let dir = args
+            .get(i + 1)
+            .cloned()
+            .ok_or("--fetch needs a cache directory")?;
+        args.drain(i..i + 2);
+        fetch = Some(PathBuf::from(dir));
+    }
+    let args = args.as_slice();
     let (repo, store_dir, cluster) = match args {
         [repo, flag, store] if flag == "--store" => {
             (PathBuf::from(repo), PathBuf::from(store), None)
@@ -92,7 +103,10 @@ fn reconcile(args: &[String]) -> Result<String, String> {
         _ => return Err(USAGE.to_string()),
     };
     if let Some(cluster) = cluster {
-        return reconcile_cluster(&repo, &cluster, &store_dir);
+        return reconcile_cluster(&repo, &cluster, &store_dir, fetch.as_deref());
+    }
+    if fetch.is_some() {
+        return Err(format!("--fetch goes with --cluster\n{USAGE}"));
     }
     // Symbolic links and hidden folders are passed by: nothing outside REPO_DIR is read.
     let ks: Vec<_> = scan_dir(&repo)
@@ -127,7 +141,28 @@ fn reconcile(args: &[String]) -> Result<String, String> {
     Ok(out)
 }
 
-fn reconcile_cluster(repo: &Path, cluster: &str, store_dir: &Path) -> Result<String, String> {
+#[cfg(feature = "git")]
+fn resolver(fetch: Option<&Path>) -> Box<dyn gitops_toolkit::gitops::bootstrap::SourceResolver> {
+    match fetch {
+        Some(dir) => Box::new(gitops_toolkit::gitops::bootstrap::GitSources::new(
+            &gitops_toolkit::gitops::source::GixBackend,
+            dir,
+        )),
+        None => Box::new(gitops_toolkit::gitops::bootstrap::NoFetch),
+    }
+}
+
+#[cfg(not(feature = "git"))]
+fn resolver(_fetch: Option<&Path>) -> Box<dyn gitops_toolkit::gitops::bootstrap::SourceResolver> {
+    Box::new(gitops_toolkit::gitops::bootstrap::NoFetch)
+}
+
+fn reconcile_cluster(
+    repo: &Path,
+    cluster: &str,
+    store_dir: &Path,
+    fetch: Option<&Path>,
+) -> Result<String, String> {
     let cluster_dir = repo.join(cluster.trim_start_matches("./"));
     if !cluster_dir.is_dir() {
         return Err(format!("{}: no such cluster path", cluster_dir.display()));
@@ -142,10 +177,14 @@ fn reconcile_cluster(repo: &Path, cluster: &str, store_dir: &Path) -> Result<Str
         revision: revision(repo),
     };
     let mut store = DirStore::open(store_dir).map_err(|e| e.to_string())?;
-    let result = reconcile_cluster_from_root(
-        &tree,
-        cluster,
-        &source,
+    let c = Cluster {
+        tree: &tree,
+        cluster_path: cluster,
+        source: &source,
+    };
+    let result = reconcile_cluster_with(
+        &c,
+        resolver(fetch).as_mut(),
         &DirRenderer,
         &mut store,
         &StatusHealth,

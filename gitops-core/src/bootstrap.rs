@@ -9,9 +9,11 @@
 //! apply, until a round adds none (at most [`BootstrapOptions::max_rounds`]).
 //!
 //! Each Kustomization is built from its own `sourceRef`. A `GitRepository` that is the
-//! root's (the same object, or the same URL and ref) is the local tree. Any other source is
-//! reported on that Kustomization (`Ready=False`, reason `ArtifactFailed`) with what it
-//! names, never silently read from the local tree.
+//! root's (the same object, or the same URL and ref) is the local tree. Any other source
+//! goes to a [`SourceResolver`]: [`GitSources`] fetches other `GitRepository` objects
+//! through a `GitBackend`; what no resolver gives is reported on that Kustomization
+//! (`Ready=False`, reason `ArtifactFailed`) with what it names, never silently read from
+//! the local tree.
 
 use crate::error::Error;
 use crate::model::{Kustomization, Object, ObjectMeta, ObjectRef};
@@ -112,37 +114,231 @@ fn git_repository(store: &dyn ClusterStore, ns: &str, name: &str) -> Option<(Str
     Some((url, reference))
 }
 
-/// Why `k`'s source is not the local tree, or `None` when it is.
-fn foreign_source(
-    k: &Kustomization,
-    root_source: &(String, String),
-    store: &dyn ClusterStore,
-) -> Option<String> {
+/// Where a Kustomization's source is.
+enum Where {
+    /// The local tree (the root's repository).
+    Local,
+    /// Another source object, as the store holds it.
+    Foreign {
+        kind: String,
+        namespace: String,
+        name: String,
+        object: Value,
+    },
+    /// Nothing to build from, and why.
+    Missing(String),
+}
+
+const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
+
+fn classify(k: &Kustomization, root_source: &(String, String), store: &dyn ClusterStore) -> Where {
     let r = &k.spec.source_ref;
     let ns = if r.namespace.is_empty() {
-        k.metadata.namespace.as_str()
+        k.metadata.namespace.clone()
     } else {
-        r.namespace.as_str()
+        r.namespace.clone()
     };
-    if r.kind != "GitRepository" {
-        return Some(format!(
-            "source '{}/{ns}/{}' is not the repository reconciled here; {} sources are not fetched by this call",
-            r.kind, r.name, r.kind
-        ));
+    if r.kind == "GitRepository"
+        && (ns.as_str(), r.name.as_str()) == (root_source.0.as_str(), root_source.1.as_str())
+    {
+        return Where::Local;
     }
-    if (ns, r.name.as_str()) == (root_source.0.as_str(), root_source.1.as_str()) {
-        return None;
-    }
-    let Some((url, reference)) = git_repository(store, ns, &r.name) else {
-        return Some(format!("Source 'GitRepository/{ns}/{}' not found", r.name));
+    let id = ResId {
+        group: SOURCE_GROUP.into(),
+        kind: r.kind.clone(),
+        namespace: ns.clone(),
+        name: r.name.clone(),
     };
-    let root = git_repository(store, &root_source.0, &root_source.1);
-    match root {
-        Some((root_url, root_ref)) if root_url == url && root_ref == reference => None,
-        _ => Some(format!(
-            "source 'GitRepository/{ns}/{}' ({url}) is another repository than the root's; fetching it is not done by this call",
-            r.name
-        )),
+    let Some(object) = store.get(&id).ok().flatten() else {
+        return Where::Missing(format!("Source '{}/{ns}/{}' not found", r.kind, r.name));
+    };
+    if r.kind == "GitRepository" {
+        let url = object
+            .pointer("/spec/url")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let reference = object.pointer("/spec/ref").cloned().unwrap_or(Value::Null);
+        if let (Some(url), Some((root_url, root_ref))) =
+            (url, git_repository(store, &root_source.0, &root_source.1))
+            && root_url == url
+            && root_ref == reference
+        {
+            return Where::Local;
+        }
+    }
+    Where::Foreign {
+        kind: r.kind.clone(),
+        namespace: ns,
+        name: r.name.clone(),
+        object,
+    }
+}
+
+/// Gives the artifact of a source other than the root's repository.
+pub trait SourceResolver {
+    /// The artifact of source `kind` `namespace/name` (`object` as the store holds it),
+    /// or why there is none.
+    fn resolve(
+        &mut self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        object: &Value,
+    ) -> Result<Source, String>;
+}
+
+/// Resolves nothing: every other source is reported as not fetched.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoFetch;
+
+impl SourceResolver for NoFetch {
+    fn resolve(
+        &mut self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        object: &Value,
+    ) -> Result<Source, String> {
+        let url = object
+            .pointer("/spec/url")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        Err(format!(
+            "source '{kind}/{namespace}/{name}' ({url}) is not the repository reconciled here, and no source resolver fetches it"
+        ))
+    }
+}
+
+/// `GitRepository` sources fetched through a [`GitBackend`](crate::source::GitBackend):
+/// a bare mirror per URL and an artifact directory per commit under `cache`, each fetched
+/// once per resolver; Flux's default ignore rules and `spec.ignore` apply; the files are
+/// written through `rooted-fs`, so a hostile tree cannot write outside its artifact.
+pub struct GitSources<'b> {
+    backend: &'b dyn crate::source::GitBackend,
+    cache: std::path::PathBuf,
+    done: BTreeMap<(String, String), Source>,
+    /// How many fetches were made.
+    pub fetches: usize,
+}
+
+impl std::fmt::Debug for GitSources<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitSources")
+            .field("cache", &self.cache)
+            .field("fetches", &self.fetches)
+            .finish()
+    }
+}
+
+impl<'b> GitSources<'b> {
+    /// Fetches into `cache` (created when missing).
+    pub fn new(
+        backend: &'b dyn crate::source::GitBackend,
+        cache: impl Into<std::path::PathBuf>,
+    ) -> GitSources<'b> {
+        GitSources {
+            backend,
+            cache: cache.into(),
+            done: BTreeMap::new(),
+            fetches: 0,
+        }
+    }
+
+    fn fetch(
+        &mut self,
+        spec: &crate::model::GitRepositorySpec,
+        at: &str,
+    ) -> Result<Source, String> {
+        let key = (
+            spec.url.clone(),
+            serde_json::to_string(&spec.reference).unwrap_or_default(),
+        );
+        if let Some(s) = self.done.get(&key) {
+            return Ok(s.clone());
+        }
+        let digest = ring_free_hash(&spec.url);
+        let mirror = self.cache.join("mirrors").join(&digest);
+        std::fs::create_dir_all(self.cache.join("mirrors")).map_err(|e| format!("{at}: {e}"))?;
+        self.fetches += 1;
+        let refs = self
+            .backend
+            .fetch(&spec.url, &mirror)
+            .map_err(|e| e.to_string())?;
+        let resolved = crate::source::resolve_ref(spec.reference.as_ref(), &refs, &spec.url)
+            .map_err(|e| e.to_string())?;
+        let dir = self
+            .cache
+            .join("artifacts")
+            .join(&digest)
+            .join(&resolved.commit);
+        if !dir.is_dir() {
+            let files = self
+                .backend
+                .read_tree(&mirror, &resolved.commit)
+                .map_err(|e| e.to_string())?;
+            let mut rules = crate::source::IgnoreRules::flux_defaults();
+            if let Some(extra) = &spec.ignore {
+                rules
+                    .add(extra, "")
+                    .map_err(|e| format!("{at}: spec.ignore: {e}"))?;
+            }
+            let staging = self
+                .cache
+                .join("artifacts")
+                .join(&digest)
+                .join(format!(".{}.partial", resolved.commit));
+            let _ = std::fs::remove_dir_all(&staging);
+            std::fs::create_dir_all(&staging).map_err(|e| format!("{at}: {e}"))?;
+            let root = rooted_fs::Root::open(&staging).map_err(|e| format!("{at}: {e}"))?;
+            for f in files {
+                if rules.is_ignored(&f.path) {
+                    continue;
+                }
+                root.write_atomic(
+                    &f.path,
+                    &f.data,
+                    &rooted_fs::WriteOptions::default().create_parents(true),
+                )
+                .map_err(|e| format!("{at}: {}: {e}", f.path))?;
+            }
+            std::fs::rename(&staging, &dir).map_err(|e| format!("{at}: {e}"))?;
+        }
+        let source = Source {
+            root: dir,
+            revision: resolved.revision(),
+        };
+        self.done.insert(key, source.clone());
+        Ok(source)
+    }
+}
+
+/// A short stable directory name for a URL (FNV-1a, hex).
+fn ring_free_hash(s: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+impl SourceResolver for GitSources<'_> {
+    fn resolve(
+        &mut self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        object: &Value,
+    ) -> Result<Source, String> {
+        if kind != "GitRepository" {
+            return NoFetch.resolve(kind, namespace, name, object);
+        }
+        let at = format!("GitRepository/{namespace}/{name}");
+        let spec: crate::model::GitRepositorySpec =
+            serde_json::from_value(object.get("spec").cloned().unwrap_or(Value::Null))
+                .map_err(|e| format!("{at}: {e}"))?;
+        self.fetch(&spec, &at)
+            .map_err(|e| format!("failed to fetch {at} ({}): {e}", spec.url))
     }
 }
 
@@ -166,8 +362,9 @@ fn stored_kustomizations(
     Ok(out)
 }
 
-/// Reconciles the repository at `source` from the bootstrap root of `cluster_path`.
-/// `tree` holds the objects found under the cluster path (to find the root).
+/// Reconciles the repository at `source` from the bootstrap root of `cluster_path`, other
+/// sources reported as not fetched ([`NoFetch`]). `tree` holds the objects found under the
+/// cluster path (to find the root).
 pub fn reconcile_cluster(
     tree: &[Object],
     cluster_path: &str,
@@ -177,6 +374,35 @@ pub fn reconcile_cluster(
     health: &dyn HealthChecker,
     opts: BootstrapOptions,
 ) -> Result<ClusterResult, Error> {
+    let cluster = Cluster {
+        tree,
+        cluster_path,
+        source,
+    };
+    reconcile_cluster_with(&cluster, &mut NoFetch, renderer, store, health, opts)
+}
+
+/// The repository a cluster is reconciled from.
+#[derive(Debug, Clone, Copy)]
+pub struct Cluster<'a> {
+    /// The objects found under the cluster path (to find the root).
+    pub tree: &'a [Object],
+    /// The cluster path (`clusters/production`).
+    pub cluster_path: &'a str,
+    /// The root's repository, checked out.
+    pub source: &'a Source,
+}
+
+/// As [`reconcile_cluster`], other sources through `resolver`.
+pub fn reconcile_cluster_with(
+    cluster: &Cluster<'_>,
+    resolver: &mut dyn SourceResolver,
+    renderer: &dyn Renderer,
+    store: &mut dyn ClusterStore,
+    health: &dyn HealthChecker,
+    opts: BootstrapOptions,
+) -> Result<ClusterResult, Error> {
+    let (tree, cluster_path, source) = (cluster.tree, cluster.cluster_path, cluster.source);
     let found = find_root(tree, cluster_path);
     let root_found = found.is_some();
     let root = found.unwrap_or_else(|| generated_root(cluster_path));
@@ -223,11 +449,8 @@ pub fn reconcile_cluster(
         }
         for k in crate::reconcile::dependency_order(&fresh) {
             let key = k.metadata.key();
-            let r = match foreign_source(k, &root_ref, store) {
-                Some(why) => {
-                    KustomizationResult::stopped(key.clone(), "ArtifactFailed", why, false)
-                }
-                None => reconcile_kustomization(
+            let r = match classify(k, &root_ref, store) {
+                Where::Local => reconcile_kustomization(
                     k,
                     source,
                     renderer,
@@ -236,6 +459,28 @@ pub fn reconcile_cluster(
                     &ready,
                     opts.reconcile,
                 ),
+                Where::Missing(why) => {
+                    KustomizationResult::stopped(key.clone(), "ArtifactFailed", why, false)
+                }
+                Where::Foreign {
+                    kind,
+                    namespace,
+                    name,
+                    object,
+                } => match resolver.resolve(&kind, &namespace, &name, &object) {
+                    Ok(s) => reconcile_kustomization(
+                        k,
+                        &s,
+                        renderer,
+                        store,
+                        health,
+                        &ready,
+                        opts.reconcile,
+                    ),
+                    Err(why) => {
+                        KustomizationResult::stopped(key.clone(), "ArtifactFailed", why, false)
+                    }
+                },
             };
             ready.insert(r.key.clone(), r.ready());
             done.insert(key);

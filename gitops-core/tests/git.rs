@@ -354,3 +354,106 @@ fn automation_with_image_policy_setters() {
     .unwrap();
     assert_eq!(again, AutomationOutcome::NoChange);
 }
+
+/// A cluster whose Kustomizations use another GitRepository: fetched once through gix from
+/// a bare remote, built from that repository, not from the local tree.
+#[test]
+fn bootstrap_fetches_other_git_repositories_once() {
+    use gitops_core::bootstrap::{BootstrapOptions, Cluster, GitSources, reconcile_cluster_with};
+    use gitops_core::model::parse_objects;
+    use gitops_core::object::ResId;
+    use gitops_core::reconcile::{DirRenderer, Source, StatusHealth};
+    use gitops_core::store::{ClusterStore, MemoryStore};
+
+    let tmp = tempfile::tempdir().unwrap();
+    // The other repository: one ConfigMap under apps/.
+    let other = tmp.path().join("other");
+    std::fs::create_dir_all(other.join("apps")).unwrap();
+    git(&other, &["init", "-q"]);
+    std::fs::write(
+        other.join("apps/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-other, namespace: default}\ndata: {k: v}\n",
+    )
+    .unwrap();
+    git(&other, &["add", "-A"]);
+    git(&other, &["commit", "-qm", "one"]);
+    let bare = tmp.path().join("other.git");
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            other.to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+    );
+    // The fleet repository (local tree): the cluster lists the other source and two
+    // Kustomizations of it; its own apps/ holds something else.
+    let fleet = tmp.path().join("fleet");
+    let k = |name: &str| {
+        format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: flux-system}}\nspec: {{interval: 10m, path: ./apps, prune: true, sourceRef: {{kind: GitRepository, name: other}}}}\n"
+        )
+    };
+    let cluster = format!(
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {{name: other, namespace: flux-system}}\nspec: {{interval: 1m, url: '{}', ref: {{branch: main}}}}\n---\n{}---\n{}",
+        url(&bare),
+        k("one"),
+        k("two")
+    );
+    std::fs::create_dir_all(fleet.join("clusters/prod")).unwrap();
+    std::fs::create_dir_all(fleet.join("apps")).unwrap();
+    std::fs::write(fleet.join("clusters/prod/sources.yaml"), &cluster).unwrap();
+    std::fs::write(
+        fleet.join("apps/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: local-only, namespace: default}\n",
+    )
+    .unwrap();
+    let tree = parse_objects(&cluster, "sources.yaml").unwrap();
+    let source = Source {
+        root: fleet.clone(),
+        revision: "directory".into(),
+    };
+    let mut store = MemoryStore::new();
+    let mut git_sources = GitSources::new(&GixBackend, tmp.path().join("cache"));
+    let c = Cluster {
+        tree: &tree,
+        cluster_path: "clusters/prod",
+        source: &source,
+    };
+    let r = reconcile_cluster_with(
+        &c,
+        &mut git_sources,
+        &DirRenderer,
+        &mut store,
+        &StatusHealth,
+        BootstrapOptions::default(),
+    )
+    .unwrap();
+    for key in ["flux-system/one", "flux-system/two"] {
+        let res = r.results.iter().find(|x| x.key == key).unwrap();
+        assert!(res.ready(), "{key}: {res:?}");
+        assert!(
+            res.ready_condition()
+                .unwrap()
+                .message
+                .contains("main@sha1:"),
+            "{res:?}"
+        );
+    }
+    assert_eq!(
+        git_sources.fetches, 1,
+        "one fetch for two Kustomizations of one source"
+    );
+    let cm = |n: &str| {
+        store
+            .get(&ResId::new("", "ConfigMap", "default", n))
+            .unwrap()
+    };
+    assert!(cm("from-other").is_some());
+    assert!(
+        cm("local-only").is_none(),
+        "the other source's path was read from the local tree"
+    );
+}
