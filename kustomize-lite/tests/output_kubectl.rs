@@ -132,3 +132,19 @@ fn a_port_without_protocol_is_the_tcp_port_a_patch_names() {
     let want = "apiVersion: v1\nkind: Service\nmetadata:\n  labels:\n    service: web\n  name: web\nspec:\n  ports:\n  - name: udp\n    port: 30900\n    protocol: UDP\n  - port: 30900\n    protocol: TCP\n    targetPort: 30900\n  selector:\n    service: web\n  type: NodePort\n";
     assert_eq!(build_to_string(&fs, "").unwrap(), want);
 }
+
+#[test]
+fn a_strategic_merge_collapses_duplicate_list_keys_in_the_whole_object() {
+    // open-telemetry-operator's openshift overlay appends env entries by JSON patch that the
+    // base already has; the next strategic merge collapses them (first place, last value) in
+    // every merge-keyed list, touched by the patch or not; ports differing only by an omitted
+    // protocol stay apart.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "resources: [dep.yaml]\npatches:\n- patch: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: m}\n    spec:\n      replicas: 2\n"),
+        ("dep.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: m\nspec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        env:\n        - name: A\n          value: \"1\"\n        - name: B\n          value: \"2\"\n        - name: A\n          value: \"9\"\n      - name: other\n        env:\n        - name: X\n          value: \"1\"\n        - name: Y\n        - name: X\n          value: \"2\"\n        ports:\n        - containerPort: 80\n        - containerPort: 80\n          protocol: TCP\n          name: dup\n      volumes:\n      - name: v\n        emptyDir: {}\n      - name: v\n        secret: {secretName: s}\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: m\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - env:\n        - name: A\n          value: \"9\"\n        - name: B\n          value: \"2\"\n        name: manager\n      - env:\n        - name: X\n          value: \"2\"\n        - name: \"Y\"\n        name: other\n        ports:\n        - containerPort: 80\n        - containerPort: 80\n          name: dup\n          protocol: TCP\n      volumes:\n      - name: v\n        secret:\n          secretName: s\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}

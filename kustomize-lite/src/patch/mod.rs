@@ -119,6 +119,9 @@ pub fn apply_smp(r: &mut Resource, patch: &Value, allow_name: bool, allow_kind: 
     if smp::merge_map(obj, pm, schema) == smp::Outcome::Delete {
         return false;
     }
+    if schema == smp::Schema::Builtin {
+        smp::dedup_lists(&mut r.obj, schema);
+    }
     // kustomize's strategic merge leaves out the fields the object's file wrote empty.
     for path in std::mem::take(&mut r.empty_fields) {
         remove_if_null(&mut r.obj, &path);

@@ -163,6 +163,36 @@ fn same_key(a: &Value, b: &Value, key: &[&str]) -> bool {
     })
 }
 
+/// Collapses elements of the object's merge-keyed lists that share a key, as kustomize's
+/// strategic merge does over the whole object: the first one's place, the last one's value.
+pub fn dedup_lists(node: &mut Value, schema: Schema) {
+    let Value::Object(map) = node else { return };
+    for (field, v) in map.iter_mut() {
+        match v {
+            Value::Array(items) => {
+                if let Some(key) = merge_key(schema, field, items, &[]) {
+                    let mut out: Vec<Value> = Vec::with_capacity(items.len());
+                    for item in items.drain(..) {
+                        match out
+                            .iter_mut()
+                            .find(|o| key.iter().all(|f| o.get(f) == item.get(f)))
+                        {
+                            Some(slot) => *slot = item,
+                            None => out.push(item),
+                        }
+                    }
+                    *items = out;
+                }
+                for item in items.iter_mut() {
+                    dedup_lists(item, schema);
+                }
+            }
+            Value::Object(_) => dedup_lists(v, schema),
+            _ => {}
+        }
+    }
+}
+
 /// The outcome of merging into a map.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
