@@ -148,3 +148,17 @@ fn a_strategic_merge_collapses_duplicate_list_keys_in_the_whole_object() {
     let want = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: m\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - env:\n        - name: A\n          value: \"9\"\n        - name: B\n          value: \"2\"\n        name: manager\n      - env:\n        - name: X\n          value: \"2\"\n        - name: \"Y\"\n        name: other\n        ports:\n        - containerPort: 80\n        - containerPort: 80\n          name: dup\n          protocol: TCP\n      volumes:\n      - name: v\n        secret:\n          secretName: s\n";
     assert_eq!(build_to_string(&fs, "").unwrap(), want);
 }
+
+#[test]
+fn a_port_deletion_needs_the_whole_key() {
+    // open-telemetry-operator's openshift overlay: `$patch: delete` of `containerPort: 9443`
+    // without protocol deletes nothing; with `protocol: TCP` it deletes the port.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "resources: [dep.yaml]\npatches:\n- patch: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: m}\n    spec:\n      template:\n        spec:\n          containers:\n          - name: manager\n            ports:\n            - containerPort: 9443\n              $patch: delete\n            - containerPort: 8080\n              $patch: delete\n            - containerPort: 7000\n              protocol: TCP\n              $patch: delete\n"),
+        ("dep.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: m\nspec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        ports:\n        - containerPort: 9443\n          name: webhook-server\n          protocol: TCP\n        - containerPort: 8080\n          name: metrics\n        - containerPort: 7000\n          protocol: TCP\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: m\nspec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        ports:\n        - containerPort: 9443\n          name: webhook-server\n          protocol: TCP\n        - containerPort: 8080\n          name: metrics\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}

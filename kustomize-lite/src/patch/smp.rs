@@ -314,6 +314,11 @@ fn merge_list(field: &str, dst: &mut Vec<Value>, patch: &[Value], schema: Schema
             continue;
         }
         let delete = pm.get("$patch").and_then(Value::as_str) == Some("delete");
+        // kustomize deletes only an element named by its whole key: `$patch: delete` of a
+        // port without `protocol` deletes nothing.
+        if delete && !key.iter().all(|f| pm.contains_key(*f)) {
+            continue;
+        }
         let pos = dst.iter().position(|d| same_key(d, pe, key));
         for (i, d) in dst.iter().enumerate() {
             if same_key(d, pe, key)
