@@ -1,0 +1,763 @@
+//! The executor of Go's `text/template` (`text/template/exec.go`) over [`Value`]s.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::Error;
+use crate::parse::{Arg, Cmd, Node, Pipe, Tree, parse};
+use crate::value::Value;
+
+/// What a missing map key gives (`Option("missingkey=...")`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissingKey {
+    /// `missingkey=default` / `invalid`: prints `<no value>`.
+    #[default]
+    Default,
+    /// `missingkey=zero`: the map's zero value (nil for `interface{}` maps).
+    Zero,
+    /// `missingkey=error`: execution stops.
+    Error,
+}
+
+/// A template function: arguments in, a value or an error message out.
+pub type Func = Arc<dyn Fn(&[Value]) -> Result<Value, String> + Send + Sync>;
+
+/// Bounds on execution; hostile templates stop with an error.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most bytes a template may write.
+    pub max_output: usize,
+    /// Deepest nesting of `template`/`include`/`tpl` calls (Go's limit is 100,000; Helm stops `include` at 1,000).
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_output: 64 << 20,
+            max_depth: 1000,
+        }
+    }
+}
+
+/// A set of named templates with their functions, as Go's `*template.Template`.
+#[derive(Clone, Default)]
+pub struct Template {
+    trees: BTreeMap<String, Tree>,
+    funcs: BTreeMap<String, Func>,
+    /// The `missingkey` option.
+    pub missing_key: MissingKey,
+    /// Execution bounds.
+    pub limits: Limits,
+}
+
+const BUILTINS: &[&str] = &[
+    "and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf",
+    "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne", "include", "tpl",
+];
+
+enum Flow {
+    Normal,
+    Break,
+    Continue,
+}
+
+impl Template {
+    /// An empty set with Go's builtins only.
+    pub fn new() -> Self {
+        Template::default()
+    }
+
+    /// Adds (or replaces) functions.
+    pub fn add_func(&mut self, name: &str, f: Func) {
+        self.funcs.insert(name.to_string(), f);
+    }
+
+    /// Whether a function of this name is known.
+    pub fn has_func(&self, name: &str) -> bool {
+        BUILTINS.contains(&name) || self.funcs.contains_key(name)
+    }
+
+    /// Parses `text` as the template `name`, adding its `define`s to the set
+    /// (a later non-empty definition replaces an earlier one).
+    pub fn parse(&mut self, name: &str, text: &str) -> Result<(), Error> {
+        let trees = parse(name, text, &|f| self.has_func(f)).map_err(Error::Parse)?;
+        for (n, t) in trees {
+            if let Some(old) = self.trees.get(&n)
+                && t.is_empty()
+                && !old.is_empty()
+            {
+                continue;
+            }
+            self.trees.insert(n, t);
+        }
+        Ok(())
+    }
+
+    /// Names of the templates in the set.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.trees.keys().map(String::as_str)
+    }
+
+    /// Executes the template `name` with `data` as dot.
+    pub fn execute(&self, name: &str, data: &Value) -> Result<String, Error> {
+        let mut st = State {
+            t: self,
+            out: String::new(),
+            vars: Vec::new(),
+            depth: 0,
+            tree: None,
+        };
+        st.exec_template(name, data.clone(), None)?;
+        Ok(st.out)
+    }
+}
+
+struct State<'a> {
+    t: &'a Template,
+    out: String,
+    vars: Vec<(String, Value)>,
+    depth: usize,
+    tree: Option<&'a Tree>,
+}
+
+type R<T> = Result<T, Error>;
+
+impl<'a> State<'a> {
+    fn errorf(&self, pos: Option<usize>, context: &str, msg: String) -> Error {
+        match (self.tree, pos) {
+            (Some(t), Some(p)) => Error::Exec(format!(
+                "template: {}: executing {} at <{}>: {}",
+                t.location(p),
+                crate::fmt::go_quote(&t.name),
+                context,
+                msg
+            )),
+            (Some(t), None) => Error::Exec(format!("template: {}: {}", t.name, msg)),
+            _ => Error::Exec(format!("template: {msg}")),
+        }
+    }
+
+    fn exec_template(&mut self, name: &str, dot: Value, at: Option<(usize, String)>) -> R<()> {
+        let Some(tree) = self.t.trees.get(name) else {
+            let msg = format!("template {} not defined", crate::fmt::go_quote(name));
+            return Err(match at {
+                Some((p, c)) => self.errorf(Some(p), &c, msg),
+                None => Error::Exec(format!(
+                    "template: no template {} associated with template",
+                    crate::fmt::go_quote(name)
+                )),
+            });
+        };
+        if self.depth >= self.t.limits.max_depth {
+            let (p, c) = at.unwrap_or((0, String::new()));
+            return Err(self.errorf(
+                Some(p),
+                &c,
+                format!(
+                    "exceeded maximum template depth ({})",
+                    self.t.limits.max_depth
+                ),
+            ));
+        }
+        self.depth += 1;
+        let saved_tree = self.tree.replace(tree);
+        let saved_vars = std::mem::replace(&mut self.vars, vec![("$".into(), dot.clone())]);
+        let r = self.walk_list(&dot, &tree.root);
+        self.vars = saved_vars;
+        self.tree = saved_tree;
+        self.depth -= 1;
+        r.map(|_| ())
+    }
+
+    /// Runs a template of the set into a fresh buffer (`include`).
+    pub fn include(&mut self, name: &str, dot: Value, at: (usize, String)) -> R<String> {
+        let saved = std::mem::take(&mut self.out);
+        let r = self.exec_template(name, dot, Some(at));
+        let got = std::mem::replace(&mut self.out, saved);
+        r.map(|_| got)
+    }
+
+    fn write(&mut self, s: &str) -> R<()> {
+        if self.out.len() + s.len() > self.t.limits.max_output {
+            return Err(Error::Limit(format!(
+                "output exceeds {} bytes",
+                self.t.limits.max_output
+            )));
+        }
+        self.out.push_str(s);
+        Ok(())
+    }
+
+    fn walk_list(&mut self, dot: &Value, list: &[Node]) -> R<Flow> {
+        for n in list {
+            match self.walk(dot, n)? {
+                Flow::Normal => {}
+                f => return Ok(f),
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn walk(&mut self, dot: &Value, node: &Node) -> R<Flow> {
+        match node {
+            Node::Text(t) => self.write(t)?,
+            Node::Action(pipe) => {
+                let v = self.eval_pipeline(dot, pipe)?;
+                if pipe.decl.is_empty() {
+                    let s = match v {
+                        None | Some(Value::Nil) => "<no value>".to_string(),
+                        Some(v) => v.to_go_string(),
+                    };
+                    self.write(&s)?;
+                }
+            }
+            Node::If(b) | Node::With(b) => {
+                let mark = self.vars.len();
+                let v = self.eval_pipeline(dot, &b.pipe)?.unwrap_or_default();
+                let r = if v.truthy() {
+                    if matches!(node, Node::With(_)) {
+                        self.walk_list(&v, &b.list)
+                    } else {
+                        self.walk_list(dot, &b.list)
+                    }
+                } else if let Some(e) = &b.else_list {
+                    self.walk_list(dot, e)
+                } else {
+                    Ok(Flow::Normal)
+                };
+                self.vars.truncate(mark);
+                return r;
+            }
+            Node::Range(b) => {
+                let mark = self.vars.len();
+                let r = self.walk_range(dot, b);
+                self.vars.truncate(mark);
+                r?;
+            }
+            Node::Template { pos, name, pipe } => {
+                let v = match pipe {
+                    Some(p) => self.eval_pipeline(dot, p)?.unwrap_or_default(),
+                    None => Value::Nil,
+                };
+                let ctx = match pipe {
+                    Some(p) => format!("{{{{template {} {}}}}}", crate::fmt::go_quote(name), p),
+                    None => format!("{{{{template {}}}}}", crate::fmt::go_quote(name)),
+                };
+                self.exec_template(name, v, Some((*pos, ctx)))?;
+            }
+            Node::Break => return Ok(Flow::Break),
+            Node::Continue => return Ok(Flow::Continue),
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn walk_range(&mut self, dot: &Value, b: &crate::parse::Branch) -> R<()> {
+        let v = self.eval_pipeline(dot, &b.pipe)?.unwrap_or_default();
+        let mark = self.vars.len();
+        let mut items: Vec<(Value, Value)> = Vec::new();
+        match &v {
+            Value::List(l) => {
+                for (i, e) in l.iter().enumerate() {
+                    items.push((Value::Int(i as i64), e.clone()));
+                }
+            }
+            Value::Map(m) => {
+                for (k, e) in m {
+                    items.push((Value::Str(k.clone()), e.clone()));
+                }
+            }
+            Value::Int(n) => {
+                if b.pipe.decl.len() > 1 {
+                    return Err(self.errorf(
+                        Some(b.pos),
+                        &b.pipe.to_string(),
+                        format!("can't use {n} to iterate over more than one variable"),
+                    ));
+                }
+                for i in 0..(*n).max(0) {
+                    if self.out.len() > self.t.limits.max_output {
+                        break;
+                    }
+                    items.push((Value::Int(i), Value::Int(i)));
+                }
+            }
+            Value::Nil => {}
+            other => {
+                return Err(self.errorf(
+                    Some(b.pos),
+                    &b.pipe.to_string(),
+                    format!("range can't iterate over {}", other.to_go_string()),
+                ));
+            }
+        }
+        if items.is_empty() {
+            if let Some(e) = &b.else_list {
+                self.walk_list(dot, e)?;
+            }
+            return Ok(());
+        }
+        for (k, e) in items {
+            self.vars.truncate(mark);
+            match b.pipe.decl.as_slice() {
+                [] => {}
+                [one] => self.set_or_push(one, e.clone(), b.pipe.is_assign, mark),
+                [a, c, ..] => {
+                    self.set_or_push(a, k, b.pipe.is_assign, mark);
+                    self.set_or_push(c, e.clone(), b.pipe.is_assign, mark);
+                }
+            }
+            match self.walk_list(&e, &b.list)? {
+                Flow::Break => break,
+                Flow::Continue | Flow::Normal => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn set_or_push(&mut self, name: &str, v: Value, assign: bool, _mark: usize) {
+        if assign {
+            self.set_var(name, v);
+        } else {
+            self.vars.push((name.to_string(), v));
+        }
+    }
+
+    fn set_var(&mut self, name: &str, v: Value) {
+        if let Some(slot) = self.vars.iter_mut().rev().find(|(n, _)| n == name) {
+            slot.1 = v;
+        }
+    }
+
+    fn var(&self, pos: usize, name: &str) -> R<Value> {
+        match self.vars.iter().rev().find(|(n, _)| n == name) {
+            Some((_, v)) => Ok(v.clone()),
+            None => Err(self.errorf(Some(pos), name, format!("undefined variable: {name}"))),
+        }
+    }
+
+    /// `None` is Go's invalid reflect.Value (a missing key under missingkey=default).
+    fn eval_pipeline(&mut self, dot: &Value, pipe: &Pipe) -> R<Option<Value>> {
+        let mut val: Option<Option<Value>> = None;
+        for cmd in &pipe.cmds {
+            let v = self.eval_command(dot, cmd, val.take())?;
+            val = Some(v);
+        }
+        let v = val.flatten();
+        for name in &pipe.decl {
+            let vv = v.clone().unwrap_or_default();
+            if pipe.is_assign {
+                self.set_var(name, vv);
+            } else {
+                self.vars.push((name.clone(), vv));
+            }
+        }
+        Ok(v)
+    }
+
+    fn not_a_function(&self, cmd: &Cmd, fin: &Option<Option<Value>>) -> R<()> {
+        if cmd.args.len() > 1 || fin.is_some() {
+            let a = cmd.args.first().map(|a| a.to_string()).unwrap_or_default();
+            return Err(self.errorf(
+                Some(cmd.pos),
+                &cmd.to_string(),
+                format!("can't give argument to non-function {a}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn eval_command(
+        &mut self,
+        dot: &Value,
+        cmd: &Cmd,
+        fin: Option<Option<Value>>,
+    ) -> R<Option<Value>> {
+        let Some(first) = cmd.args.first() else {
+            return Ok(None);
+        };
+        match first {
+            Arg::Field(p, id) => {
+                self.eval_field_chain(dot, dot.clone(), *p, &first.to_string(), id, cmd, fin)
+            }
+            Arg::Variable(p, name, id) => {
+                let v = self.var(*p, name)?;
+                if id.is_empty() {
+                    self.not_a_function(cmd, &fin)?;
+                    return Ok(Some(v));
+                }
+                self.eval_field_chain(dot, v, *p, &first.to_string(), id, cmd, fin)
+            }
+            Arg::Chain(p, inner, id) => {
+                let v = self.eval_arg(dot, inner)?;
+                if matches!(v, Value::Nil) && matches!(**inner, Arg::Nil(_)) {
+                    return Err(self.errorf(
+                        Some(*p),
+                        &first.to_string(),
+                        format!("indirection through explicit nil in {first}"),
+                    ));
+                }
+                self.eval_field_chain(dot, v, *p, &first.to_string(), id, cmd, fin)
+            }
+            Arg::Ident(p, name) => self.eval_function(dot, *p, name, cmd, fin),
+            Arg::Pipe(pipe) => {
+                self.not_a_function(cmd, &fin)?;
+                self.eval_pipeline(dot, pipe)
+            }
+            _ => {
+                self.not_a_function(cmd, &fin)?;
+                match first {
+                    Arg::Nil(p) => Err(self.errorf(Some(*p), "nil", "nil is not a command".into())),
+                    other => Ok(Some(self.eval_arg(dot, other)?)),
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn eval_field_chain(
+        &mut self,
+        dot: &Value,
+        receiver: Value,
+        pos: usize,
+        ctx: &str,
+        ident: &[String],
+        cmd: &Cmd,
+        fin: Option<Option<Value>>,
+    ) -> R<Option<Value>> {
+        let mut recv: Option<Value> = Some(receiver);
+        let n = ident.len();
+        for (i, name) in ident.iter().enumerate() {
+            let last = i + 1 == n;
+            let Some(r) = recv else {
+                if self.t.missing_key == MissingKey::Error {
+                    return Err(self.errorf(
+                        Some(pos),
+                        ctx,
+                        format!("nil data; no entry for key {}", crate::fmt::go_quote(name)),
+                    ));
+                }
+                return Ok(None);
+            };
+            let has_args = last && (cmd.args.len() > 1 || fin.is_some());
+            recv = match &r {
+                Value::Map(m) => {
+                    if has_args {
+                        return Err(self.errorf(
+                            Some(pos),
+                            ctx,
+                            format!("{name} is not a method but has arguments"),
+                        ));
+                    }
+                    match m.get(name) {
+                        Some(v) => Some(v.clone()),
+                        None => match self.t.missing_key {
+                            MissingKey::Default => None,
+                            MissingKey::Zero => Some(Value::Nil),
+                            MissingKey::Error => {
+                                return Err(self.errorf(
+                                    Some(pos),
+                                    ctx,
+                                    format!(
+                                        "map has no entry for key {}",
+                                        crate::fmt::go_quote(name)
+                                    ),
+                                ));
+                            }
+                        },
+                    }
+                }
+                Value::Object(o) => {
+                    if let Some(v) = o.field(name) {
+                        Some(v)
+                    } else {
+                        let mut args = Vec::new();
+                        if last {
+                            for a in cmd.args.iter().skip(1) {
+                                args.push(self.eval_arg(dot, a)?);
+                            }
+                            if let Some(f) = &fin {
+                                args.push(f.clone().unwrap_or_default());
+                            }
+                        }
+                        match o.call(name, &args) {
+                            Some(Ok(v)) => Some(v),
+                            Some(Err(e)) => {
+                                return Err(self.errorf(
+                                    Some(pos),
+                                    ctx,
+                                    format!("error calling {name}: {e}"),
+                                ));
+                            }
+                            None => {
+                                return Err(self.errorf(
+                                    Some(pos),
+                                    ctx,
+                                    format!(
+                                        "can't evaluate field {name} in type {}",
+                                        o.type_name()
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                }
+                Value::Nil => {
+                    return Err(self.errorf(
+                        Some(pos),
+                        ctx,
+                        format!("nil pointer evaluating interface {{}}.{name}"),
+                    ));
+                }
+                other => {
+                    return Err(self.errorf(
+                        Some(pos),
+                        ctx,
+                        format!("can't evaluate field {name} in type {}", other.type_name()),
+                    ));
+                }
+            };
+        }
+        Ok(recv)
+    }
+
+    fn eval_arg(&mut self, dot: &Value, a: &Arg) -> R<Value> {
+        Ok(match a {
+            Arg::Dot(_) => dot.clone(),
+            Arg::Nil(_) => Value::Nil,
+            Arg::Bool(_, b) => Value::Bool(*b),
+            Arg::Str(_, _, s) => Value::Str(s.clone()),
+            Arg::Number(p, n) => {
+                let is_float = !n.text.to_ascii_lowercase().starts_with("0x")
+                    && !n.text.starts_with('\'')
+                    && n.text.contains(['.', 'e', 'E', 'p', 'P']);
+                if is_float {
+                    Value::Float(n.float.unwrap_or_default())
+                } else if let Some(i) = n.int {
+                    Value::Int(i)
+                } else {
+                    return Err(self.errorf(
+                        Some(*p),
+                        &n.text,
+                        format!("{} overflows int", n.text),
+                    ));
+                }
+            }
+            Arg::Variable(p, name, id) if id.is_empty() => self.var(*p, name)?,
+            Arg::Pipe(p) => self.eval_pipeline(dot, p)?.unwrap_or_default(),
+            Arg::Ident(p, name) => {
+                let cmd = Cmd {
+                    pos: *p,
+                    args: vec![a.clone()],
+                };
+                self.eval_function(dot, *p, name, &cmd, None)?
+                    .unwrap_or_default()
+            }
+            Arg::Field(..) | Arg::Variable(..) | Arg::Chain(..) => {
+                let cmd = Cmd {
+                    pos: a.pos(),
+                    args: vec![a.clone()],
+                };
+                self.eval_command(dot, &cmd, None)?.unwrap_or_default()
+            }
+        })
+    }
+
+    fn eval_function(
+        &mut self,
+        dot: &Value,
+        pos: usize,
+        name: &str,
+        cmd: &Cmd,
+        fin: Option<Option<Value>>,
+    ) -> R<Option<Value>> {
+        let ctx = cmd.to_string();
+        let rest = cmd.args.get(1..).unwrap_or(&[]);
+        // short-circuit and/or
+        if name == "and" || name == "or" {
+            let mut n = rest.len();
+            if fin.is_some() {
+                n += 1;
+            }
+            if n == 0 {
+                return Err(self.errorf(
+                    Some(pos),
+                    name,
+                    format!("wrong number of args for {name}: want at least 1 got 0"),
+                ));
+            }
+            let mut last = Value::Nil;
+            for a in rest {
+                last = self.eval_arg(dot, a)?;
+                if (name == "and") != last.truthy() {
+                    return Ok(Some(last));
+                }
+            }
+            if let Some(f) = fin {
+                last = f.unwrap_or_default();
+            }
+            return Ok(Some(last));
+        }
+        let mut args = Vec::with_capacity(rest.len() + 1);
+        for a in rest {
+            args.push(self.eval_arg(dot, a)?);
+        }
+        if let Some(f) = fin {
+            args.push(f.unwrap_or_default());
+        }
+        let call_err = |s: &Self, e: String| {
+            s.errorf(Some(cmd.pos), &ctx, format!("error calling {name}: {e}"))
+        };
+        match name {
+            "include" => {
+                let [Value::Str(n), d] = args.as_slice() else {
+                    return Err(self.errorf(
+                        Some(pos),
+                        &ctx,
+                        format!(
+                            "wrong number of args for include: want 2 got {}",
+                            args.len()
+                        ),
+                    ));
+                };
+                let got = self.include(n, d.clone(), (cmd.pos, ctx.clone()))?;
+                return Ok(Some(Value::Str(got)));
+            }
+            "tpl" => {
+                let [Value::Str(text), d] = args.as_slice() else {
+                    return Err(self.errorf(
+                        Some(pos),
+                        &ctx,
+                        format!("wrong number of args for tpl: want 2 got {}", args.len()),
+                    ));
+                };
+                return self
+                    .tpl(text, d.clone(), (cmd.pos, ctx.clone()))
+                    .map(|s| Some(Value::Str(s)));
+            }
+            _ => {}
+        }
+        let r = match name {
+            "print" => Ok(Value::Str(crate::fmt::sprint(&args))),
+            "println" => Ok(Value::Str(crate::fmt::sprintln(&args))),
+            "printf" => match args.split_first() {
+                Some((Value::Str(f), rest)) => Ok(Value::Str(crate::fmt::sprintf(f, rest))),
+                Some((v, _)) => Err(format!(
+                    "wrong type for value; expected string; got {}",
+                    v.type_name()
+                )),
+                None => {
+                    return Err(self.errorf(
+                        Some(pos),
+                        name,
+                        "wrong number of args for printf: want at least 1 got 0".into(),
+                    ));
+                }
+            },
+            "not" => {
+                if args.len() != 1 {
+                    return Err(self.errorf(
+                        Some(pos),
+                        name,
+                        format!("wrong number of args for not: want 1 got {}", args.len()),
+                    ));
+                }
+                Ok(Value::Bool(!args.first().is_some_and(Value::truthy)))
+            }
+            "len" => match args.as_slice() {
+                [Value::Str(s)] => Ok(Value::Int(s.len() as i64)),
+                [Value::List(l)] => Ok(Value::Int(l.len() as i64)),
+                [Value::Map(m)] => Ok(Value::Int(m.len() as i64)),
+                [v] => Err(format!("len of type {}", v.type_name())),
+                _ => {
+                    return Err(self.errorf(
+                        Some(pos),
+                        name,
+                        format!("wrong number of args for len: want 1 got {}", args.len()),
+                    ));
+                }
+            },
+            "index" => crate::builtins::index(&args),
+            "slice" => crate::builtins::slice(&args),
+            "eq" | "ne" | "lt" | "le" | "gt" | "ge" => crate::builtins::compare(name, &args),
+            "html" => Ok(Value::Str(crate::builtins::html_escape(
+                &crate::builtins::eval_args(&args),
+            ))),
+            "js" => Ok(Value::Str(crate::builtins::js_escape(
+                &crate::builtins::eval_args(&args),
+            ))),
+            "urlquery" => Ok(Value::Str(crate::builtins::query_escape(
+                &crate::builtins::eval_args(&args),
+            ))),
+            "call" => Err("call of non-function".into()),
+            _ => match self.t.funcs.get(name) {
+                Some(f) => f(&args),
+                None => {
+                    return Err(self.errorf(
+                        Some(pos),
+                        name,
+                        format!("{} is not a defined function", crate::fmt::go_quote(name)),
+                    ));
+                }
+            },
+        };
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.starts_with("wrong number of args") => Err(self.errorf(Some(pos), name, e)),
+            Err(e) => Err(call_err(self, e)),
+        }
+    }
+
+    fn tpl(&mut self, text: &str, dot: Value, at: (usize, String)) -> R<String> {
+        if self.depth >= self.t.limits.max_depth {
+            return Err(self.errorf(
+                Some(at.0),
+                &at.1,
+                format!(
+                    "exceeded maximum template depth ({})",
+                    self.t.limits.max_depth
+                ),
+            ));
+        }
+        let mut t = self.t.clone();
+        t.parse("gotpl", text).map_err(|e| {
+            self.errorf(
+                Some(at.0),
+                &at.1,
+                format!(
+                    "error calling tpl: cannot parse template {}: {e}",
+                    crate::fmt::go_quote(text)
+                ),
+            )
+        })?;
+        // Run with a state over the extended set.
+        let mut st = State {
+            t: &t,
+            out: String::new(),
+            vars: Vec::new(),
+            depth: self.depth + 1,
+            tree: None,
+        };
+        let r = st.exec_template("gotpl", dot, Some(at.clone()));
+        match r {
+            Ok(()) => {
+                let out = st.out;
+                if self.out.len() + out.len() > self.t.limits.max_output {
+                    return Err(Error::Limit(format!(
+                        "output exceeds {} bytes",
+                        self.t.limits.max_output
+                    )));
+                }
+                Ok(out.replace("<no value>", ""))
+            }
+            Err(e) => Err(self.errorf(
+                Some(at.0),
+                &at.1,
+                format!(
+                    "error calling tpl: error during tpl function execution for {}: {e}",
+                    crate::fmt::go_quote(text)
+                ),
+            )),
+        }
+    }
+}
