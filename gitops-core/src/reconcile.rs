@@ -306,6 +306,16 @@ pub fn render(
     } else {
         objs
     };
+    if let Some(common) = &k.spec.common_metadata {
+        for o in &mut objs {
+            for (key, value) in &common.labels {
+                set_meta_entry(o, "labels", key, value);
+            }
+            for (key, value) in &common.annotations {
+                set_meta_entry(o, "annotations", key, value);
+            }
+        }
+    }
     for o in &mut objs {
         set_meta_entry(
             o,
@@ -335,6 +345,26 @@ pub fn reconcile_kustomization(
     opts: ReconcileOptions,
 ) -> KustomizationResult {
     let key = k.metadata.key();
+    if k.spec.decryption.is_some() {
+        return KustomizationResult::stopped(
+            key,
+            "DecryptionFailed",
+            "SOPS decryption (spec.decryption) is not supported here: nothing was applied, \
+             rather than encrypted data"
+                .into(),
+            true,
+        );
+    }
+    if k.spec.kube_config.is_some() {
+        return KustomizationResult::stopped(
+            key,
+            "ReconciliationFailed",
+            "spec.kubeConfig names a remote cluster; this reconcile applies to its own store \
+             only"
+                .into(),
+            true,
+        );
+    }
     if k.spec.suspend {
         let c = Condition::new(
             "Ready",

@@ -254,3 +254,64 @@ fn rounds_are_bounded() {
         r.notes
     );
 }
+
+#[test]
+fn common_metadata_is_set_and_unsupported_fields_refuse_instead_of_applying() {
+    let repo = tempfile::tempdir().unwrap();
+    write(repo.path(), "apps/cm.yaml", &cm("apps-cm"));
+    write(
+        repo.path(),
+        "clusters/c/apps.yaml",
+        &ks(
+            "apps",
+            "./apps",
+            "  commonMetadata: {labels: {team: a}, annotations: {owner: ops}}\n",
+        ),
+    );
+    write(
+        repo.path(),
+        "clusters/c/secret.yaml",
+        &ks(
+            "secret",
+            "./apps",
+            "  decryption: {provider: sops, secretRef: {name: sops-age}}\n",
+        ),
+    );
+    write(
+        repo.path(),
+        "clusters/c/remote.yaml",
+        &ks(
+            "remote",
+            "./apps",
+            "  kubeConfig: {secretRef: {name: kubeconfig}}\n",
+        ),
+    );
+    let source = Source {
+        root: repo.path().into(),
+        revision: "directory".into(),
+    };
+    let mut store = MemoryStore::new();
+    let tree_objects = objects(repo.path(), "clusters/c");
+    let r = reconcile_cluster(
+        &tree_objects,
+        "clusters/c",
+        &source,
+        &DirRenderer,
+        &mut store,
+        &StatusHealth,
+        BootstrapOptions::default(),
+    )
+    .unwrap();
+    let get = |k: &str| r.results.iter().find(|x| x.key == k).unwrap();
+    assert!(get("flux-system/apps").ready());
+    let live = store
+        .get(&ResId::new("", "ConfigMap", "default", "apps-cm"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(live["metadata"]["labels"]["team"], "a");
+    assert_eq!(live["metadata"]["annotations"]["owner"], "ops");
+    let secret = get("flux-system/secret").ready_condition().unwrap();
+    assert_eq!(secret.reason, "DecryptionFailed");
+    let remote = get("flux-system/remote").ready_condition().unwrap();
+    assert!(remote.message.contains("kubeConfig"), "{remote:?}");
+}

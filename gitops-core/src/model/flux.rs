@@ -103,6 +103,26 @@ pub struct KustomizationSpec {
     pub interval: String,
     /// Recreate objects whose immutable fields changed.
     pub force: bool,
+    /// Labels and annotations set on every object the Kustomization applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub common_metadata: Option<CommonMetadata>,
+    /// SOPS decryption (not supported: such a Kustomization is refused, not applied
+    /// encrypted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decryption: Option<Value>,
+    /// A remote cluster to apply to (not supported: refused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kube_config: Option<Value>,
+}
+
+/// `Kustomization.spec.commonMetadata`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CommonMetadata {
+    /// Labels (metadata only: not selectors or templates).
+    pub labels: BTreeMap<String, String>,
+    /// Annotations.
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// `Kustomization.spec.postBuild`.
