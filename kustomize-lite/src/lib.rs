@@ -7,7 +7,8 @@
 //! It reads through the [`FileSystem`] trait ([`DiskFs`] for a directory on disk,
 //! [`MemoryFs`] for files held in memory), so it also renders trees straight out of a git
 //! object store. It does not fetch remote bases (they are refused with a clear error unless
-//! the file system resolves them), run plugins or Helm charts.
+//! the file system resolves them), run exec or KRM function plugins (kustomize's built-in
+//! plugin kinds under `generators` and `transformers` do run) or Helm charts.
 //!
 //! ```
 //! use kustomize_lite::{MemoryFs, build_to_string};

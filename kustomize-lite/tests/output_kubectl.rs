@@ -162,3 +162,19 @@ fn a_port_deletion_needs_the_whole_key() {
     let want = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: m\nspec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        ports:\n        - containerPort: 9443\n          name: webhook-server\n          protocol: TCP\n        - containerPort: 8080\n          name: metrics\n";
     assert_eq!(build_to_string(&fs, "").unwrap(), want);
 }
+
+#[test]
+fn ports_merge_in_place_and_new_ports_come_first() {
+    // open-telemetry-operator: a patch naming a port the container has leaves it in its place;
+    // a patch adding a port puts it first.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "resources: [dep.yaml]\npatches:\n- path: webhook.yaml\n- path: https.yaml\n"),
+        ("dep.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: m\nspec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        ports:\n        - containerPort: 8443\n          name: https\n          protocol: TCP\n"),
+        ("webhook.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: m\nspec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        ports:\n        - containerPort: 9443\n          name: webhook-server\n          protocol: TCP\n"),
+        ("https.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: m\nspec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        ports:\n        - containerPort: 8443\n          name: https\n          protocol: TCP\n        - containerPort: 8081\n          name: health\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: m\nspec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        ports:\n        - containerPort: 8081\n          name: health\n        - containerPort: 9443\n          name: webhook-server\n          protocol: TCP\n        - containerPort: 8443\n          name: https\n          protocol: TCP\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}

@@ -305,6 +305,10 @@ fn merge_list(field: &str, dst: &mut Vec<Value>, patch: &[Value], schema: Schema
         }
         return;
     };
+    if key.len() > 1 {
+        merge_list_in_place(dst, patch, key, schema);
+        return;
+    }
     // Elements of the patch come first, in its order; elements only in the object follow.
     let mut out: Vec<Value> = Vec::with_capacity(dst.len() + patch.len());
     let mut used = vec![false; dst.len()];
@@ -350,6 +354,49 @@ fn merge_list(field: &str, dst: &mut Vec<Value>, patch: &[Value], schema: Schema
         }
     }
     *dst = out;
+}
+
+/// A list keyed by several fields (`ports`: port and protocol): as kustomize's, elements
+/// the object has are merged where they are, new ones come first in the patch's order.
+fn merge_list_in_place(dst: &mut Vec<Value>, patch: &[Value], key: &[&str], schema: Schema) {
+    let mut fresh: Vec<Value> = Vec::new();
+    let mut deleted = vec![false; dst.len()];
+    for pe in patch {
+        let Some(pm) = pe.as_object() else { continue };
+        let delete = pm.get("$patch").and_then(Value::as_str) == Some("delete");
+        if delete && !key.iter().all(|f| pm.contains_key(*f)) {
+            continue;
+        }
+        match dst.iter().position(|d| same_key(d, pe, key)) {
+            Some(i) => {
+                if delete {
+                    if let Some(d) = deleted.get_mut(i) {
+                        *d = true;
+                    }
+                } else if let Some(Value::Object(dm)) = dst.get_mut(i)
+                    && merge_map(dm, pm, schema) == Outcome::Delete
+                    && let Some(d) = deleted.get_mut(i)
+                {
+                    *d = true;
+                }
+            }
+            None if delete => {}
+            None => {
+                if !fresh.iter().any(|o| same_key(o, pe, key))
+                    && let Some(c) = clean(pe)
+                {
+                    fresh.push(c);
+                }
+            }
+        }
+    }
+    let kept = dst
+        .drain(..)
+        .enumerate()
+        .filter(|(i, _)| !deleted.get(*i).copied().unwrap_or(false))
+        .map(|(_, d)| d);
+    fresh.extend(kept);
+    *dst = fresh;
 }
 
 #[cfg(test)]
