@@ -158,6 +158,23 @@ fn error_table() {
             ],
         ),
         (
+            // kustomize: Invalid Input: namespace is blank for resource
+            // "RoleBinding.v1.rbac.authorization.k8s.io/test.[noNs]"
+            "blank subject namespace",
+            &[
+                ("k/kustomization.yaml", "resources:\n- rb.yaml\n"),
+                (
+                    "k/rb.yaml",
+                    "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: test\nsubjects:\n- kind: ServiceAccount\n  name: test\n  namespace:\nroleRef:\n  kind: Role\n  name: test\n  apiGroup: rbac.authorization.k8s.io\n",
+                ),
+            ],
+            "k",
+            &[
+                "Invalid Input: namespace is blank for resource",
+                "RoleBinding.v1.rbac.authorization.k8s.io/test.[noNs]",
+            ],
+        ),
+        (
             // kustomize: "kustomization.yaml is empty" (nothing but apiVersion and kind).
             "empty kustomization",
             &[(

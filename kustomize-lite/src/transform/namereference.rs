@@ -226,6 +226,33 @@ fn role_ref_gvk(obj: &Value) -> Option<Gvk> {
 
 /// Updates every name reference of `refs` in `resources`.
 pub fn apply(resources: &mut [Resource], refs: &[NameRef]) -> Result<(), Error> {
+    // As kustomize: a RoleBinding's ServiceAccount subject whose namespace is there but not
+    // a string is refused.
+    for r in resources.iter() {
+        if r.gvk().kind != "RoleBinding" {
+            continue;
+        }
+        let blank = r
+            .obj
+            .get("subjects")
+            .and_then(Value::as_array)
+            .is_some_and(|subjects| {
+                subjects.iter().any(|s| {
+                    s.get("kind").and_then(Value::as_str) == Some("ServiceAccount")
+                        && s.get("namespace").is_some_and(|ns| !ns.is_string())
+                })
+            });
+        if blank {
+            return Err(Error::Resource {
+                file: r.origin.clone(),
+                doc: 0,
+                message: format!(
+                    "Invalid Input: namespace is blank for resource {:?}",
+                    r.id().to_string()
+                ),
+            });
+        }
+    }
     let candidates: Vec<Candidate> = resources
         .iter()
         .map(|r| Candidate {
