@@ -325,6 +325,11 @@ impl Builder<'_> {
                     source: Box::new(e),
                 })?;
         }
+        if let Some(path) = &lvl.k.openapi_path {
+            let full = self.resolve_file(lvl, path)?;
+            let text = self.read_text(&full)?;
+            crate::yaml::parse_stream(&text, &full)?;
+        }
         for path in &lvl.k.configurations {
             let full = self.resolve_file(lvl, path)?;
             let text = self.read_text(&full)?;

@@ -199,6 +199,9 @@ pub struct Kustomization {
     pub transformers: Vec<String>,
     /// `buildMetadata: [originAnnotations]`: each object is annotated with where it came from.
     pub origin_annotations: bool,
+    /// `openapi.path`: a schema file for custom kinds (read and checked; merge keys of custom
+    /// kinds are inferred from the elements, which agrees with the usual schemas).
+    pub openapi_path: Option<String>,
 }
 
 /// One of `vars`: `$(NAME)` stands for a field of a named object.
@@ -262,7 +265,6 @@ const UNSUPPORTED: &[&str] = &[
     "helmCharts",
     "helmGlobals",
     "helmChartInflationGenerator",
-    "openapi",
     "inventory",
     "helmChartRepository",
 ];
@@ -665,6 +667,17 @@ impl Kustomization {
                 "replacements" => k.replacements = r.list(v, field)?.to_vec(),
                 "configurations" => k.configurations = r.strings(v, field)?,
                 "generators" => k.generators = r.strings(v, field)?,
+                "openapi" => {
+                    let m = r.object(v, field, &["path", "version"])?;
+                    let null = Value::Null;
+                    let version = r.string(m.get("version").unwrap_or(&null), "openapi.version")?;
+                    // kustomize v5.5 carries one built-in schema.
+                    if !version.is_empty() && version != "v1.21.2" {
+                        return Err(r.err("the specified OpenAPI version is not built in".into()));
+                    }
+                    let path = r.string(m.get("path").unwrap_or(&null), "openapi.path")?;
+                    k.openapi_path = Some(path).filter(|p| !p.is_empty());
+                }
                 "buildMetadata" => {
                     for item in r.strings(v, field)? {
                         match item.as_str() {

@@ -91,3 +91,34 @@ fn replacements_select_by_any_earlier_name() {
     let want = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: prefix2-prefix1-source\nspec:\n  template:\n    spec:\n      containers:\n      - image: nginx:newtag\n        name: nginx\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: prefix2-prefix1-target\nspec:\n  template:\n    spec:\n      containers:\n      - image: nginx:newtag\n        name: nginx\n";
     assert_eq!(build_to_string(&fs, "").unwrap(), want);
 }
+
+#[test]
+fn an_openapi_schema_for_a_custom_kind_merges_its_containers_by_name() {
+    // kustomize's examples/customOpenAPIschema.md: a strategic merge into a custom kind
+    // whose schema gives containers a name merge key.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "resources:\n- my_resource.yaml\n\nopenapi:\n  path: mycr_schema.json\n\npatchesStrategicMerge:\n- |-\n  apiVersion: example.com/v1alpha1\n  kind: MyResource\n  metadata:\n    name: service\n  spec:\n    template:\n      spec:\n        containers:\n        - name: server\n          image: nginx\n"),
+        ("my_resource.yaml", "apiVersion: example.com/v1alpha1\nkind: MyResource\nmetadata:\n  name: service\nspec:\n  template:\n    spec:\n      containers:\n      - name: server\n        image: server\n        command: example\n        ports:\n        - name: grpc\n          protocol: TCP\n          containerPort: 8080\n"),
+        ("mycr_schema.json", "{\n  \"definitions\": {\n    \"v1alpha1.MyResource\": {\n      \"properties\": {\n        \"apiVersion\": {\n          \"type\": \"string\"\n        },\n        \"kind\": {\n          \"type\": \"string\"\n        },\n        \"metadata\": {\n          \"type\": \"object\"\n        },\n        \"spec\": {\n          \"properties\": {\n            \"template\": {\n              \"$ref\": \"#/definitions/io.k8s.api.core.v1.PodTemplateSpec\"\n            }\n          },\n          \"type\": \"object\"\n        },\n        \"status\": {\n           \"properties\": {\n            \"success\": {\n              \"type\": \"boolean\"\n            }\n          },\n          \"type\": \"object\"\n        }\n      },\n      \"type\": \"object\",\n      \"x-kubernetes-group-version-kind\": [\n        {\n          \"group\": \"example.com\",\n          \"kind\": \"MyResource\",\n          \"version\": \"v1alpha1\"\n        }\n      ]\n    },\n    \"io.k8s.api.core.v1.PodTemplateSpec\": {\n      \"properties\": {\n        \"metadata\": {\n          \"$ref\": \"#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta\"\n        },\n        \"spec\": {\n          \"$ref\": \"#/definitions/io.k8s.api.core.v1.PodSpec\"\n        }\n      },\n      \"type\": \"object\"\n    },\n    \"io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta\": {\n      \"properties\": {\n        \"name\": {\n          \"type\": \"string\"\n        }\n      },\n      \"type\": \"object\"\n    },\n    \"io.k8s.api.core.v1.PodSpec\": {\n      \"properties\": {\n        \"containers\": {\n          \"items\": {\n            \"$ref\": \"#/definitions/io.k8s.api.core.v1.Container\"\n          },\n          \"type\": \"array\",\n          \"x-kubernetes-patch-merge-key\": \"name\",\n          \"x-kubernetes-patch-strategy\": \"merge\"\n        }\n      },\n      \"type\": \"object\"\n    },\n    \"io.k8s.api.core.v1.Container\": {\n      \"properties\": {\n        \"command\": {\n          \"items\": {\n            \"type\": \"string\"\n          },\n          \"type\": \"array\"\n        },\n        \"image\": {\n          \"type\": \"string\"\n        },\n        \"name\": {\n          \"type\": \"string\"\n        },\n        \"ports\": {\n          \"items\": {\n            \"$ref\": \"#/definitions/io.k8s.api.core.v1.ContainerPort\"\n          },\n          \"type\": \"array\",\n          \"x-kubernetes-list-map-keys\": [\n            \"containerPort\",\n            \"protocol\"\n          ],\n          \"x-kubernetes-list-type\": \"map\",\n          \"x-kubernetes-patch-merge-key\": \"containerPort\",\n          \"x-kubernetes-patch-strategy\": \"merge\"\n        }\n      },\n      \"type\": \"object\"\n    },\n    \"io.k8s.api.core.v1.ContainerPort\": {\n      \"properties\": {\n        \"containerPort\": {\n          \"format\": \"int32\",\n          \"type\": \"integer\"\n        },\n        \"name\": {\n          \"type\": \"string\"\n        },\n        \"protocol\": {\n          \"type\": \"string\"\n        }\n      },\n      \"type\": \"object\"\n    }\n  }\n}\n\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: example.com/v1alpha1\nkind: MyResource\nmetadata:\n  name: service\nspec:\n  template:\n    spec:\n      containers:\n      - command: example\n        image: nginx\n        name: server\n        ports:\n        - containerPort: 8080\n          name: grpc\n          protocol: TCP\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}
+
+#[test]
+fn an_openapi_version_kustomize_does_not_carry_is_refused() {
+    let fs: MemoryFs = [(
+        "kustomization.yaml",
+        "openapi:\n  version: v1.18.0\nresources: []\n",
+    )]
+    .into_iter()
+    .collect();
+    // kustomize: the specified OpenAPI version is not built in
+    let e = build_to_string(&fs, "").unwrap_err().to_string();
+    assert!(
+        e.contains("the specified OpenAPI version is not built in"),
+        "{e}"
+    );
+}
