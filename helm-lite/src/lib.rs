@@ -15,15 +15,19 @@
 //! assert_eq!(t.execute("t", &Value::Map(data)).unwrap(), "a=1 b=2 ");
 //! ```
 //!
-//! Not yet here: Sprig and Helm's functions, charts and `helm template` output.
+//! [`chart::template`] renders a [`Chart`] loaded from a file map as `helm template` prints it.
 
 mod builtins;
+pub mod chart;
 mod exec;
 pub mod fmt;
 mod lex;
 mod parse;
+pub mod sprig;
 mod value;
+pub mod yaml;
 
+pub use chart::{Chart, Release, template as helm_template};
 pub use exec::{Func, Limits, MissingKey, Template};
 pub use value::{Map, Object, Value, format_float_json, format_float_v};
 
@@ -37,6 +41,9 @@ pub enum Error {
     /// An execution error, worded as Go words it (`template: NAME:LINE:COL: executing ...`).
     #[error("{0}")]
     Exec(String),
+    /// A chart could not be loaded or its output split.
+    #[error("{0}")]
+    Chart(String),
     /// A bound (output size, depth) was exceeded.
     #[error("{0}")]
     Limit(String),

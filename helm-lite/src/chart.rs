@@ -1,0 +1,596 @@
+//! Charts: loading from a file map, values, and `helm template` output.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+
+use crate::exec::{MissingKey, Template};
+use crate::value::{Map, Object, Value};
+use crate::{Error, sprig, yaml};
+
+/// A chart loaded from its files (paths relative to the chart directory, `/`-separated).
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// `Chart.yaml` as Helm's `.Chart` shows it (Go field names).
+    pub metadata: Map,
+    /// `values.yaml`.
+    pub values: Map,
+    /// `templates/...` files by path relative to the chart (`templates/x.yaml`).
+    pub templates: BTreeMap<String, String>,
+    /// Every other file, for `.Files`.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Subcharts found under `charts/NAME/`.
+    pub dependencies: Vec<Chart>,
+}
+
+const FIELDS: &[(&str, &str)] = &[
+    ("name", "Name"),
+    ("home", "Home"),
+    ("sources", "Sources"),
+    ("version", "Version"),
+    ("description", "Description"),
+    ("keywords", "Keywords"),
+    ("maintainers", "Maintainers"),
+    ("icon", "Icon"),
+    ("apiVersion", "APIVersion"),
+    ("condition", "Condition"),
+    ("tags", "Tags"),
+    ("appVersion", "AppVersion"),
+    ("deprecated", "Deprecated"),
+    ("annotations", "Annotations"),
+    ("kubeVersion", "KubeVersion"),
+    ("dependencies", "Dependencies"),
+    ("type", "Type"),
+];
+
+fn scalar_string(v: &Value) -> Value {
+    match v {
+        Value::Float(_) | Value::Int(_) | Value::Bool(_) => Value::Str(v.to_go_string()),
+        other => other.clone(),
+    }
+}
+
+impl Chart {
+    /// Loads a chart from its files.
+    pub fn from_files(files: &BTreeMap<String, Vec<u8>>) -> Result<Chart, Error> {
+        let text = |p: &str| {
+            files
+                .get(p)
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+        };
+        let chart_yaml =
+            text("Chart.yaml").ok_or_else(|| Error::Chart("Chart.yaml file is missing".into()))?;
+        let raw =
+            yaml::from_yaml(&chart_yaml).map_err(|e| Error::Chart(format!("Chart.yaml: {e}")))?;
+        let raw = raw.as_map().cloned().unwrap_or_default();
+        let mut metadata = Map::new();
+        for (k, go) in FIELDS {
+            let v = raw.get(*k).cloned().unwrap_or(Value::Nil);
+            let v = match (*go, v) {
+                ("Sources" | "Keywords" | "Maintainers" | "Dependencies", Value::Nil) => {
+                    Value::List(Vec::new())
+                }
+                ("Deprecated", Value::Nil) => Value::Bool(false),
+                ("Annotations", v) => v,
+                (_, Value::Nil) => Value::Str(String::new()),
+                (_, v) => scalar_string(&v),
+            };
+            metadata.insert(go.to_string(), v);
+        }
+        let values = match text("values.yaml") {
+            Some(t) => {
+                match yaml::from_yaml(&t).map_err(|e| Error::Chart(format!("values.yaml: {e}")))? {
+                    Value::Map(m) => m,
+                    _ => Map::new(),
+                }
+            }
+            None => Map::new(),
+        };
+        let mut templates = BTreeMap::new();
+        let mut own = BTreeMap::new();
+        let mut sub: BTreeMap<String, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
+        for (p, b) in files {
+            if let Some(rest) = p.strip_prefix("charts/") {
+                if let Some((name, inner)) = rest.split_once('/') {
+                    sub.entry(name.to_string())
+                        .or_default()
+                        .insert(inner.to_string(), b.clone());
+                }
+                continue;
+            }
+            if p.starts_with("templates/") {
+                templates.insert(p.clone(), String::from_utf8_lossy(b).into_owned());
+            } else if p != "Chart.yaml" && p != "values.yaml" {
+                own.insert(p.clone(), b.clone());
+            }
+        }
+        let mut dependencies = Vec::new();
+        for (_, f) in sub {
+            if f.contains_key("Chart.yaml") {
+                dependencies.push(Chart::from_files(&f)?);
+            }
+        }
+        Ok(Chart {
+            metadata,
+            values,
+            templates,
+            files: own,
+            dependencies,
+        })
+    }
+
+    /// The chart's name.
+    pub fn name(&self) -> String {
+        self.metadata
+            .get("Name")
+            .map(Value::to_go_string)
+            .unwrap_or_default()
+    }
+}
+
+/// What `helm template NAME CHART --namespace NS` is given.
+#[derive(Debug, Clone)]
+pub struct Release {
+    /// Release name.
+    pub name: String,
+    /// Namespace (`default` unless given).
+    pub namespace: String,
+}
+
+/// Helm's values coalescing: `src` (user values) over `dst` (chart defaults); null deletes.
+pub fn coalesce(defaults: &Map, user: &Map) -> Map {
+    let mut out = defaults.clone();
+    for (k, v) in user {
+        match (out.get_mut(k), v) {
+            (_, Value::Nil) => {
+                out.remove(k);
+            }
+            (Some(Value::Map(d)), Value::Map(s)) => {
+                *d = coalesce(d, s);
+            }
+            _ => {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    strip_nulls(&mut out);
+    out
+}
+
+fn strip_nulls(m: &mut Map) {
+    m.retain(|_, v| !matches!(v, Value::Nil));
+    for v in m.values_mut() {
+        if let Value::Map(mm) = v {
+            strip_nulls(mm);
+        }
+    }
+}
+
+/// The values a chart's templates see, with subchart values scoped under their names
+/// and `global` passed down.
+fn chart_values(chart: &Chart, given: &Map) -> Map {
+    let mut vals = coalesce(&chart.values, given);
+    let global = vals.get("global").cloned();
+    for dep in &chart.dependencies {
+        let name = dep.name();
+        let mut sub_given = vals
+            .get(&name)
+            .and_then(Value::as_map)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(Value::Map(g)) = &global {
+            let mut sg = dep
+                .values
+                .get("global")
+                .and_then(Value::as_map)
+                .cloned()
+                .unwrap_or_default();
+            let sub_g = sub_given
+                .get("global")
+                .and_then(Value::as_map)
+                .cloned()
+                .unwrap_or_default();
+            sg = coalesce(&sg, &sub_g);
+            sg = coalesce(&sg, g);
+            sub_given.insert("global".into(), Value::Map(sg));
+        }
+        let sv = chart_values(dep, &sub_given);
+        vals.insert(name, Value::Map(sv));
+    }
+    if !vals.contains_key("global") && !chart.dependencies.is_empty() {
+        vals.insert("global".into(), Value::Map(Map::new()));
+    }
+    vals
+}
+
+struct Files(BTreeMap<String, Vec<u8>>);
+
+fn glob_match(pat: &str, name: &str) -> bool {
+    // gobwas/glob with '/' separators: '*' does not cross '/', '**' does.
+    fn m(p: &[u8], n: &[u8]) -> bool {
+        match p.first() {
+            None => n.is_empty(),
+            Some(b'*') => {
+                if p.get(1) == Some(&b'*') {
+                    let rest = p.get(2..).unwrap_or(&[]);
+                    (0..=n.len()).any(|i| m(rest, n.get(i..).unwrap_or(&[])))
+                } else {
+                    let rest = p.get(1..).unwrap_or(&[]);
+                    for i in 0..=n.len() {
+                        if m(rest, n.get(i..).unwrap_or(&[])) {
+                            return true;
+                        }
+                        if n.get(i) == Some(&b'/') {
+                            break;
+                        }
+                    }
+                    false
+                }
+            }
+            Some(b'?') => {
+                n.first().is_some_and(|c| *c != b'/')
+                    && m(p.get(1..).unwrap_or(&[]), n.get(1..).unwrap_or(&[]))
+            }
+            Some(c) => {
+                n.first() == Some(c) && m(p.get(1..).unwrap_or(&[]), n.get(1..).unwrap_or(&[]))
+            }
+        }
+    }
+    m(pat.as_bytes(), name.as_bytes())
+}
+
+fn base_name(p: &str) -> &str {
+    p.rsplit('/').next().unwrap_or(p)
+}
+
+impl Object for Files {
+    fn type_name(&self) -> &str {
+        "files"
+    }
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        let arg = args.first().map(Value::to_go_string).unwrap_or_default();
+        let get = |p: &str| {
+            self.0
+                .get(p)
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default()
+        };
+        Some(Ok(match name {
+            "Get" => Value::Str(get(&arg)),
+            "GetBytes" => Value::Str(get(&arg)),
+            "Lines" => {
+                let s = get(&arg);
+                if s.is_empty() {
+                    Value::List(Vec::new())
+                } else {
+                    Value::List(s.split('\n').map(Value::from).collect())
+                }
+            }
+            "Glob" => {
+                let m: BTreeMap<String, Vec<u8>> = self
+                    .0
+                    .iter()
+                    .filter(|(k, _)| glob_match(&arg, k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                Value::Object(Arc::new(Files(m)))
+            }
+            "AsConfig" => {
+                let m: Map = self
+                    .0
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            base_name(k).to_string(),
+                            Value::Str(String::from_utf8_lossy(v).into_owned()),
+                        )
+                    })
+                    .collect();
+                if m.is_empty() {
+                    Value::Str(String::new())
+                } else {
+                    Value::Str(
+                        yaml::to_yaml(&Value::Map(m))
+                            .trim_end_matches('\n')
+                            .to_string(),
+                    )
+                }
+            }
+            "AsSecrets" => {
+                let m: Map = self
+                    .0
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            base_name(k).to_string(),
+                            Value::Str(base64::engine::general_purpose::STANDARD.encode(v)),
+                        )
+                    })
+                    .collect();
+                if m.is_empty() {
+                    Value::Str(String::new())
+                } else {
+                    Value::Str(
+                        yaml::to_yaml(&Value::Map(m))
+                            .trim_end_matches('\n')
+                            .to_string(),
+                    )
+                }
+            }
+            _ => return None,
+        }))
+    }
+    fn display(&self) -> String {
+        let m: Map = self
+            .0
+            .keys()
+            .map(|k| (k.clone(), Value::Str("...".into())))
+            .collect();
+        Value::Map(m).to_go_string()
+    }
+}
+
+struct ApiVersions(Vec<String>);
+
+impl Object for ApiVersions {
+    fn type_name(&self) -> &str {
+        "common.VersionSet"
+    }
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        if name != "Has" {
+            return None;
+        }
+        let a = args.first().map(Value::to_go_string).unwrap_or_default();
+        Some(Ok(Value::Bool(self.0.contains(&a))))
+    }
+    fn display(&self) -> String {
+        format!("[{}]", self.0.join(" "))
+    }
+}
+
+const API_VERSIONS: &[&str] = &[
+    "v1",
+    "admissionregistration.k8s.io/v1",
+    "apiextensions.k8s.io/v1",
+    "apps/v1",
+    "authentication.k8s.io/v1",
+    "authorization.k8s.io/v1",
+    "autoscaling/v2",
+    "autoscaling/v1",
+    "batch/v1",
+    "certificates.k8s.io/v1",
+    "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1",
+    "events.k8s.io/v1",
+    "networking.k8s.io/v1",
+    "node.k8s.io/v1",
+    "policy/v1",
+    "rbac.authorization.k8s.io/v1",
+    "scheduling.k8s.io/v1",
+    "storage.k8s.io/v1",
+];
+
+fn capabilities() -> Value {
+    let mut kv = Map::new();
+    kv.insert("Version".into(), "v1.37.0".into());
+    kv.insert("GitVersion".into(), "v1.37.0".into());
+    kv.insert("Major".into(), "1".into());
+    kv.insert("Minor".into(), "37".into());
+    let mut c = Map::new();
+    c.insert("KubeVersion".into(), Value::Map(kv));
+    c.insert(
+        "APIVersions".into(),
+        Value::Object(Arc::new(ApiVersions(
+            API_VERSIONS.iter().map(|s| s.to_string()).collect(),
+        ))),
+    );
+    Value::Map(c)
+}
+
+const INSTALL_ORDER: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+struct Job {
+    name: String,
+    dot: Value,
+}
+
+fn collect(
+    chart: &Chart,
+    prefix: &str,
+    vals: &Map,
+    top: &Map,
+    jobs: &mut Vec<Job>,
+) -> Result<(), Error> {
+    let name = chart.name();
+    let full = if prefix.is_empty() {
+        name.clone()
+    } else {
+        format!("{prefix}/charts/{name}")
+    };
+    let mut meta = chart.metadata.clone();
+    meta.insert("IsRoot".into(), Value::Bool(prefix.is_empty()));
+    let mut dot = top.clone();
+    dot.insert("Chart".into(), Value::Map(meta));
+    dot.insert("Values".into(), Value::Map(vals.clone()));
+    dot.insert(
+        "Files".into(),
+        Value::Object(Arc::new(Files(chart.files.clone()))),
+    );
+    dot.insert("Subcharts".into(), Value::Map(Map::new()));
+    for dep in &chart.dependencies {
+        let sv = vals
+            .get(&dep.name())
+            .and_then(Value::as_map)
+            .cloned()
+            .unwrap_or_default();
+        collect(dep, &full, &sv, top, jobs)?;
+    }
+    for path in chart.templates.keys() {
+        let tname = format!("{full}/{path}");
+        let mut d = dot.clone();
+        let mut tm = Map::new();
+        tm.insert("Name".into(), Value::Str(tname.clone()));
+        tm.insert("BasePath".into(), Value::Str(format!("{full}/templates")));
+        d.insert("Template".into(), Value::Map(tm));
+        jobs.push(Job {
+            name: tname,
+            dot: Value::Map(d),
+        });
+    }
+    Ok(())
+}
+
+/// Renders a chart as `helm template NAME CHART` prints it.
+pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<String, Error> {
+    let vals = chart_values(chart, user_values);
+    let mut rel = Map::new();
+    rel.insert("Name".into(), Value::Str(release.name.clone()));
+    rel.insert("Namespace".into(), Value::Str(release.namespace.clone()));
+    rel.insert("IsUpgrade".into(), Value::Bool(false));
+    rel.insert("IsInstall".into(), Value::Bool(true));
+    rel.insert("Revision".into(), Value::Int(1));
+    rel.insert("Service".into(), Value::Str("Helm".into()));
+    let mut top = Map::new();
+    top.insert("Release".into(), Value::Map(rel));
+    top.insert("Capabilities".into(), capabilities());
+    let mut t = Template::new();
+    sprig::add_functions(&mut t);
+    t.missing_key = MissingKey::Zero;
+    let mut jobs = Vec::new();
+    collect(chart, "", &vals, &top, &mut jobs)?;
+    // Helm parses deeper paths first, then in reverse lexical order: the parent's defines win.
+    let mut texts: Vec<(String, String)> = Vec::new();
+    fn all(chart: &Chart, prefix: &str, out: &mut Vec<(String, String)>) {
+        let full = if prefix.is_empty() {
+            chart.name()
+        } else {
+            format!("{prefix}/charts/{}", chart.name())
+        };
+        for (p, s) in &chart.templates {
+            out.push((format!("{full}/{p}"), s.clone()));
+        }
+        for d in &chart.dependencies {
+            all(d, &full, out);
+        }
+    }
+    all(chart, "", &mut texts);
+    texts.sort_by(|a, b| {
+        let (ca, cb) = (a.0.matches('/').count(), b.0.matches('/').count());
+        cb.cmp(&ca).then_with(|| b.0.cmp(&a.0))
+    });
+    for (n, s) in &texts {
+        t.parse(n, s)?;
+    }
+    let mut rendered: BTreeMap<String, String> = BTreeMap::new();
+    for j in &jobs {
+        let base = base_name(&j.name);
+        if base.starts_with('_') || j.name.ends_with("NOTES.txt") {
+            continue;
+        }
+        let out = t.execute(&j.name, &j.dot)?;
+        rendered.insert(j.name.clone(), out.replace("<no value>", ""));
+    }
+    let sep = regex::Regex::new(r"(?m)^---[ \t]*").map_err(|e| Error::Chart(e.to_string()))?;
+    let mut manifests: Vec<(usize, String, String, String)> = Vec::new();
+    let mut hooks: Vec<(usize, String, String, String)> = Vec::new();
+    for (path, content) in &rendered {
+        if content.trim().is_empty() {
+            continue;
+        }
+        let big = content.trim_start();
+        for doc in sep.split(big) {
+            if doc.trim().is_empty() {
+                continue;
+            }
+            let d = doc.trim_start().to_string();
+            let head = yaml::from_yaml(&d)
+                .map_err(|e| Error::Chart(format!("YAML parse error on {path}: {e}")))?;
+            let kind = head
+                .as_map()
+                .and_then(|m| m.get("kind"))
+                .map(Value::to_go_string)
+                .unwrap_or_default();
+            let is_hook = head
+                .as_map()
+                .and_then(|m| m.get("metadata"))
+                .and_then(Value::as_map)
+                .and_then(|m| m.get("annotations"))
+                .and_then(Value::as_map)
+                .is_some_and(|a| a.contains_key("helm.sh/hook"));
+            let order = INSTALL_ORDER
+                .iter()
+                .position(|k| *k == kind)
+                .unwrap_or(usize::MAX);
+            if is_hook {
+                hooks.push((order, kind, path.clone(), d));
+            } else {
+                manifests.push((order, kind, path.clone(), d));
+            }
+        }
+    }
+    let by_kind = |a: &(usize, String, String, String), b: &(usize, String, String, String)| match (
+        a.0 == usize::MAX,
+        b.0 == usize::MAX,
+    ) {
+        (true, true) => a.1.cmp(&b.1),
+        _ => a.0.cmp(&b.0),
+    };
+    manifests.sort_by(by_kind);
+    hooks.sort_by(by_kind);
+    // `helm template`: the release manifest trimmed plus a newline, then each hook.
+    let mut body = String::new();
+    for (_, _, path, d) in manifests {
+        body.push_str(&format!("---\n# Source: {path}\n{d}\n"));
+    }
+    let mut out = format!("{}\n", body.trim());
+    for (_, _, path, d) in hooks {
+        out.push_str(&format!("---\n# Source: {path}\n{d}\n"));
+    }
+    Ok(out)
+}
