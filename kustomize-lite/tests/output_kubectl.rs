@@ -178,3 +178,18 @@ fn ports_merge_in_place_and_new_ports_come_first() {
     let want = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: m\nspec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        ports:\n        - containerPort: 8081\n          name: health\n        - containerPort: 9443\n          name: webhook-server\n          protocol: TCP\n        - containerPort: 8443\n          name: https\n          protocol: TCP\n";
     assert_eq!(build_to_string(&fs, "").unwrap(), want);
 }
+
+#[test]
+fn json_patch_test_of_null_passes_on_a_missing_key() {
+    // cluster-api-provider-azure's CI templates test `/spec/preKubeadmCommands` against null
+    // before adding it; kustomize's json-patch passes the test on a missing key.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "resources: [svc.yaml]\npatches:\n- target: {kind: ConfigMap}\n  patch: |\n    - op: test\n      path: /spec/cmds\n      value: null\n    - op: add\n      path: /spec/cmds\n      value: []\n    - op: add\n      path: /spec/cmds/-\n      value: x\n"),
+        ("svc.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nspec:\n  a: 1\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nspec:\n  a: 1\n  cmds:\n  - x\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}

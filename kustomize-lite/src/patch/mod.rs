@@ -36,7 +36,8 @@ pub fn parse(text: &str, origin: &str) -> Result<PatchBody, String> {
 }
 
 /// Applies JSON 6902 operations to an object, as kustomize's json-patch (evanphx v4) does:
-/// `replace` of a missing key of an existing map sets it, and `metadata.annotations` exists
+/// `replace` of a missing key of an existing map sets it, `test` of `null` passes on a
+/// missing key, and `metadata.annotations` exists
 /// for every object (kustomize keeps its own annotations there while building).
 pub fn apply_json(r: &mut Resource, patch: &json_patch::Patch) -> Result<(), String> {
     use json_patch::{AddOperation, PatchOperation};
@@ -48,6 +49,18 @@ pub fn apply_json(r: &mut Resource, patch: &json_patch::Patch) -> Result<(), Str
             && !meta.get("annotations").is_some_and(Value::is_object)
         {
             meta.insert("annotations".into(), Value::Object(Default::default()));
+        }
+        // evanphx v4: `test` of `null` passes on a key the map lacks.
+        if let PatchOperation::Test(t) = op
+            && t.value.is_null()
+            && t.path.split_back().is_some_and(|(parent, key)| {
+                r.obj
+                    .pointer(parent.as_str())
+                    .and_then(Value::as_object)
+                    .is_some_and(|m| !m.contains_key(key.decoded().as_ref()))
+            })
+        {
+            continue;
         }
         let op = match op {
             PatchOperation::Replace(rep) => {
