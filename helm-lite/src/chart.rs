@@ -140,21 +140,25 @@ pub struct Release {
 
 /// Helm's values coalescing: `src` (user values) over `dst` (chart defaults); null deletes.
 pub fn coalesce(defaults: &Map, user: &Map) -> Map {
+    let mut out = coalesce_keep_nulls(defaults, user);
+    strip_nulls(&mut out);
+    out
+}
+
+/// Like [`coalesce`], but a null given over a default stays as null, so that a
+/// subchart's own default under that key is deleted too.
+fn coalesce_keep_nulls(defaults: &Map, user: &Map) -> Map {
     let mut out = defaults.clone();
     for (k, v) in user {
         match (out.get_mut(k), v) {
-            (_, Value::Nil) => {
-                out.remove(k);
-            }
             (Some(Value::Map(d)), Value::Map(s)) => {
-                *d = coalesce(d, s);
+                *d = coalesce_keep_nulls(d, s);
             }
             _ => {
                 out.insert(k.clone(), v.clone());
             }
         }
     }
-    strip_nulls(&mut out);
     out
 }
 
@@ -170,7 +174,13 @@ fn strip_nulls(m: &mut Map) {
 /// The values a chart's templates see, with subchart values scoped under their names
 /// and `global` passed down.
 fn chart_values(chart: &Chart, given: &Map) -> Map {
-    let mut vals = coalesce(&chart.values, given);
+    let mut vals = chart_values_keep(chart, given);
+    strip_nulls(&mut vals);
+    vals
+}
+
+fn chart_values_keep(chart: &Chart, given: &Map) -> Map {
+    let mut vals = coalesce_keep_nulls(&chart.values, given);
     let global = vals.get("global").cloned();
     for dep in &chart.dependencies {
         let name = dep.name();
@@ -195,7 +205,7 @@ fn chart_values(chart: &Chart, given: &Map) -> Map {
             sg = coalesce(&sg, g);
             sub_given.insert("global".into(), Value::Map(sg));
         }
-        let sv = chart_values(dep, &sub_given);
+        let sv = chart_values_keep(dep, &sub_given);
         vals.insert(name, Value::Map(sv));
     }
     if !vals.contains_key("global") && !chart.dependencies.is_empty() {
