@@ -114,37 +114,53 @@ fn basic(v: &Value) -> Option<u8> {
 
 fn eq_one(a: &Value, b: &Value) -> Result<bool, String> {
     match (basic(a), basic(b)) {
-        (Some(x), Some(y)) if x != y => Err("incompatible types for comparison".into()),
-        (Some(_), Some(_)) => Ok(a == b),
-        _ => match (a, b) {
+        (Some(x), Some(y)) if x == y => Ok(a == b),
+        (Some(_), Some(_)) => Err(format!(
+            "incompatible types for comparison: {} and {}",
+            a.type_name(),
+            b.type_name()
+        )),
+        (Some(_), None) | (None, Some(_)) => {
+            if matches!(a, Value::Nil) || matches!(b, Value::Nil) {
+                Ok(false)
+            } else {
+                Err(format!(
+                    "incompatible types for comparison: {} and {}",
+                    a.type_name(),
+                    b.type_name()
+                ))
+            }
+        }
+        (None, None) => match (a, b) {
             (Value::Nil, Value::Nil) => Ok(true),
-            (Value::Nil, _) | (_, Value::Nil) => {
-                if basic(a).is_some() || basic(b).is_some() {
-                    Err("incompatible types for comparison".into())
-                } else {
-                    Ok(false)
-                }
-            }
-            (Value::List(_), _) | (Value::Map(_), _) | (_, Value::List(_)) | (_, Value::Map(_)) => {
-                Err("non-comparable types".into())
-            }
-            _ => Ok(a == b),
+            (Value::Nil, _) | (_, Value::Nil) => Ok(false),
+            _ => Err(format!(
+                "non-comparable types {}: {}, {}: {}",
+                a.to_go_string(),
+                a.type_name(),
+                b.type_name(),
+                b.to_go_string()
+            )),
         },
     }
 }
 
 fn lt_one(a: &Value, b: &Value) -> Result<bool, String> {
+    let (Some(x), Some(y)) = (basic(a), basic(b)) else {
+        return Err("invalid type for comparison".into());
+    };
+    if x != y {
+        return Err(format!(
+            "incompatible types for comparison: {} and {}",
+            a.type_name(),
+            b.type_name()
+        ));
+    }
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Ok(x < y),
         (Value::Float(x), Value::Float(y)) => Ok(x.partial_cmp(y) == Some(Ordering::Less)),
         (Value::Str(x), Value::Str(y)) => Ok(x < y),
-        _ => match (basic(a), basic(b)) {
-            (Some(0), Some(0)) | (Some(0), _) | (_, Some(0)) if basic(a) == basic(b) => {
-                Err("invalid type for comparison".into())
-            }
-            (Some(x), Some(y)) if x != y => Err("incompatible types for comparison".into()),
-            _ => Err("invalid type for comparison".into()),
-        },
+        _ => Err("invalid type for comparison".into()),
     }
 }
 

@@ -707,6 +707,88 @@ pub fn add_functions(t: &mut Template) {
             })
         }),
         ("lookup", |_| Ok(Value::Map(Map::new()))),
+        ("tuple", |a| Ok(Value::List(a.to_vec()))),
+        ("toPrettyJson", |a| {
+            Ok(Value::Str(yaml::to_pretty_json(
+                a.first().unwrap_or(&Value::Nil),
+            )))
+        }),
+        ("regexSplit", |a| {
+            let n = to_i64(a.get(2).unwrap_or(&Value::Int(-1)));
+            let re = regex(&s(a, 0))?;
+            let x = s(a, 1);
+            let parts: Vec<Value> = if n < 0 {
+                re.split(&x).map(Value::from).collect()
+            } else {
+                re.splitn(&x, n as usize).map(Value::from).collect()
+            };
+            Ok(Value::List(parts))
+        }),
+        ("omit", |a| {
+            let mut m = a
+                .first()
+                .and_then(Value::as_map)
+                .cloned()
+                .unwrap_or_default();
+            for k in a.iter().skip(1) {
+                m.remove(&strval(k));
+            }
+            Ok(Value::Map(m))
+        }),
+        ("pick", |a| {
+            let m = a
+                .first()
+                .and_then(Value::as_map)
+                .cloned()
+                .unwrap_or_default();
+            let keys: Vec<String> = a.iter().skip(1).map(strval).collect();
+            Ok(Value::Map(
+                m.into_iter().filter(|(k, _)| keys.contains(k)).collect(),
+            ))
+        }),
+        ("split", |a| {
+            let m: Map = s(a, 1)
+                .split(&s(a, 0))
+                .enumerate()
+                .map(|(i, p)| (format!("_{i}"), Value::from(p)))
+                .collect();
+            Ok(Value::Map(m))
+        }),
+        ("fromYamlArray", |a| {
+            Ok(match yaml::from_yaml(&s(a, 0)) {
+                Ok(Value::List(l)) => Value::List(l),
+                Ok(_) => Value::List(vec![Value::Str("error unmarshaling JSON: json: cannot unmarshal object into Go value of type []interface {}".into())]),
+                Err(e) => Value::List(vec![Value::Str(e)]),
+            })
+        }),
+        ("fromJsonArray", |a| {
+            Ok(match yaml::from_json(&s(a, 0)) {
+                Ok(Value::List(l)) => Value::List(l),
+                Ok(_) => Value::List(vec![Value::Str(
+                    "json: cannot unmarshal object into Go value of type []interface {}".into(),
+                )]),
+                Err(e) => Value::List(vec![Value::Str(e)]),
+            })
+        }),
+        ("htpasswd", |_| {
+            Err("htpasswd is not supported by helm-lite yet".into())
+        }),
+        ("dig", |a| {
+            let n = a.len();
+            if n < 3 {
+                return Err(format!(
+                    "wrong number of args for dig: want at least 3 got {n}"
+                ));
+            }
+            let mut cur = a.last().cloned().unwrap_or_default();
+            for k in a.get(..n - 2).unwrap_or(&[]) {
+                match cur.as_map().and_then(|m| m.get(&strval(k))) {
+                    Some(v) => cur = v.clone(),
+                    None => return Ok(a.get(n - 2).cloned().unwrap_or_default()),
+                }
+            }
+            Ok(cur)
+        }),
         ("randAlphaNum", |a| {
             Ok(Value::Str(pseudo_random(
                 a,
@@ -729,8 +811,43 @@ pub fn add_functions(t: &mut Template) {
             )))
         }),
     ];
+    const MUST: &[&str] = &[
+        "uniq",
+        "append",
+        "prepend",
+        "first",
+        "last",
+        "rest",
+        "initial",
+        "reverse",
+        "compact",
+        "has",
+        "without",
+        "merge",
+        "mergeOverwrite",
+        "deepCopy",
+        "regexMatch",
+        "regexReplaceAll",
+        "regexReplaceAllLiteral",
+        "regexFind",
+        "toJson",
+        "toRawJson",
+        "toYaml",
+        "fromJson",
+        "fromYaml",
+        "dig",
+        "toPrettyJson",
+    ];
     for (name, f) in fns {
         let f = *f;
         t.add_func(name, Arc::new(f));
+        if MUST.contains(name) {
+            let mut cs = name.chars();
+            let must: String = cs
+                .next()
+                .map(|c| c.to_uppercase().chain(cs).collect())
+                .unwrap_or_default();
+            t.add_func(&format!("must{must}"), Arc::new(f));
+        }
     }
 }

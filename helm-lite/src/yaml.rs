@@ -165,6 +165,47 @@ fn write_json(out: &mut String, v: &Value) {
     }
 }
 
+/// `toPrettyJson`: `json.MarshalIndent(v, "", "  ")`.
+pub fn to_pretty_json(v: &Value) -> String {
+    let mut out = String::new();
+    pretty(&mut out, v, 0);
+    out
+}
+
+fn pretty(out: &mut String, v: &Value, ind: usize) {
+    match v {
+        Value::List(l) if !l.is_empty() => {
+            out.push_str("[\n");
+            for (i, e) in l.iter().enumerate() {
+                indent(out, ind + 2);
+                pretty(out, e, ind + 2);
+                if i + 1 < l.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            indent(out, ind);
+            out.push(']');
+        }
+        Value::Map(m) if !m.is_empty() => {
+            out.push_str("{\n");
+            for (i, (k, e)) in m.iter().enumerate() {
+                indent(out, ind + 2);
+                json_str(out, k);
+                out.push_str(": ");
+                pretty(out, e, ind + 2);
+                if i + 1 < m.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            indent(out, ind);
+            out.push('}');
+        }
+        other => write_json(out, other),
+    }
+}
+
 /// `toYaml`: `sigs.k8s.io/yaml.Marshal` (JSON, then `yaml.v2`), with a trailing newline.
 pub fn to_yaml(v: &Value) -> String {
     let mut out = String::new();
