@@ -329,6 +329,23 @@ impl<'a> State<'a> {
         }
     }
 
+    fn set_path(&mut self, name: &str, fields: &[String], v: Value) {
+        let Some(slot) = self.vars.iter_mut().rev().find(|(n, _)| n == name) else {
+            return;
+        };
+        let mut cur = &mut slot.1;
+        for f in fields {
+            match cur {
+                Value::Map(m) => match m.get_mut(f) {
+                    Some(next) => cur = next,
+                    None => return,
+                },
+                _ => return,
+            }
+        }
+        *cur = v;
+    }
+
     fn var(&self, pos: usize, name: &str) -> R<Value> {
         match self.vars.iter().rev().find(|(n, _)| n == name) {
             Some((_, v)) => Ok(v.clone()),
@@ -701,6 +718,20 @@ impl<'a> State<'a> {
                 }
             },
         };
+        // Go maps are references: Sprig's set/unset/merge change their first argument.
+        // Here that is carried back into a variable named as that argument.
+        if let (
+            Ok(v),
+            "set" | "unset" | "merge" | "mergeOverwrite" | "mustMerge" | "mustMergeOverwrite",
+        ) = (&r, name)
+            && let Some(Arg::Variable(_, var, fields)) = rest.first()
+        {
+            if fields.is_empty() {
+                self.set_var(var, v.clone());
+            } else {
+                self.set_path(var, fields, v.clone());
+            }
+        }
         match r {
             Ok(v) => Ok(Some(v)),
             Err(e) if e.starts_with("wrong number of args") => Err(self.errorf(Some(pos), name, e)),

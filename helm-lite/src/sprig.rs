@@ -217,6 +217,239 @@ fn empty(v: &Value) -> bool {
     !v.truthy()
 }
 
+const ALL_NAMES: &[&str] = &[
+    "abbrev",
+    "abbrevboth",
+    "add",
+    "add1",
+    "add1f",
+    "addf",
+    "adler32sum",
+    "ago",
+    "all",
+    "any",
+    "append",
+    "atoi",
+    "b32dec",
+    "b32enc",
+    "b64dec",
+    "b64enc",
+    "base",
+    "bcrypt",
+    "biggest",
+    "buildCustomCert",
+    "camelcase",
+    "cat",
+    "ceil",
+    "chunk",
+    "clean",
+    "coalesce",
+    "compact",
+    "concat",
+    "contains",
+    "date",
+    "dateInZone",
+    "dateModify",
+    "date_in_zone",
+    "date_modify",
+    "decryptAES",
+    "deepCopy",
+    "deepEqual",
+    "default",
+    "derivePassword",
+    "dict",
+    "dig",
+    "dir",
+    "div",
+    "divf",
+    "duration",
+    "durationDays",
+    "durationHours",
+    "durationMicroseconds",
+    "durationMilliseconds",
+    "durationMinutes",
+    "durationNanoseconds",
+    "durationRound",
+    "durationRoundTo",
+    "durationSeconds",
+    "durationTruncateTo",
+    "durationWeeks",
+    "empty",
+    "encryptAES",
+    "env",
+    "expandenv",
+    "ext",
+    "fail",
+    "first",
+    "float64",
+    "floor",
+    "fromJson",
+    "fromJsonArray",
+    "fromToml",
+    "fromYaml",
+    "fromYamlArray",
+    "genCA",
+    "genCAWithKey",
+    "genPrivateKey",
+    "genSelfSignedCert",
+    "genSelfSignedCertWithKey",
+    "genSignedCert",
+    "genSignedCertWithKey",
+    "get",
+    "getHostByName",
+    "has",
+    "hasKey",
+    "hasPrefix",
+    "hasSuffix",
+    "hello",
+    "htmlDate",
+    "htmlDateInZone",
+    "htpasswd",
+    "indent",
+    "initial",
+    "initials",
+    "int",
+    "int64",
+    "isAbs",
+    "join",
+    "kebabcase",
+    "keys",
+    "kindIs",
+    "kindOf",
+    "last",
+    "list",
+    "lookup",
+    "lower",
+    "max",
+    "maxf",
+    "merge",
+    "mergeOverwrite",
+    "min",
+    "minf",
+    "mod",
+    "mul",
+    "mulf",
+    "mustAppend",
+    "mustChunk",
+    "mustCompact",
+    "mustDateModify",
+    "mustDeepCopy",
+    "mustFirst",
+    "mustFromJson",
+    "mustHas",
+    "mustInitial",
+    "mustLast",
+    "mustMerge",
+    "mustMergeOverwrite",
+    "mustPrepend",
+    "mustRegexFind",
+    "mustRegexFindAll",
+    "mustRegexMatch",
+    "mustRegexReplaceAll",
+    "mustRegexReplaceAllLiteral",
+    "mustRegexSplit",
+    "mustRest",
+    "mustReverse",
+    "mustSlice",
+    "mustToDate",
+    "mustToDuration",
+    "mustToJson",
+    "mustToPrettyJson",
+    "mustToRawJson",
+    "mustToToml",
+    "mustToYaml",
+    "mustUniq",
+    "mustWithout",
+    "must_date_modify",
+    "nindent",
+    "nospace",
+    "now",
+    "omit",
+    "osBase",
+    "osClean",
+    "osDir",
+    "osExt",
+    "osIsAbs",
+    "pick",
+    "pluck",
+    "plural",
+    "prepend",
+    "quote",
+    "randAlpha",
+    "randAlphaNum",
+    "randAscii",
+    "randBytes",
+    "randInt",
+    "randNumeric",
+    "regexFind",
+    "regexFindAll",
+    "regexMatch",
+    "regexQuoteMeta",
+    "regexReplaceAll",
+    "regexReplaceAllLiteral",
+    "regexSplit",
+    "repeat",
+    "replace",
+    "required",
+    "rest",
+    "reverse",
+    "round",
+    "semver",
+    "semverCompare",
+    "seq",
+    "set",
+    "sha1sum",
+    "sha256sum",
+    "sha512sum",
+    "shuffle",
+    "snakecase",
+    "sortAlpha",
+    "split",
+    "splitList",
+    "splitn",
+    "squote",
+    "sub",
+    "subf",
+    "substr",
+    "swapcase",
+    "ternary",
+    "title",
+    "toDate",
+    "toDecimal",
+    "toJson",
+    "toPrettyJson",
+    "toRawJson",
+    "toString",
+    "toStrings",
+    "toToml",
+    "toYaml",
+    "toYamlPretty",
+    "trim",
+    "trimAll",
+    "trimPrefix",
+    "trimSuffix",
+    "trimall",
+    "trunc",
+    "tuple",
+    "typeIs",
+    "typeIsLike",
+    "typeOf",
+    "uniq",
+    "unixEpoch",
+    "unset",
+    "until",
+    "untilStep",
+    "untitle",
+    "upper",
+    "urlJoin",
+    "urlParse",
+    "uuidv4",
+    "values",
+    "without",
+    "wrap",
+    "wrapWith",
+];
+
 /// Registers Sprig's and Helm's functions on a template set.
 pub fn add_functions(t: &mut Template) {
     let fns: &[(&str, F)] = &[
@@ -708,6 +941,58 @@ pub fn add_functions(t: &mut Template) {
         }),
         ("lookup", |_| Ok(Value::Map(Map::new()))),
         ("tuple", |a| Ok(Value::List(a.to_vec()))),
+        ("shuffle", |a| Ok(Value::Str(s(a, 0)))),
+        ("sha512sum", |a| {
+            Ok(Value::Str(hex::encode(sha2::Sha512::digest(
+                s(a, 0).as_bytes(),
+            ))))
+        }),
+        ("camelcase", |a| {
+            Ok(Value::Str(
+                s(a, 0)
+                    .split(['_', '-', ' '])
+                    .map(|w| go_title(&w.to_lowercase()))
+                    .collect(),
+            ))
+        }),
+        ("untitle", |a| {
+            let x = s(a, 0);
+            let mut out = String::new();
+            let mut prev = false;
+            for c in x.chars() {
+                if !prev && c.is_alphabetic() {
+                    out.extend(c.to_lowercase());
+                } else {
+                    out.push(c);
+                }
+                prev = c.is_alphanumeric();
+            }
+            Ok(Value::Str(out))
+        }),
+        ("all", |a| Ok(Value::Bool(a.iter().all(|v| !empty(v))))),
+        ("any", |a| Ok(Value::Bool(a.iter().any(|v| !empty(v))))),
+        ("base", |a| {
+            Ok(Value::Str(
+                s(a, 0).rsplit('/').next().unwrap_or("").to_string(),
+            ))
+        }),
+        ("regexFindAll", |a| {
+            let n = to_i64(a.get(2).unwrap_or(&Value::Int(-1)));
+            let re = regex(&s(a, 0))?;
+            let x = s(a, 1);
+            let it = re.find_iter(&x).map(|m| Value::from(m.as_str()));
+            Ok(Value::List(if n < 0 {
+                it.collect()
+            } else {
+                it.take(n as usize).collect()
+            }))
+        }),
+        ("regexQuoteMeta", |a| {
+            Ok(Value::Str(regex::escape(&s(a, 0))))
+        }),
+        ("b32enc", |_| {
+            Err("b32enc is not supported by helm-lite yet".into())
+        }),
         ("toPrettyJson", |a| {
             Ok(Value::Str(yaml::to_pretty_json(
                 a.first().unwrap_or(&Value::Nil),
@@ -811,6 +1096,16 @@ pub fn add_functions(t: &mut Template) {
             )))
         }),
     ];
+    // Every other Sprig/Helm name parses; calling one not implemented yet is an error.
+    for name in ALL_NAMES {
+        if !t.has_func(name) {
+            let n = name.to_string();
+            t.add_func(
+                name,
+                Arc::new(move |_| Err(format!("{n} is not supported by helm-lite yet"))),
+            );
+        }
+    }
     const MUST: &[&str] = &[
         "uniq",
         "append",

@@ -76,7 +76,14 @@ pub fn from_yaml(text: &str) -> Result<Value, String> {
     if text.trim().is_empty() {
         return Ok(Value::Map(Map::new()));
     }
-    let v: HelmValue = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+    let v: HelmValue = match serde_saphyr::from_str(text) {
+        Ok(v) => v,
+        // sigs.k8s.io/yaml reads the first document of a stream.
+        Err(e) => match serde_saphyr::from_multiple::<HelmValue>(text) {
+            Ok(mut docs) if !docs.is_empty() => docs.remove(0),
+            _ => return Err(e.to_string()),
+        },
+    };
     Ok(match v.0 {
         Value::Nil => Value::Map(Map::new()),
         v => v,
