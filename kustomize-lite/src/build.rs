@@ -151,6 +151,8 @@ struct Builder<'a> {
     opts: Options,
     stack: Vec<String>,
     crd_refs: Vec<NameRef>,
+    /// A kustomization gave `openapi.path` (kustomize's schema is global, so are we).
+    custom_schema: bool,
 }
 
 /// What a kustomization passes up to the one that includes it besides its objects, as
@@ -329,6 +331,7 @@ impl Builder<'_> {
             let full = self.resolve_file(lvl, path)?;
             let text = self.read_text(&full)?;
             crate::yaml::parse_stream(&text, &full)?;
+            self.custom_schema = true;
         }
         for path in &lvl.k.configurations {
             let full = self.resolve_file(lvl, path)?;
@@ -583,7 +586,8 @@ impl Builder<'_> {
                 return Err(perr(&name, "patch appears to be empty".into()));
             }
             for doc in &docs {
-                apply_untargeted(ra, doc, false, false).map_err(|m| perr(&name, m))?;
+                apply_untargeted(ra, doc, false, false, self.custom_schema)
+                    .map_err(|m| perr(&name, m))?;
             }
         }
         // patches
@@ -602,13 +606,20 @@ impl Builder<'_> {
                 }
                 (None, PatchBody::Smp(docs)) => {
                     for doc in &docs {
-                        apply_untargeted(ra, doc, p.allow_name_change, p.allow_kind_change)
-                            .map_err(|m| perr(&name, m))?;
+                        apply_untargeted(
+                            ra,
+                            doc,
+                            p.allow_name_change,
+                            p.allow_kind_change,
+                            self.custom_schema,
+                        )
+                        .map_err(|m| perr(&name, m))?;
                     }
                 }
                 (Some(t), body) => {
                     let sel = Compiled::new(t).map_err(|m| perr(&name, m))?;
-                    apply_targeted(ra, &sel, &body, p).map_err(|m| perr(&name, m))?;
+                    apply_targeted(ra, &sel, &body, p, self.custom_schema)
+                        .map_err(|m| perr(&name, m))?;
                 }
             }
         }
@@ -638,7 +649,7 @@ impl Builder<'_> {
             let body = patch::parse(&text, &name).map_err(|m| perr(&name, m))?;
             let Some(t) = &p.target else { continue };
             let sel = Compiled::new(t).map_err(|m| perr(&name, m))?;
-            apply_targeted(ra, &sel, &body, p).map_err(|m| perr(&name, m))?;
+            apply_targeted(ra, &sel, &body, p, self.custom_schema).map_err(|m| perr(&name, m))?;
         }
         let terr = |transformer: &'static str, message: String| Error::Transform {
             file: file.to_string(),
@@ -778,6 +789,7 @@ fn apply_untargeted(
     doc: &Value,
     allow_name: bool,
     allow_kind: bool,
+    custom_schema: bool,
 ) -> Result<(), String> {
     let id = ResId::of(doc);
     let matches: Vec<usize> = (0..ra.len())
@@ -798,7 +810,7 @@ fn apply_untargeted(
     };
     let keep = ra
         .get_mut(i)
-        .is_some_and(|r| patch::apply_smp(r, doc, allow_name, allow_kind));
+        .is_some_and(|r| patch::apply_smp_with(r, doc, allow_name, allow_kind, custom_schema));
     if !keep {
         ra.remove(i);
     }
@@ -810,6 +822,7 @@ fn apply_targeted(
     sel: &Compiled,
     body: &PatchBody,
     p: &Patch,
+    custom_schema: bool,
 ) -> Result<(), String> {
     let mut deleted = Vec::new();
     for (i, r) in ra.iter_mut().enumerate() {
@@ -822,7 +835,13 @@ fn apply_targeted(
             }
             PatchBody::Smp(docs) => {
                 for doc in docs {
-                    if !patch::apply_smp(r, doc, p.allow_name_change, p.allow_kind_change) {
+                    if !patch::apply_smp_with(
+                        r,
+                        doc,
+                        p.allow_name_change,
+                        p.allow_kind_change,
+                        custom_schema,
+                    ) {
                         deleted.push(i);
                         break;
                     }
@@ -864,6 +883,7 @@ pub fn build_with(fs: &dyn FileSystem, dir: &str, opts: Options) -> Result<Vec<V
         opts,
         stack: Vec::new(),
         crd_refs: Vec::new(),
+        custom_schema: false,
     };
     b.enter(&dir)?;
     // As kustomize, the kustomization built may be a Component (only a base listed under

@@ -193,3 +193,17 @@ fn json_patch_test_of_null_passes_on_a_missing_key() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nspec:\n  a: 1\n  cmds:\n  - x\n";
     assert_eq!(build_to_string(&fs, "").unwrap(), want);
 }
+
+#[test]
+fn a_strategic_merge_replaces_the_lists_of_a_kind_without_schema() {
+    // cluster-api-provider-azure's prow-private: an AzureCluster's subnets are replaced by
+    // the patch's, even though their elements have names (kustomize has no schema for the kind).
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "resources: [dep.yaml]\npatches:\n- patch: |\n    apiVersion: example.com/v1\n    kind: Thing\n    metadata: {name: m}\n    spec:\n      subnets:\n      - name: z\n      - name: a\n        role: y\n      containers:\n      - name: d\n      items:\n      - name: i\n        v: 2\n"),
+        ("dep.yaml", "apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: m\nspec:\n  subnets:\n  - name: a\n    role: x\n  - name: b\n  containers:\n  - name: c\n    image: 1\n  items:\n  - name: i\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: m\nspec:\n  containers:\n  - name: d\n  items:\n  - name: i\n    v: 2\n  subnets:\n  - name: z\n  - name: a\n    role: \"y\"\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}

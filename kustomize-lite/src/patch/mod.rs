@@ -114,6 +114,18 @@ fn remove_if_null(obj: &mut Value, path: &[String]) {
 /// Applies a strategic merge patch; returns `false` when the patch deleted the object.
 /// Name, namespace and kind stay unless the options allow a change.
 pub fn apply_smp(r: &mut Resource, patch: &Value, allow_name: bool, allow_kind: bool) -> bool {
+    apply_smp_with(r, patch, allow_name, allow_kind, false)
+}
+
+/// [`apply_smp`]; with `custom_schema` (a kustomization gave `openapi.path`), the lists of
+/// custom kinds merge by a key their elements share instead of being replaced.
+pub fn apply_smp_with(
+    r: &mut Resource,
+    patch: &Value,
+    allow_name: bool,
+    allow_kind: bool,
+    custom_schema: bool,
+) -> bool {
     let (name, ns, kind) = (
         r.name().to_string(),
         r.namespace().to_string(),
@@ -127,7 +139,10 @@ pub fn apply_smp(r: &mut Resource, patch: &Value, allow_name: bool, allow_kind: 
         return true;
     };
     let gvk: Gvk = r.gvk();
-    let schema = smp::Schema::for_kind(&gvk.group, &gvk.version, &gvk.kind);
+    let schema = match smp::Schema::for_kind(&gvk.group, &gvk.version, &gvk.kind) {
+        smp::Schema::Opaque if custom_schema => smp::Schema::Inferred,
+        other => other,
+    };
     let obj = crate::resource::as_map(&mut r.obj);
     if smp::merge_map(obj, pm, schema) == smp::Outcome::Delete {
         return false;

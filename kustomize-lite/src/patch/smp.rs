@@ -60,8 +60,11 @@ const BUILTIN_KINDS: &[&str] = &[
 pub enum Schema {
     /// A built-in kind: the known merge keys.
     Builtin,
-    /// Anything else: infer a key shared by every element.
+    /// Another Kubernetes kind, or a custom kind whose schema was given (`openapi.path`):
+    /// infer a key shared by every element.
     Inferred,
+    /// A kind kustomize has no schema for: lists are replaced, as kustomize's.
+    Opaque,
 }
 
 impl Schema {
@@ -83,10 +86,36 @@ impl Schema {
             "ResourceQuota",
         ];
         let core_ok = !group.is_empty() || (version == "v1" && CORE.contains(&kind));
+        // The API groups of Kubernetes itself: kustomize's schema knows their kinds.
+        const KUBERNETES_GROUPS: &[&str] = &[
+            "",
+            "apps",
+            "batch",
+            "autoscaling",
+            "policy",
+            "extensions",
+            "rbac.authorization.k8s.io",
+            "networking.k8s.io",
+            "admissionregistration.k8s.io",
+            "apiextensions.k8s.io",
+            "apiregistration.k8s.io",
+            "storage.k8s.io",
+            "scheduling.k8s.io",
+            "coordination.k8s.io",
+            "discovery.k8s.io",
+            "events.k8s.io",
+            "node.k8s.io",
+            "certificates.k8s.io",
+            "flowcontrol.apiserver.k8s.io",
+            "authentication.k8s.io",
+            "authorization.k8s.io",
+        ];
         if core_ok && BUILTIN_GROUPS.contains(&group) && BUILTIN_KINDS.contains(&kind) {
             Schema::Builtin
-        } else {
+        } else if KUBERNETES_GROUPS.contains(&group) {
             Schema::Inferred
+        } else {
+            Schema::Opaque
         }
     }
 }
@@ -136,6 +165,7 @@ fn merge_key(
             }
             _ => None,
         },
+        Schema::Opaque => None,
         Schema::Inferred => {
             const KEYS: [&[&str]; 7] = [
                 &["mountPath"],
