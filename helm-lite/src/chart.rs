@@ -496,6 +496,44 @@ fn collect(
     Ok(())
 }
 
+/// Rewords a template error as Helm's engine does (`execution error at (...)`,
+/// `parse error at (...)`, or the indented trace).
+fn helm_error(e: Error) -> Error {
+    match e {
+        Error::Parse(m) => {
+            let tokens: Vec<&str> = m.split(": ").collect();
+            match (tokens.get(1), tokens.last()) {
+                (Some(loc), Some(msg)) if tokens.len() > 1 => {
+                    Error::Parse(format!("parse error at ({loc}): {msg}"))
+                }
+                _ => Error::Parse(m),
+            }
+        }
+        Error::Exec(m) => {
+            let tokens: Vec<&str> = m.splitn(3, ": ").collect();
+            let (Some(loc), Some(rest)) = (tokens.get(1), tokens.get(2)) else {
+                return Error::Exec(m);
+            };
+            for f in ["fail", "required"] {
+                if let Some(i) = rest.find(&format!("error calling {f}: ")) {
+                    let msg = rest
+                        .get(i + "error calling : ".len() + f.len()..)
+                        .unwrap_or("");
+                    return Error::Exec(format!("execution error at ({loc}): {msg}"));
+                }
+            }
+            let Some(after) = rest.strip_prefix("executing ") else {
+                return Error::Exec(m);
+            };
+            match after.split_once(">: ") {
+                Some((head, msg)) => Error::Exec(format!("{loc}\n  executing {head}>:\n    {msg}")),
+                None => Error::Exec(m),
+            }
+        }
+        other => other,
+    }
+}
+
 /// Renders a chart as `helm template NAME CHART` prints it.
 pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<String, Error> {
     let vals = chart_values(chart, user_values);
@@ -535,7 +573,7 @@ pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<S
         cb.cmp(&ca).then_with(|| b.0.cmp(&a.0))
     });
     for (n, s) in &texts {
-        t.parse(n, s)?;
+        t.parse(n, s).map_err(helm_error)?;
     }
     let mut rendered: BTreeMap<String, String> = BTreeMap::new();
     for j in &jobs {
@@ -543,7 +581,7 @@ pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<S
         if base.starts_with('_') || j.name.ends_with("NOTES.txt") {
             continue;
         }
-        let out = t.execute(&j.name, &j.dot)?;
+        let out = t.execute(&j.name, &j.dot).map_err(helm_error)?;
         rendered.insert(j.name.clone(), out.replace("<no value>", ""));
     }
     let sep = regex::Regex::new(r"(?m)^---[ \t]*").map_err(|e| Error::Chart(e.to_string()))?;

@@ -663,19 +663,21 @@ impl Parser<'_> {
             return Ok(None);
         };
         if self.peek().kind == Kind::Field {
+            // Go positions the combined node at the first chained field.
+            let chain_pos = self.peek().pos;
             let mut fields = Vec::new();
             while self.peek().kind == Kind::Field {
                 let f = self.next();
                 fields.push(f.val.get(1..).unwrap_or("").to_string());
             }
             return match node {
-                Arg::Field(p, mut id) => {
+                Arg::Field(_, mut id) => {
                     id.extend(fields);
-                    Ok(Some(Arg::Field(p, id)))
+                    Ok(Some(Arg::Field(chain_pos, id)))
                 }
-                Arg::Variable(p, v, mut id) => {
+                Arg::Variable(_, v, mut id) => {
                     id.extend(fields);
-                    Ok(Some(Arg::Variable(p, v, id)))
+                    Ok(Some(Arg::Variable(chain_pos, v, id)))
                 }
                 Arg::Bool(..) | Arg::Str(..) | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
                     Err(self.err(&format!(
