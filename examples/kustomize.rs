@@ -83,8 +83,34 @@ fn run(args: &Args) -> Result<String, String> {
         .to_string_lossy()
         .replace('\\', "/");
     let fs = DiskFs::new(top).map_err(|e| format!("{}: {e}", top.display()))?;
-    let objects = build_with(&fs, &rel, args.opts).map_err(|e| e.to_string())?;
+    let objects =
+        build_with(&fs, &rel, args.opts).map_err(|e| absolute_paths(&e.to_string(), &rel))?;
     Ok(yaml::emit_stream(&objects))
+}
+
+/// The library names files relative to the file system's root (here the disk's); shown
+/// absolute, as kustomize shows them: every path that starts with the built directory's
+/// first component gets its leading `/` back.
+fn absolute_paths(message: &str, rel: &str) -> String {
+    let Some(first) = rel.split('/').next().filter(|f| !f.is_empty()) else {
+        return message.to_string();
+    };
+    let lead = format!("{first}/");
+    let is_path_char = |c: char| c.is_alphanumeric() || "._-+@~/".contains(c);
+    let mut out = String::with_capacity(message.len() + 16);
+    let mut prev: Option<char> = None;
+    for (i, c) in message.char_indices() {
+        if prev.is_none_or(|p| !is_path_char(p))
+            && message
+                .get(i..)
+                .is_some_and(|rest| rest.starts_with(&lead) || rest == first)
+        {
+            out.push('/');
+        }
+        out.push(c);
+        prev = Some(c);
+    }
+    out
 }
 
 fn main() -> ExitCode {
