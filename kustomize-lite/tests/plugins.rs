@@ -101,3 +101,16 @@ fn a_prefix_transformer_on_fields_other_than_the_name() {
     let want = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: reader\n  namespace: kube-system\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: extension-apiserver-authentication-reader\nsubjects:\n- kind: ServiceAccount\n  name: kueue-controller-manager\n  namespace: kueue-system\n---\napiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: serving\nspec:\n  commonName: kueue-webhook-service.system.svc.local\n";
     assert_eq!(build_to_string(&fs, "").unwrap(), want);
 }
+
+#[test]
+fn an_iam_policy_generator_makes_a_gke_service_account() {
+    // kustomize's TestGkeGeneratorWithNamespace: the built-in IAMPolicyGenerator.
+    let fs: MemoryFs = [
+        ("kustomization.yaml", "generators:\n- |-\n  apiVersion: builtin\n  kind: IAMPolicyGenerator\n  metadata:\n    name: my-gke-generator\n  cloud: gke\n  kubernetesService:\n    namespace: k8s-namespace\n    name: k8s-sa-name\n  serviceAccount:\n    name: gsa-name\n    projectId: project-id\n- iam.yaml\n"),
+        ("iam.yaml", "apiVersion: builtin\nkind: IAMPolicyGenerator\nmetadata:\n  name: other\ncloud: gke\nkubernetesService:\n  name: runner\nserviceAccount:\n  name: ci\n  projectId: p2\n"),
+    ]
+    .into_iter()
+    .collect();
+    let want = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  annotations:\n    iam.gke.io/gcp-service-account: gsa-name@project-id.iam.gserviceaccount.com\n  name: k8s-sa-name\n  namespace: k8s-namespace\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  annotations:\n    iam.gke.io/gcp-service-account: ci@p2.iam.gserviceaccount.com\n  name: runner\n";
+    assert_eq!(build_to_string(&fs, "").unwrap(), want);
+}

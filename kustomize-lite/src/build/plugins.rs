@@ -325,6 +325,33 @@ impl Builder<'_> {
                 let cfg = Acc::new().cfg;
                 self.transform(&Level { dir, k: &k }, ra, &cfg)
             }
+            "IAMPolicyGenerator" => {
+                // kustomize's GKE workload identity ServiceAccount.
+                let cloud = text(cfg, "cloud");
+                if cloud != "gke" {
+                    return Err(terr(format!("cloud provider {cloud} not supported yet")));
+                }
+                let k8s = cfg.get("kubernetesService").cloned().unwrap_or(Value::Null);
+                let sa = cfg.get("serviceAccount").cloned().unwrap_or(Value::Null);
+                let mut meta = Map::new();
+                meta.insert(
+                    "annotations".into(),
+                    json!({
+                        "iam.gke.io/gcp-service-account": format!(
+                            "{}@{}.iam.gserviceaccount.com",
+                            text(&sa, "name"),
+                            text(&sa, "projectId")
+                        )
+                    }),
+                );
+                meta.insert("name".into(), json!(text(&k8s, "name")));
+                let ns = text(&k8s, "namespace");
+                if !ns.is_empty() {
+                    meta.insert("namespace".into(), json!(ns));
+                }
+                let obj = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta});
+                super::append_all(ra, vec![Resource::new(obj, origin.clone())])
+            }
             "HelmChartInflationGenerator" => Err(terr(
                 "Helm charts are not rendered by kustomize-lite yet".into(),
             )),
