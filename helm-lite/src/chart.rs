@@ -534,8 +534,91 @@ fn helm_error(e: Error) -> Error {
     }
 }
 
+fn lookup_path<'a>(vals: &'a Map, path: &str) -> Option<&'a Value> {
+    let mut cur = vals;
+    let mut parts = path.split('.').peekable();
+    while let Some(p) = parts.next() {
+        let v = cur.get(p)?;
+        if parts.peek().is_none() {
+            return Some(v);
+        }
+        cur = v.as_map()?;
+    }
+    None
+}
+
+/// The chart with subcharts whose `condition`/`tags` are false left out and `alias`es
+/// applied, as Helm's dependency processing does.
+fn enabled(chart: &Chart, user: &Map) -> Chart {
+    let vals = chart_values(chart, user);
+    let raw_deps = match chart.metadata.get("Dependencies") {
+        Some(Value::List(l)) => l.clone(),
+        _ => Vec::new(),
+    };
+    let mut out = chart.clone();
+    out.dependencies.clear();
+    for dep in &chart.dependencies {
+        let name = dep.name();
+        let entries: Vec<&Map> = raw_deps
+            .iter()
+            .filter_map(Value::as_map)
+            .filter(|m| m.get("name").map(Value::to_go_string).as_deref() == Some(name.as_str()))
+            .collect();
+        let instances: Vec<Option<&Map>> = if entries.is_empty() {
+            vec![None]
+        } else {
+            entries.into_iter().map(Some).collect()
+        };
+        for entry in instances {
+            let mut d = dep.clone();
+            let mut on = true;
+            if let Some(e) = entry {
+                if let Some(Value::Str(alias)) = e.get("alias")
+                    && !alias.is_empty()
+                {
+                    d.metadata.insert("Name".into(), Value::Str(alias.clone()));
+                }
+                let mut decided = false;
+                if let Some(Value::Str(cond)) = e.get("condition") {
+                    for c in cond.split(',') {
+                        if let Some(Value::Bool(b)) = lookup_path(&vals, c.trim()) {
+                            on = *b;
+                            decided = true;
+                            break;
+                        }
+                    }
+                }
+                if !decided && let Some(Value::List(tags)) = e.get("tags") {
+                    let states: Vec<bool> = tags
+                        .iter()
+                        .filter_map(|t| {
+                            match lookup_path(&vals, &format!("tags.{}", t.to_go_string())) {
+                                Some(Value::Bool(b)) => Some(*b),
+                                _ => None,
+                            }
+                        })
+                        .collect();
+                    if !states.is_empty() {
+                        on = states.iter().any(|b| *b);
+                    }
+                }
+            }
+            if on {
+                let sub_user = vals
+                    .get(&d.name())
+                    .and_then(Value::as_map)
+                    .cloned()
+                    .unwrap_or_default();
+                out.dependencies.push(enabled(&d, &sub_user));
+            }
+        }
+    }
+    out
+}
+
 /// Renders a chart as `helm template NAME CHART` prints it.
 pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<String, Error> {
+    let chart = &enabled(chart, user_values);
     let vals = chart_values(chart, user_values);
     let mut rel = Map::new();
     rel.insert("Name".into(), Value::Str(release.name.clone()));
