@@ -334,6 +334,19 @@ impl Object for Files {
             _ => return None,
         }))
     }
+    fn entries(&self) -> Option<Vec<(String, Value)>> {
+        Some(
+            self.0
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        Value::Str(String::from_utf8_lossy(v).into_owned()),
+                    )
+                })
+                .collect(),
+        )
+    }
     fn display(&self) -> String {
         let m: Map = self
             .0

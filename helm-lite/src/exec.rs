@@ -285,6 +285,11 @@ impl<'a> State<'a> {
                 }
             }
             Value::Nil => {}
+            Value::Object(o) if o.entries().is_some() => {
+                for (k, e) in o.entries().unwrap_or_default() {
+                    items.push((Value::Str(k), e));
+                }
+            }
             other => {
                 return Err(self.errorf(
                     Some(b.pos),

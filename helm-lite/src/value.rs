@@ -17,6 +17,10 @@ pub trait Object: Send + Sync {
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>>;
     /// How `fmt` prints it.
     fn display(&self) -> String;
+    /// Key/value pairs when `range` iterates over it (a map type), in key order.
+    fn entries(&self) -> Option<Vec<(String, Value)>> {
+        None
+    }
 }
 
 /// A template value: what YAML values, template literals and functions produce.

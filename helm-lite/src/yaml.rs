@@ -76,10 +76,16 @@ pub fn from_yaml(text: &str) -> Result<Value, String> {
     if text.trim().is_empty() {
         return Ok(Value::Map(Map::new()));
     }
-    let v: HelmValue = match serde_saphyr::from_str(text) {
+    // yaml.v2 (non-strict) keeps the last of duplicate keys.
+    let opts = || {
+        let mut o = serde_saphyr::Options::default();
+        o.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+        o
+    };
+    let v: HelmValue = match serde_saphyr::from_str_with_options(text, opts()) {
         Ok(v) => v,
         // sigs.k8s.io/yaml reads the first document of a stream.
-        Err(e) => match serde_saphyr::from_multiple::<HelmValue>(text) {
+        Err(e) => match serde_saphyr::from_multiple_with_options::<HelmValue>(text, opts()) {
             Ok(mut docs) if !docs.is_empty() => docs.remove(0),
             _ => return Err(e.to_string()),
         },
