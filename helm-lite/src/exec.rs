@@ -402,7 +402,7 @@ impl<'a> State<'a> {
         };
         match first {
             Arg::Field(p, id) => {
-                self.eval_field_chain(dot, dot.clone(), *p, &first.to_string(), id, cmd, fin)
+                self.eval_field_chain(dot, Some(dot.clone()), *p, &first.to_string(), id, cmd, fin)
             }
             Arg::Variable(p, name, id) => {
                 let v = self.var(*p, name)?;
@@ -410,7 +410,7 @@ impl<'a> State<'a> {
                     self.not_a_function(cmd, &fin)?;
                     return Ok(Some(v));
                 }
-                self.eval_field_chain(dot, v, *p, &first.to_string(), id, cmd, fin)
+                self.eval_field_chain(dot, Some(v), *p, &first.to_string(), id, cmd, fin)
             }
             Arg::Chain(p, inner, id) => {
                 let v = self.eval_arg(dot, inner)?;
@@ -421,7 +421,12 @@ impl<'a> State<'a> {
                         format!("indirection through explicit nil in {first}"),
                     ));
                 }
-                self.eval_field_chain(dot, v, *p, &first.to_string(), id, cmd, fin)
+                // A pipeline's nil result is Go's invalid value: fields of it are zero, not errors.
+                let recv = match (inner.as_ref(), &v) {
+                    (Arg::Pipe(_), Value::Nil) => None,
+                    _ => Some(v),
+                };
+                self.eval_field_chain(dot, recv, *p, &first.to_string(), id, cmd, fin)
             }
             Arg::Ident(p, name) => self.eval_function(dot, *p, name, cmd, fin),
             Arg::Pipe(pipe) => {
@@ -442,14 +447,14 @@ impl<'a> State<'a> {
     fn eval_field_chain(
         &mut self,
         dot: &Value,
-        receiver: Value,
+        receiver: Option<Value>,
         pos: usize,
         ctx: &str,
         ident: &[String],
         cmd: &Cmd,
         fin: Option<Option<Value>>,
     ) -> R<Option<Value>> {
-        let mut recv: Option<Value> = Some(receiver);
+        let mut recv: Option<Value> = receiver;
         let n = ident.len();
         for (i, name) in ident.iter().enumerate() {
             let last = i + 1 == n;

@@ -120,7 +120,11 @@ fn regex(p: &str) -> Result<regex::Regex, String> {
 /// Masterminds `semverCompare` for the common constraint forms.
 pub(crate) fn semver_compare(constraint: &str, version: &str) -> Result<bool, String> {
     let v = parse_version(version).ok_or_else(|| "Invalid Semantic Version".to_string())?;
-    for alt in constraint.split("||") {
+    // Masterminds allows a space between an operator and its version (">= 1.2").
+    let joined = regex(r"(>=|<=|!=|=>|=<|~>|[><=~^])\s+")?
+        .replace_all(constraint, "$1")
+        .into_owned();
+    for alt in joined.split("||") {
         let mut all = true;
         for part in alt.split([',', ' ']).filter(|p| !p.trim().is_empty()) {
             if !check_one(part.trim(), &v)? {
