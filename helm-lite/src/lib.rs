@@ -15,7 +15,35 @@
 //! assert_eq!(t.execute("t", &Value::Map(data)).unwrap(), "a=1 b=2 ");
 //! ```
 //!
-//! [`chart::template`] renders a [`Chart`] loaded from a file map as `helm template` prints it.
+//! A chart, loaded from a map of its files, renders as `helm template NAME CHART` prints it:
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use helm_lite::{Chart, Map, Release};
+//!
+//! let mut files = BTreeMap::new();
+//! files.insert("Chart.yaml".to_string(), b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec());
+//! files.insert("values.yaml".to_string(), b"replicas: 2\n".to_vec());
+//! files.insert(
+//!     "templates/cm.yaml".to_string(),
+//!     b"kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  n: {{ .Values.replicas | quote }}\n".to_vec(),
+//! );
+//! let chart = Chart::from_files(&files).unwrap();
+//! let rel = Release { name: "rel".into(), namespace: "default".into() };
+//! let out = helm_lite::helm_template(&chart, &rel, &Map::new()).unwrap();
+//! assert_eq!(out, "---\n# Source: demo/templates/cm.yaml\nkind: ConfigMap\nmetadata:\n  name: rel\ndata:\n  n: \"2\"\n");
+//! ```
+//!
+//! What is here: Go's `text/template` (Go's own exec/parse tables are the conformance
+//! vectors), Sprig's and Helm's most used functions, values coalescing, subcharts with
+//! `condition`/`tags`/`alias` and `global`, `.Files`, `.Capabilities` (Kubernetes v1.37.0 as
+//! Helm v4.3 defaults), install-order output with hooks last, and Helm's error wording.
+//!
+//! Not yet: `set` on a path such as `.Values.x` (Go's maps are shared, ours are values: only
+//! a variable named as the first argument is updated), `.tgz` archives, `.helmignore`,
+//! `values.schema.json`, `--set` strings, `toToml`, dates, crypto and certificate functions
+//! (they parse but fail when called), `lookup` through an adapter (it gives an empty map, as
+//! `helm template` does). Sprig's `rand*` functions are deterministic here.
 
 mod builtins;
 pub mod chart;
