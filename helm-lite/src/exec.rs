@@ -109,6 +109,7 @@ impl Template {
             vars: Vec::new(),
             depth: 0,
             tree: None,
+            nil_root: matches!(data, Value::Nil),
         };
         st.exec_template(name, data.clone(), None)?;
         Ok(st.out)
@@ -121,6 +122,9 @@ struct State<'a> {
     vars: Vec<(String, Value)>,
     depth: usize,
     tree: Option<&'a Tree>,
+    /// Executed with nil data: the top-level dot is Go's invalid value, whose fields are
+    /// zero rather than errors.
+    nil_root: bool,
 }
 
 type R<T> = Result<T, Error>;
@@ -402,7 +406,12 @@ impl<'a> State<'a> {
         };
         match first {
             Arg::Field(p, id) => {
-                self.eval_field_chain(dot, Some(dot.clone()), *p, &first.to_string(), id, cmd, fin)
+                let recv = if self.nil_root && self.depth == 1 && matches!(dot, Value::Nil) {
+                    None
+                } else {
+                    Some(dot.clone())
+                };
+                self.eval_field_chain(dot, recv, *p, &first.to_string(), id, cmd, fin)
             }
             Arg::Variable(p, name, id) => {
                 let v = self.var(*p, name)?;
@@ -780,6 +789,7 @@ impl<'a> State<'a> {
             vars: Vec::new(),
             depth: self.depth + 1,
             tree: None,
+            nil_root: false,
         };
         let r = st.exec_template("gotpl", dot, Some(at.clone()));
         match r {
