@@ -58,6 +58,18 @@ const BUILTINS: &[&str] = &[
     "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne", "include", "tpl",
 ];
 
+enum Recv<'a> {
+    Dot(&'a Value),
+    Var(usize),
+    Owned(Option<Value>),
+}
+
+enum Step<'v> {
+    Done(Option<Value>),
+    Ref(Option<&'v Value>),
+    Object(Arc<dyn crate::value::Object>, usize),
+}
+
 enum Flow {
     Normal,
     Break,
@@ -407,19 +419,22 @@ impl<'a> State<'a> {
         match first {
             Arg::Field(p, id) => {
                 let recv = if self.nil_root && self.depth == 1 && matches!(dot, Value::Nil) {
-                    None
+                    Recv::Owned(None)
                 } else {
-                    Some(dot.clone())
+                    Recv::Dot(dot)
                 };
                 self.eval_field_chain(dot, recv, *p, &first.to_string(), id, cmd, fin)
             }
             Arg::Variable(p, name, id) => {
-                let v = self.var(*p, name)?;
                 if id.is_empty() {
+                    let v = self.var(*p, name)?;
                     self.not_a_function(cmd, &fin)?;
                     return Ok(Some(v));
                 }
-                self.eval_field_chain(dot, Some(v), *p, &first.to_string(), id, cmd, fin)
+                let Some(i) = self.vars.iter().rposition(|(n, _)| n == name) else {
+                    return Err(self.errorf(Some(*p), name, format!("undefined variable: {name}")));
+                };
+                self.eval_field_chain(dot, Recv::Var(i), *p, &first.to_string(), id, cmd, fin)
             }
             Arg::Chain(p, inner, id) => {
                 let v = self.eval_arg(dot, inner)?;
@@ -435,7 +450,7 @@ impl<'a> State<'a> {
                     (Arg::Pipe(_), Value::Nil) => None,
                     _ => Some(v),
                 };
-                self.eval_field_chain(dot, recv, *p, &first.to_string(), id, cmd, fin)
+                self.eval_field_chain(dot, Recv::Owned(recv), *p, &first.to_string(), id, cmd, fin)
             }
             Arg::Ident(p, name) => self.eval_function(dot, *p, name, cmd, fin),
             Arg::Pipe(pipe) => {
@@ -452,22 +467,21 @@ impl<'a> State<'a> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn eval_field_chain(
-        &mut self,
-        dot: &Value,
-        receiver: Option<Value>,
+    /// Walks a field chain through maps by reference; stops at an object (whose fields and
+    /// methods need `&mut self` for arguments).
+    fn walk_fields<'v>(
+        &self,
+        base: Option<&'v Value>,
         pos: usize,
         ctx: &str,
         ident: &[String],
-        cmd: &Cmd,
-        fin: Option<Option<Value>>,
-    ) -> R<Option<Value>> {
-        let mut recv: Option<Value> = receiver;
+        last_has_args: bool,
+    ) -> R<Step<'v>> {
+        static NIL: Value = Value::Nil;
+        let mut cur = base;
         let n = ident.len();
         for (i, name) in ident.iter().enumerate() {
-            let last = i + 1 == n;
-            let Some(r) = recv else {
+            let Some(r) = cur else {
                 if self.t.missing_key == MissingKey::Error {
                     return Err(self.errorf(
                         Some(pos),
@@ -475,12 +489,11 @@ impl<'a> State<'a> {
                         format!("nil data; no entry for key {}", crate::fmt::go_quote(name)),
                     ));
                 }
-                return Ok(None);
+                return Ok(Step::Done(None));
             };
-            let has_args = last && (cmd.args.len() > 1 || fin.is_some());
-            recv = match &r {
+            cur = match r {
                 Value::Map(m) => {
-                    if has_args {
+                    if i + 1 == n && last_has_args {
                         return Err(self.errorf(
                             Some(pos),
                             ctx,
@@ -488,10 +501,10 @@ impl<'a> State<'a> {
                         ));
                     }
                     match m.get(name) {
-                        Some(v) => Some(v.clone()),
+                        Some(v) => Some(v),
                         None => match self.t.missing_key {
                             MissingKey::Default => None,
-                            MissingKey::Zero => Some(Value::Nil),
+                            MissingKey::Zero => Some(&NIL),
                             MissingKey::Error => {
                                 return Err(self.errorf(
                                     Some(pos),
@@ -505,41 +518,7 @@ impl<'a> State<'a> {
                         },
                     }
                 }
-                Value::Object(o) => {
-                    if let Some(v) = o.field(name) {
-                        Some(v)
-                    } else {
-                        let mut args = Vec::new();
-                        if last {
-                            for a in cmd.args.iter().skip(1) {
-                                args.push(self.eval_arg(dot, a)?);
-                            }
-                            if let Some(f) = &fin {
-                                args.push(f.clone().unwrap_or_default());
-                            }
-                        }
-                        match o.call(name, &args) {
-                            Some(Ok(v)) => Some(v),
-                            Some(Err(e)) => {
-                                return Err(self.errorf(
-                                    Some(pos),
-                                    ctx,
-                                    format!("error calling {name}: {e}"),
-                                ));
-                            }
-                            None => {
-                                return Err(self.errorf(
-                                    Some(pos),
-                                    ctx,
-                                    format!(
-                                        "can't evaluate field {name} in type {}",
-                                        o.type_name()
-                                    ),
-                                ));
-                            }
-                        }
-                    }
-                }
+                Value::Object(o) => return Ok(Step::Object(o.clone(), i)),
                 Value::Nil => {
                     return Err(self.errorf(
                         Some(pos),
@@ -556,7 +535,73 @@ impl<'a> State<'a> {
                 }
             };
         }
-        Ok(recv)
+        Ok(Step::Ref(cur))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn eval_field_chain(
+        &mut self,
+        dot: &Value,
+        receiver: Recv<'_>,
+        pos: usize,
+        ctx: &str,
+        ident: &[String],
+        cmd: &Cmd,
+        fin: Option<Option<Value>>,
+    ) -> R<Option<Value>> {
+        let has_args = cmd.args.len() > 1 || fin.is_some();
+        let step = {
+            let base: Option<&Value> = match &receiver {
+                Recv::Dot(d) => Some(*d),
+                Recv::Var(i) => self.vars.get(*i).map(|(_, v)| v),
+                Recv::Owned(v) => v.as_ref(),
+            };
+            match self.walk_fields(base, pos, ctx, ident, has_args)? {
+                Step::Done(v) => Step::Done(v),
+                Step::Ref(v) => Step::Done(v.cloned()),
+                Step::Object(o, i) => Step::Object(o, i),
+            }
+        };
+        let (o, i) = match step {
+            Step::Done(v) => return Ok(v),
+            Step::Ref(v) => return Ok(v.cloned()),
+            Step::Object(o, i) => (o, i),
+        };
+        let Some(name) = ident.get(i) else {
+            return Ok(None);
+        };
+        let last = i + 1 == ident.len();
+        let v = if let Some(v) = o.field(name) {
+            v
+        } else {
+            let mut args = Vec::new();
+            if last {
+                for a in cmd.args.iter().skip(1) {
+                    args.push(self.eval_arg(dot, a)?);
+                }
+                if let Some(f) = &fin {
+                    args.push(f.clone().unwrap_or_default());
+                }
+            }
+            match o.call(name, &args) {
+                Some(Ok(v)) => v,
+                Some(Err(e)) => {
+                    return Err(self.errorf(Some(pos), ctx, format!("error calling {name}: {e}")));
+                }
+                None => {
+                    return Err(self.errorf(
+                        Some(pos),
+                        ctx,
+                        format!("can't evaluate field {name} in type {}", o.type_name()),
+                    ));
+                }
+            }
+        };
+        if last {
+            return Ok(Some(v));
+        }
+        let rest = ident.get(i + 1..).unwrap_or(&[]);
+        self.eval_field_chain(dot, Recv::Owned(Some(v)), pos, ctx, rest, cmd, fin)
     }
 
     fn eval_arg(&mut self, dot: &Value, a: &Arg) -> R<Value> {
