@@ -99,6 +99,32 @@ fn objects(root: &Path, dir: &str) -> Vec<gitops_core::model::Object> {
     out
 }
 
+/// Reconciles `cluster` of the tree at `repo` into a fresh memory store.
+fn run(
+    repo: &Path,
+    cluster: &str,
+    revision: &str,
+    opts: BootstrapOptions,
+) -> (gitops_core::bootstrap::ClusterResult, MemoryStore) {
+    let source = Source {
+        root: repo.into(),
+        revision: revision.into(),
+    };
+    let mut store = MemoryStore::new();
+    let tree_objects = objects(repo, cluster);
+    let r = reconcile_cluster(
+        &tree_objects,
+        cluster,
+        &source,
+        &DirRenderer,
+        &mut store,
+        &StatusHealth,
+        opts,
+    )
+    .unwrap();
+    (r, store)
+}
+
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
@@ -117,22 +143,12 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 fn a_cluster_reconciles_from_its_root_in_dependency_order() {
     let repo = tempfile::tempdir().unwrap();
     tree(repo.path());
-    let source = Source {
-        root: repo.path().into(),
-        revision: "main@sha1:0123456789abcdef0123456789abcdef01234567".into(),
-    };
-    let mut store = MemoryStore::new();
-    let tree_objects = objects(repo.path(), "clusters/prod");
-    let r = reconcile_cluster(
-        &tree_objects,
+    let (r, store) = run(
+        repo.path(),
         "clusters/prod",
-        &source,
-        &DirRenderer,
-        &mut store,
-        &StatusHealth,
+        "main@sha1:0123456789abcdef0123456789abcdef01234567",
         BootstrapOptions::default(),
-    )
-    .unwrap();
+    );
     assert!(r.root_found);
     let order: Vec<(&str, bool)> = r
         .results
@@ -193,22 +209,12 @@ fn a_root_is_generated_as_flux_does_when_there_is_none() {
         &ks("apps", "./apps", ""),
     );
     write(repo.path(), "apps/cm.yaml", &cm("apps-cm"));
-    let source = Source {
-        root: repo.path().into(),
-        revision: "directory".into(),
-    };
-    let mut store = MemoryStore::new();
-    let tree_objects = objects(repo.path(), "clusters/dev");
-    let r = reconcile_cluster(
-        &tree_objects,
+    let (r, _store) = run(
+        repo.path(),
         "clusters/dev",
-        &source,
-        &DirRenderer,
-        &mut store,
-        &StatusHealth,
+        "directory",
         BootstrapOptions::default(),
-    )
-    .unwrap();
+    );
     assert!(!r.root_found);
     let keys: Vec<&str> = r.results.iter().map(|x| x.key.as_str()).collect();
     assert_eq!(keys, ["flux-system/flux-system", "flux-system/apps"]);
@@ -228,26 +234,11 @@ fn rounds_are_bounded() {
     }
     write(repo.path(), "l5/cm.yaml", &cm("deep"));
     write(repo.path(), "clusters/c/k.yaml", &ks("l0", "./l0", ""));
-    let source = Source {
-        root: repo.path().into(),
-        revision: "directory".into(),
-    };
-    let mut store = MemoryStore::new();
-    let tree_objects = objects(repo.path(), "clusters/c");
     let opts = BootstrapOptions {
         max_rounds: 3,
         ..BootstrapOptions::default()
     };
-    let r = reconcile_cluster(
-        &tree_objects,
-        "clusters/c",
-        &source,
-        &DirRenderer,
-        &mut store,
-        &StatusHealth,
-        opts,
-    )
-    .unwrap();
+    let (r, _store) = run(repo.path(), "clusters/c", "directory", opts);
     assert!(
         r.notes.iter().any(|n| n.contains("stopped after 3 rounds")),
         "{:?}",
@@ -286,22 +277,12 @@ fn common_metadata_is_set_and_unsupported_fields_refuse_instead_of_applying() {
             "  kubeConfig: {secretRef: {name: kubeconfig}}\n",
         ),
     );
-    let source = Source {
-        root: repo.path().into(),
-        revision: "directory".into(),
-    };
-    let mut store = MemoryStore::new();
-    let tree_objects = objects(repo.path(), "clusters/c");
-    let r = reconcile_cluster(
-        &tree_objects,
+    let (r, store) = run(
+        repo.path(),
         "clusters/c",
-        &source,
-        &DirRenderer,
-        &mut store,
-        &StatusHealth,
+        "directory",
         BootstrapOptions::default(),
-    )
-    .unwrap();
+    );
     let get = |k: &str| r.results.iter().find(|x| x.key == k).unwrap();
     assert!(get("flux-system/apps").ready());
     let live = store
