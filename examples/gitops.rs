@@ -201,6 +201,10 @@ fn reconcile_cluster(
         out.push_str(&r.to_string());
         out.push('\n');
     }
+    for r in &result.helm_releases {
+        out.push_str(&r.to_string());
+        out.push('\n');
+    }
     for n in &result.notes {
         out.push_str(&format!("note: {n}\n"));
     }

@@ -50,6 +50,8 @@ pub struct ClusterResult {
     pub root_found: bool,
     /// Every Kustomization's result, root first, in the order reconciled.
     pub results: Vec<KustomizationResult>,
+    /// Every HelmRelease's result, after the Kustomizations, in `dependsOn` order.
+    pub helm_releases: Vec<crate::helm::HelmReleaseResult>,
     /// Notes: Kustomizations read back that did not parse, rounds cut at the bound.
     pub notes: Vec<String>,
 }
@@ -138,21 +140,30 @@ fn classify(k: &Kustomization, root_source: &(String, String), store: &dyn Clust
     } else {
         r.namespace.clone()
     };
-    if r.kind == "GitRepository"
-        && (ns.as_str(), r.name.as_str()) == (root_source.0.as_str(), root_source.1.as_str())
-    {
+    classify_ref(&r.kind, &ns, &r.name, root_source, store)
+}
+
+/// Where the source `kind` `ns/name` is.
+fn classify_ref(
+    kind: &str,
+    ns: &str,
+    name: &str,
+    root_source: &(String, String),
+    store: &dyn ClusterStore,
+) -> Where {
+    if kind == "GitRepository" && (ns, name) == (root_source.0.as_str(), root_source.1.as_str()) {
         return Where::Local;
     }
     let id = ResId {
         group: SOURCE_GROUP.into(),
-        kind: r.kind.clone(),
-        namespace: ns.clone(),
-        name: r.name.clone(),
+        kind: kind.into(),
+        namespace: ns.into(),
+        name: name.into(),
     };
     let Some(object) = store.get(&id).ok().flatten() else {
-        return Where::Missing(format!("Source '{}/{ns}/{}' not found", r.kind, r.name));
+        return Where::Missing(format!("Source '{kind}/{ns}/{name}' not found"));
     };
-    if r.kind == "GitRepository" {
+    if kind == "GitRepository" {
         let url = object
             .pointer("/spec/url")
             .and_then(Value::as_str)
@@ -167,9 +178,9 @@ fn classify(k: &Kustomization, root_source: &(String, String), store: &dyn Clust
         }
     }
     Where::Foreign {
-        kind: r.kind.clone(),
-        namespace: ns,
-        name: r.name.clone(),
+        kind: kind.into(),
+        namespace: ns.into(),
+        name: name.into(),
         object,
     }
 }
@@ -487,9 +498,112 @@ pub fn reconcile_cluster_with(
             results.push(r);
         }
     }
+    let helm_releases = reconcile_helm_releases(source, &root_ref, resolver, store)?;
     Ok(ClusterResult {
         root_found,
         results,
+        helm_releases,
         notes,
     })
+}
+
+/// The HelmReleases the store holds, reconciled in `dependsOn` order, each chart from its
+/// own source.
+fn reconcile_helm_releases(
+    source: &Source,
+    root_ref: &(String, String),
+    resolver: &mut dyn SourceResolver,
+    store: &mut dyn ClusterStore,
+) -> Result<Vec<crate::helm::HelmReleaseResult>, Error> {
+    use crate::helm::{ChartSource, HelmReleaseResult, chart_source, reconcile_helm_release};
+    let mut releases = Vec::new();
+    for id in store.list()? {
+        if id.group == "helm.toolkit.fluxcd.io"
+            && id.kind == "HelmRelease"
+            && let Some(v) = store.get(&id)?
+        {
+            releases.push(v);
+        }
+    }
+    let deps = |hr: &Value| -> Vec<String> {
+        let ns = hr
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        hr.pointer("/spec/dependsOn")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|d| {
+                        let n = d.get("name").and_then(Value::as_str).unwrap_or_default();
+                        let dns = d
+                            .get("namespace")
+                            .and_then(Value::as_str)
+                            .filter(|x| !x.is_empty())
+                            .unwrap_or(ns);
+                        format!("{dns}/{n}")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let keys: BTreeSet<String> = releases.iter().map(crate::helm::key).collect();
+    let mut ready: BTreeMap<String, bool> = BTreeMap::new();
+    let mut out = Vec::new();
+    let mut pending = releases;
+    while !pending.is_empty() {
+        let (now, later): (Vec<Value>, Vec<Value>) = pending.into_iter().partition(|hr| {
+            deps(hr)
+                .iter()
+                .all(|d| ready.contains_key(d) || !keys.contains(d))
+        });
+        // A cycle: the rest in their order, each failing on its dependency.
+        let (now, later) = if now.is_empty() {
+            (later, Vec::new())
+        } else {
+            (now, later)
+        };
+        for hr in now {
+            let key = crate::helm::key(&hr);
+            let r = if let Some(d) = deps(&hr)
+                .into_iter()
+                .find(|d| !ready.get(d).copied().unwrap_or(false))
+            {
+                HelmReleaseResult::failed(
+                    key.clone(),
+                    "DependencyNotReady",
+                    format!("dependency '{d}' is not ready"),
+                )
+            } else {
+                match chart_source(&hr) {
+                    ChartSource::Unsupported(why) => {
+                        HelmReleaseResult::failed(key.clone(), "ArtifactFailed", why)
+                    }
+                    ChartSource::InSource(kind, ns, name, path) => {
+                        match classify_ref(&kind, &ns, &name, root_ref, store) {
+                            Where::Local => reconcile_helm_release(&hr, source, &path, store),
+                            Where::Missing(why) => {
+                                HelmReleaseResult::failed(key.clone(), "ArtifactFailed", why)
+                            }
+                            Where::Foreign {
+                                kind,
+                                namespace,
+                                name,
+                                object,
+                            } => match resolver.resolve(&kind, &namespace, &name, &object) {
+                                Ok(src) => reconcile_helm_release(&hr, &src, &path, store),
+                                Err(why) => {
+                                    HelmReleaseResult::failed(key.clone(), "ArtifactFailed", why)
+                                }
+                            },
+                        }
+                    }
+                }
+            };
+            ready.insert(key, r.ready());
+            out.push(r);
+        }
+        pending = later;
+    }
+    Ok(out)
 }

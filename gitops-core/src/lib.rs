@@ -44,6 +44,7 @@
 pub mod automation;
 pub mod bootstrap;
 mod error;
+pub mod helm;
 pub mod model;
 pub mod object;
 pub mod plan;

@@ -123,7 +123,7 @@ pub struct Condition {
 }
 
 impl Condition {
-    fn new(kind: &str, status: &str, reason: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: &str, status: &str, reason: &str, message: impl Into<String>) -> Self {
         Condition {
             kind: kind.into(),
             status: status.into(),

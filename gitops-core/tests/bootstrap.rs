@@ -296,3 +296,116 @@ fn common_metadata_is_set_and_unsupported_fields_refuse_instead_of_applying() {
     let remote = get("flux-system/remote").ready_condition().unwrap();
     assert!(remote.message.contains("kubeConfig"), "{remote:?}");
 }
+
+#[test]
+fn helm_releases_render_their_chart_from_the_source_with_their_values() {
+    let repo = tempfile::tempdir().unwrap();
+    let p = repo.path();
+    write(
+        p,
+        "charts/web/Chart.yaml",
+        "apiVersion: v2\nname: web\nversion: 1.2.3\n",
+    );
+    write(
+        p,
+        "charts/web/values.yaml",
+        "replicas: 1\ncolor: blue\nsize: s\n",
+    );
+    write(
+        p,
+        "charts/web/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\ndata:\n  replicas: {{ .Values.replicas | quote }}\n  color: {{ .Values.color }}\n  size: {{ .Values.size }}\n  ns: {{ .Release.Namespace }}\n",
+    );
+    write(
+        p,
+        "charts/web/templates/hook.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install\nspec: {}\n",
+    );
+    let hr = |name: &str, source: &str, extra: &str| {
+        format!(
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: {name}, namespace: apps}}\nspec:\n  interval: 5m\n  chart:\n    spec:\n      chart: ./charts/web\n      sourceRef: {source}\n{extra}"
+        )
+    };
+    write(
+        p,
+        "clusters/c/flux-system/gotk-sync.yaml",
+        SYNC.replace("./clusters/prod", "./clusters/c").as_str(),
+    );
+    write(
+        p,
+        "clusters/c/flux-system/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [gotk-sync.yaml]\n",
+    );
+    write(p, "clusters/c/apps.yaml", &ks("apps", "./apps", ""));
+    write(
+        p,
+        "apps/values.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-values, namespace: apps}\ndata:\n  values.yaml: |\n    color: green\n    size: m\n",
+    );
+    write(
+        p,
+        "apps/web.yaml",
+        &hr(
+            "web",
+            "{kind: GitRepository, name: flux-system, namespace: flux-system}",
+            "  targetNamespace: prod\n  valuesFrom: [{kind: ConfigMap, name: web-values}]\n  values: {replicas: 3, size: l}\n  dependsOn: [{name: base}]\n",
+        ),
+    );
+    write(
+        p,
+        "apps/base.yaml",
+        &hr(
+            "base",
+            "{kind: GitRepository, name: flux-system, namespace: flux-system}",
+            "",
+        ),
+    );
+    write(
+        p,
+        "apps/remote.yaml",
+        &hr("remote", "{kind: HelmRepository, name: bitnami}", ""),
+    );
+    let (r, store) = run(
+        p,
+        "clusters/c",
+        "main@sha1:0123456789abcdef0123456789abcdef01234567",
+        BootstrapOptions::default(),
+    );
+    let keys: Vec<(&str, bool)> = r
+        .helm_releases
+        .iter()
+        .map(|h| (h.key.as_str(), h.ready()))
+        .collect();
+    // `web` depends on `base`: base first.
+    let pos = |k: &str| keys.iter().position(|(x, _)| *x == k).unwrap();
+    assert!(pos("apps/base") < pos("apps/web"), "{keys:?}");
+    assert!(keys[pos("apps/web")].1, "{:?}", r.helm_releases);
+    let cm = store
+        .get(&ResId::new("", "ConfigMap", "prod", "prod-web-cfg"))
+        .unwrap()
+        .expect("release named targetNamespace-name, objects in targetNamespace");
+    // Chart defaults, then valuesFrom, then spec.values.
+    assert_eq!(cm["data"]["replicas"], "3");
+    assert_eq!(cm["data"]["color"], "green");
+    assert_eq!(cm["data"]["size"], "l");
+    assert_eq!(cm["data"]["ns"], "prod");
+    assert_eq!(
+        cm["metadata"]["labels"]["helm.toolkit.fluxcd.io/name"],
+        "web"
+    );
+    assert!(
+        store
+            .get(&ResId::new("batch", "Job", "prod", "migrate"))
+            .unwrap()
+            .is_none(),
+        "hooks are not in the release manifest"
+    );
+    let remote = &r.helm_releases[pos("apps/remote")];
+    assert!(!remote.ready());
+    assert!(
+        remote.conditions[0]
+            .message
+            .contains("HelmRepository 'apps/bitnami'"),
+        "{remote:?}"
+    );
+}
