@@ -12,7 +12,8 @@
 //! | [`triggers`] | `trigger-bindings` | Tekton Triggers `EventListener`: interceptors, bindings, templates |
 //! | [`kustomize`] | `kustomize-lite` | `kustomize build` as a library |
 //! | [`image`] | `image-policy` | Flux image policies and setter rewriting |
-//! | [`gitops`] | `gitops-core` | Flux/Argo sources, Kustomizations, reconcile plans, image automation |
+//! | [`gitops`] | `gitops-core` | Flux/Argo sources, Kustomizations, HelmReleases, reconcile plans, image automation |
+//! | [`helm`] | `helm-lite` | Go `text/template`, Sprig and Helm's functions, charts rendered as `helm template` |
 //!
 //! Every module sits behind a cargo feature of the same name (all on by default), plus
 //! `git` (gix-backed git sources, on by default) and `oci` (real registries via oci-client).
@@ -23,6 +24,9 @@
 #[cfg(feature = "gitops")]
 #[doc(inline)]
 pub use gitops_core as gitops;
+#[cfg(feature = "helm")]
+#[doc(inline)]
+pub use helm_lite as helm;
 #[cfg(feature = "image")]
 #[doc(inline)]
 pub use image_policy as image;
