@@ -267,7 +267,7 @@ impl<'b> GitSources<'b> {
         if let Some(s) = self.done.get(&key) {
             return Ok(s.clone());
         }
-        let digest = ring_free_hash(&spec.url);
+        let digest = short_hash(&spec.url);
         let mirror = self.cache.join("mirrors").join(&digest);
         std::fs::create_dir_all(self.cache.join("mirrors")).map_err(|e| format!("{at}: {e}"))?;
         self.fetches += 1;
@@ -324,7 +324,7 @@ impl<'b> GitSources<'b> {
 }
 
 /// A short stable directory name for a URL (FNV-1a, hex).
-fn ring_free_hash(s: &str) -> String {
+fn short_hash(s: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in s.bytes() {
         h ^= u64::from(b);

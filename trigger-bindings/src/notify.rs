@@ -168,11 +168,9 @@ pub fn generic_hmac(
         return Err("HMAC key is empty".into());
     }
     let mut d = generic(event, url, extra);
-    let tag = ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key), &d.body);
-    d.headers.push((
-        "X-Signature".into(),
-        format!("sha256={}", hex::encode(tag.as_ref())),
-    ));
+    let sig = crate::secrets::hmac_hex(ring::hmac::HMAC_SHA256, key, &d.body);
+    d.headers
+        .push(("X-Signature".into(), format!("sha256={sig}")));
     Ok(d)
 }
 

@@ -360,18 +360,13 @@ fn validate_signature(signature: &str, body: &[u8], token: &str) -> Result<(), S
     if signature.is_empty() {
         return Err("missing signature".into());
     }
-    let (algo, hex_sig) = signature
-        .split_once('=')
-        .ok_or_else(|| "error parsing signature \"".to_string() + signature + "\"")?;
-    let algorithm = match algo {
-        "sha1" => ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
-        "sha256" => ring::hmac::HMAC_SHA256,
-        "sha512" => ring::hmac::HMAC_SHA512,
-        other => return Err(format!("unknown hash type prefix: {other:?}")),
-    };
-    let sig = hex::decode(hex_sig).map_err(|e| format!("error decoding signature: {e}"))?;
-    let key = ring::hmac::Key::new(algorithm, token.as_bytes());
-    ring::hmac::verify(&key, body, &sig).map_err(|_| "payload signature check failed".to_string())
+    use crate::secrets::{SignatureError, verify_hmac_header};
+    verify_hmac_header(signature, body, token.as_bytes()).map_err(|e| match e {
+        SignatureError::Form => format!("error parsing signature \"{signature}\""),
+        SignatureError::NotHex => "error decoding signature".to_string(),
+        SignatureError::Algorithm(other) => format!("unknown hash type prefix: {other:?}"),
+        SignatureError::Mismatch => "payload signature check failed".to_string(),
+    })
 }
 
 fn event_allowed(r: &Receiver, event: &str, what: &str) -> Result<(), String> {
@@ -469,11 +464,12 @@ fn validate(
             if signature.is_empty() {
                 return Err("the Nexus signature is missing from header".into());
             }
-            let tag = ring::hmac::sign(
-                &ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, token.as_bytes()),
+            let expected = crate::secrets::hmac_hex(
+                ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+                token.as_bytes(),
                 body,
             );
-            if !constant_time_eq(signature.as_bytes(), hex::encode(tag.as_ref()).as_bytes()) {
+            if !constant_time_eq(signature.as_bytes(), expected.as_bytes()) {
                 return Err("invalid Nexus signature".into());
             }
             decodes_as_object(body, "Nexus").map(|_| ())

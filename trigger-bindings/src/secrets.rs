@@ -127,3 +127,43 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"ab"));
     }
 }
+
+/// Why an `ALGO=HEX` HMAC signature header did not verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SignatureError {
+    /// Not of the form `ALGO=HEX`.
+    Form,
+    /// The part after `=` is not hexadecimal.
+    NotHex,
+    /// Not `sha1`, `sha256` or `sha512`.
+    Algorithm(String),
+    /// Well formed, but not the HMAC of the body under the key.
+    Mismatch,
+}
+
+/// Verifies a `sha1=`/`sha256=`/`sha512=` + hex HMAC of `body` under `key`, in constant
+/// time (GitHub's, Bitbucket's and Flux receivers' signature headers).
+pub(crate) fn verify_hmac_header(
+    header: &str,
+    body: &[u8],
+    key: &[u8],
+) -> Result<(), SignatureError> {
+    let (algo, hex_sig) = header.split_once('=').ok_or(SignatureError::Form)?;
+    let sig = hex::decode(hex_sig).map_err(|_| SignatureError::NotHex)?;
+    let algorithm = match algo {
+        "sha256" => ring::hmac::HMAC_SHA256,
+        "sha512" => ring::hmac::HMAC_SHA512,
+        "sha1" => ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+        other => return Err(SignatureError::Algorithm(other.to_string())),
+    };
+    ring::hmac::verify(&ring::hmac::Key::new(algorithm, key), body, &sig)
+        .map_err(|_| SignatureError::Mismatch)
+}
+
+/// Hex HMAC of `body` under `key`.
+pub(crate) fn hmac_hex(algorithm: ring::hmac::Algorithm, key: &[u8], body: &[u8]) -> String {
+    hex::encode(ring::hmac::sign(
+        &ring::hmac::Key::new(algorithm, key),
+        body,
+    ))
+}

@@ -660,51 +660,28 @@ fn check_signature(
     let Some(secret) = secrets.get(namespace, &s.name, &s.key) else {
         return Decision::Stop(RejectionKind::Secret, missing_secret(s));
     };
-    let Some((algo, hex_sig)) = header.split_once('=') else {
-        return Decision::Stop(
-            RejectionKind::Signature,
-            "signature validation failed: the signature header is not of the form ALGO=HEX".into(),
-        );
-    };
-    let Ok(sig) = hex::decode(hex_sig) else {
-        return Decision::Stop(
-            RejectionKind::Signature,
-            "signature validation failed: the signature is not hexadecimal".into(),
-        );
-    };
-    let algorithm = match algo {
-        "sha256" => ring::hmac::HMAC_SHA256,
-        "sha512" => ring::hmac::HMAC_SHA512,
-        "sha1" => ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
-        other => {
-            return Decision::Stop(
-                RejectionKind::Signature,
-                format!("signature validation failed: unknown signature algorithm {other:?}"),
-            );
+    use crate::secrets::{SignatureError, verify_hmac_header};
+    let reason = match verify_hmac_header(header, body, secret.expose()) {
+        Ok(()) => return Decision::Continue(Default::default()),
+        Err(SignatureError::Form) => {
+            "signature validation failed: the signature header is not of the form ALGO=HEX".into()
         }
+        Err(SignatureError::NotHex) => {
+            "signature validation failed: the signature is not hexadecimal".into()
+        }
+        Err(SignatureError::Algorithm(other)) => {
+            format!("signature validation failed: unknown signature algorithm {other:?}")
+        }
+        Err(SignatureError::Mismatch) => "signature validation failed".into(),
     };
-    let key = ring::hmac::Key::new(algorithm, secret.expose());
-    // Constant time in the tag comparison.
-    if ring::hmac::verify(&key, body, &sig).is_ok() {
-        Decision::Continue(Default::default())
-    } else {
-        Decision::Stop(
-            RejectionKind::Signature,
-            "signature validation failed".into(),
-        )
-    }
-}
-
-/// HMAC of `body` under `key` with `algorithm`.
-fn hmac(algorithm: ring::hmac::Algorithm, key: &[u8], body: &[u8]) -> ring::hmac::Tag {
-    ring::hmac::sign(&ring::hmac::Key::new(algorithm, key), body)
+    Decision::Stop(RejectionKind::Signature, reason)
 }
 
 /// `sha256=` + hex HMAC-SHA256 of `body`: the `X-Hub-Signature-256` GitHub sends.
 pub fn github_signature(secret: &[u8], body: &[u8]) -> String {
     format!(
         "sha256={}",
-        hex::encode(hmac(ring::hmac::HMAC_SHA256, secret, body))
+        crate::secrets::hmac_hex(ring::hmac::HMAC_SHA256, secret, body)
     )
 }
 
@@ -722,11 +699,11 @@ mod tests {
     fn hmac_vectors() {
         // RFC 2202 test case 2 and GitHub's documented example.
         assert_eq!(
-            hex::encode(hmac(
+            crate::secrets::hmac_hex(
                 ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
                 b"Jefe",
                 b"what do ya want for nothing?"
-            )),
+            ),
             "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
         );
         assert_eq!(
@@ -735,11 +712,11 @@ mod tests {
         );
         let long_key = [0xaa_u8; 80];
         assert_eq!(
-            hex::encode(hmac(
+            crate::secrets::hmac_hex(
                 ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
                 &long_key,
                 b"Test Using Larger Than Block-Size Key - Hash Key First"
-            )),
+            ),
             "aa4ae5e15272d00e95705637ce8a3b55ed402112"
         );
     }
