@@ -50,12 +50,20 @@ pub(crate) struct Options {
 /// The value of `name` in a JSON object as Go's `encoding/json` finds a struct field:
 /// the exact key, else a key equal without ASCII case (the last one).
 pub(crate) fn go_field<'v>(obj: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
-    obj.get(name).or_else(|| {
-        obj.iter()
-            .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    })
+    go_lookup(obj.iter().map(|(k, v)| (k.as_str(), v)), name)
+}
+
+/// The last entry named exactly `name`, else the last named so without ASCII case.
+pub(crate) fn go_lookup<'v>(
+    entries: impl DoubleEndedIterator<Item = (&'v str, &'v Value)> + Clone,
+    name: &str,
+) -> Option<&'v Value> {
+    entries
+        .clone()
+        .rev()
+        .find(|(k, _)| *k == name)
+        .or_else(|| entries.rev().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+        .map(|(_, v)| v)
 }
 
 fn json_kind(v: &Value) -> &'static str {

@@ -128,15 +128,7 @@ impl<'a> EventView<'a> {
 /// The param `name`: Tekton decodes interceptor params as Go's `encoding/json` decodes a
 /// struct, so an exact name wins and otherwise a name equal without ASCII case is taken.
 fn param<'p>(params: &'p [InterceptorParam], name: &str) -> Option<&'p Value> {
-    let exact = params.iter().rev().find(|p| p.name == name);
-    exact
-        .or_else(|| {
-            params
-                .iter()
-                .rev()
-                .find(|p| p.name.eq_ignore_ascii_case(name))
-        })
-        .map(|p| &p.value)
+    github::go_lookup(params.iter().map(|p| (p.name.as_str(), &p.value)), name)
 }
 
 fn secret_ref(v: Option<&Value>, kind: &str) -> Result<Option<SecretRef>, String> {
