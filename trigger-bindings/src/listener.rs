@@ -417,7 +417,6 @@ fn select_plans(
     labels: Option<&LabelSelector>,
     listener_namespace: &str,
     at: &str,
-    first_index: usize,
     notes: &mut Vec<(String, String)>,
 ) -> Vec<TriggerPlan> {
     let names = &namespaces.match_names;
@@ -472,11 +471,7 @@ fn select_plans(
         if selected {
             let mut spec = t.spec.clone();
             spec.name = Some(t.metadata.name.clone());
-            plans.push(TriggerPlan::resolve(
-                &spec,
-                first_index + plans.len(),
-                resources,
-            ));
+            plans.push(TriggerPlan::resolve(&spec, plans.len(), resources));
         }
     }
     if plans.is_empty() {
@@ -557,7 +552,6 @@ impl Listener {
             el.spec.label_selector.as_ref(),
             &namespace,
             "EventListener",
-            0,
             &mut notes,
         );
         for t in &el.spec.triggers {
@@ -577,7 +571,6 @@ impl Listener {
                     g.trigger_selector.label_selector.as_ref(),
                     &namespace,
                     &format!("triggerGroup {:?}", g.name),
-                    0,
                     &mut notes,
                 ),
             })
