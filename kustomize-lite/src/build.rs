@@ -8,6 +8,7 @@ use crate::generator::{self, GenKind};
 use crate::kustomization::{Behavior, FILE_NAMES, Kind, Kustomization, Patch, Var};
 use crate::order::Legacy;
 use crate::patch::{self, PatchBody, selector::Compiled};
+use crate::resid::KustomizeId as _;
 use crate::resid::ResId;
 use crate::resource::Resource;
 use crate::transform;

@@ -47,7 +47,8 @@ pub mod resid;
 pub mod resource;
 pub mod transform;
 mod vars;
-pub mod yaml;
+/// The YAML reader and writer (kube-object's, re-exported).
+pub use kube_object::yaml;
 
 pub use build::{LoadRestrictions, Options, Reorder, build_with, read_objects};
 pub use error::Error;

@@ -11,6 +11,7 @@
 use crate::fieldspec::{self, FieldSpec};
 use crate::kustomization::Var;
 use crate::resid::ResId;
+use crate::resid::{KustomizeId as _, KustomizeScope as _};
 use crate::resource::Resource;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -43,7 +44,7 @@ pub fn merge(ra: &mut [Resource], vars: &[Var], all: &mut Vec<Var>) -> Result<()
             namespace: v.namespace.clone(),
             name: v.obj_name.clone(),
         };
-        let exact = !v.namespace.is_empty() || v.gvk.is_cluster_scoped();
+        let exact = !v.namespace.is_empty() || v.gvk.kustomize_cluster_scoped();
         let matches = |id: &ResId| {
             id.name == target.name && id.gvk == target.gvk && (!exact || id.ns_equals(&target))
         };

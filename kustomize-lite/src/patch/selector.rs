@@ -2,6 +2,7 @@
 //! selectors.
 
 use crate::kustomization::Selector;
+use crate::resid::KustomizeId as _;
 use crate::resource::Resource;
 use regex::Regex;
 

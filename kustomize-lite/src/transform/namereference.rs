@@ -4,6 +4,7 @@
 use crate::error::Error;
 use crate::fieldspec::{self, NameRef};
 use crate::resid::{Gvk, ResId};
+use crate::resid::{KustomizeId as _, KustomizeScope as _};
 use crate::resource::{Resource, as_map};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -18,7 +19,7 @@ struct Candidate {
 
 impl Candidate {
     fn cluster_scoped(&self) -> bool {
-        self.id.gvk.is_cluster_scoped()
+        self.id.gvk.kustomize_cluster_scoped()
     }
 }
 

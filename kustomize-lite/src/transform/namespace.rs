@@ -2,6 +2,7 @@
 //! the built-in field specs (APIService, CRD webhooks, RoleBinding subjects named `default`).
 
 use crate::fieldspec::{self, FieldSpec};
+use crate::resid::KustomizeScope as _;
 use crate::resource::{Resource, as_map};
 use serde_json::Value;
 
@@ -10,7 +11,7 @@ pub fn apply(resources: &mut [Resource], ns: &str, specs: &[FieldSpec]) {
     for r in resources.iter_mut() {
         r.store_previous_id();
         let gvk = r.gvk();
-        if !gvk.is_cluster_scoped() {
+        if !gvk.kustomize_cluster_scoped() {
             r.set_namespace(ns);
         }
         let is_core = r.obj.get("apiVersion").and_then(Value::as_str) == Some("v1");

@@ -527,7 +527,7 @@ pub(crate) fn number_text(n: &serde_json::Number, out: &mut String) {
     if f.fract() == 0.0 && f.abs() < 1e21 {
         // Go's JSON text is the shortest digits padded with zeros (2^63 is
         // "9223372036854776000"); it reads back as an integer when it fits 64 bits.
-        let (digits, exp) = shortest_digits(f);
+        let (digits, exp) = crate::number::shortest_digits(f);
         let mut text = String::with_capacity(24);
         if f < 0.0 {
             text.push('-');
@@ -546,71 +546,7 @@ pub(crate) fn number_text(n: &serde_json::Number, out: &mut String) {
             return;
         }
     }
-    go_format_g(f, out);
-}
-
-/// Shortest round-trip decimal digits of `|f|` and the decimal exponent of the first digit.
-fn shortest_digits(f: f64) -> (String, i32) {
-    if f == 0.0 {
-        return ("0".to_string(), 0);
-    }
-    let sci = format!("{:e}", f.abs());
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    (
-        mant.chars().filter(char::is_ascii_digit).collect(),
-        exp.parse().unwrap_or(0),
-    )
-}
-
-/// Go's `strconv.FormatFloat(f, 'g', -1, 64)` for a finite `f`.
-fn go_format_g(f: f64, out: &mut String) {
-    if f == 0.0 {
-        out.push_str(if f.is_sign_negative() { "-0" } else { "0" });
-        return;
-    }
-    let (digits, exp) = shortest_digits(f);
-    let nd = i32::try_from(digits.len()).unwrap_or(i32::MAX);
-    if f < 0.0 {
-        out.push('-');
-    }
-    if !(-4..6).contains(&exp) {
-        let mut chars = digits.chars();
-        if let Some(first) = chars.next() {
-            out.push(first);
-        }
-        let rest: String = chars.collect();
-        if !rest.is_empty() {
-            out.push('.');
-            out.push_str(&rest);
-        }
-        out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        let e = exp.unsigned_abs();
-        if e < 10 {
-            out.push('0');
-        }
-        out.push_str(&e.to_string());
-        return;
-    }
-    // Fixed notation: decimal point after `exp + 1` digits.
-    let dp = exp + 1;
-    if dp <= 0 {
-        out.push_str("0.");
-        for _ in 0..(-dp) {
-            out.push('0');
-        }
-        out.push_str(&digits);
-    } else if dp >= nd {
-        out.push_str(&digits);
-        for _ in 0..(dp - nd) {
-            out.push('0');
-        }
-    } else {
-        let split = usize::try_from(dp).unwrap_or(0);
-        out.push_str(digits.get(..split).unwrap_or(""));
-        out.push('.');
-        out.push_str(digits.get(split..).unwrap_or(""));
-    }
+    crate::number::go_format_g_into(f, out);
 }
 
 #[cfg(test)]

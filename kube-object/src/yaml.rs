@@ -46,7 +46,7 @@
 //!   `1.2345675e+06`, `1e+21`). Booleans `true`/`false`, null `null`.
 //!
 //! ```
-//! use kustomize_lite::yaml::{emit_stream, parse_stream};
+//! use kube_object::yaml::{emit_stream, parse_stream};
 //!
 //! let docs = parse_stream("kind: A\nspec: {ports: [80], on: yes}\n---\nb: 1.0\n", "x.yaml")?;
 //! assert_eq!(docs.len(), 2);
@@ -54,7 +54,7 @@
 //!     emit_stream(&docs),
 //!     "kind: A\nspec:\n  \"on\": \"yes\"\n  ports:\n  - 80\n---\nb: 1\n"
 //! );
-//! # Ok::<(), kustomize_lite::yaml::YamlError>(())
+//! # Ok::<(), kube_object::yaml::YamlError>(())
 //! ```
 
 mod emit;
