@@ -522,25 +522,7 @@ pub(crate) fn raw_str(raw: &[u8]) -> Option<Cow<'_, str>> {
 /// Writes `n` the way Go's `encoding/json` writes a float64 (JSON numbers decode to float64
 /// in Go, so large integers lose precision exactly as they do upstream).
 pub(crate) fn go_number(out: &mut String, f: f64) {
-    if !f.is_finite() {
-        out.push_str("null");
-        return;
-    }
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let s = format!("{f:e}");
-        // Rust: 1e21, 1.5e-7; Go: 1e+21, 1.5e-7.
-        match s.split_once('e') {
-            Some((mant, exp)) if !exp.starts_with('-') => {
-                out.push_str(mant);
-                out.push_str("e+");
-                out.push_str(exp);
-            }
-            _ => out.push_str(&s),
-        }
-    } else {
-        let _ = write!(out, "{f}");
-    }
+    kube_object::number::go_json_float_into(f, out);
 }
 
 fn raw_number_text(raw: &[u8]) -> f64 {

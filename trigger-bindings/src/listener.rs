@@ -432,13 +432,7 @@ fn select_plans(
         return Vec::new();
     }
     let mut plans = Vec::new();
-    let in_namespace = |t: &Trigger, ns: &str| {
-        t.metadata
-            .namespace
-            .as_deref()
-            .unwrap_or(listener_namespace)
-            == ns
-    };
+    let in_namespace = |t: &Trigger, ns: &str| t.metadata.namespace_or(listener_namespace) == ns;
     let mut candidates: Vec<&Trigger> = Vec::new();
     if any_namespace {
         candidates.extend(resources.triggers.iter());
@@ -539,11 +533,7 @@ impl Listener {
         secrets: Arc<dyn SecretStore>,
         limits: Limits,
     ) -> Listener {
-        let namespace = el
-            .metadata
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".to_string());
+        let namespace = el.metadata.namespace_or("default").to_string();
         let mut notes = Vec::new();
         // As Tekton's sink: the selected Triggers first, then the listener's own.
         let mut triggers = select_plans(
@@ -578,7 +568,7 @@ impl Listener {
         Listener {
             name: el.metadata.name.clone(),
             namespace,
-            uid: el.metadata.uid.clone().unwrap_or_default(),
+            uid: el.metadata.uid.clone(),
             triggers,
             groups,
             notes,

@@ -7,25 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// Object metadata (the fields this crate reads; others are ignored).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ObjectMeta {
-    /// Name.
-    pub name: String,
-    /// Namespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-    /// Labels.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
-    /// Annotations.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
-    /// The UID the API server gave the object (the sink answers with the listener's).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub uid: Option<String>,
-}
+/// Object metadata (kube-object's, shared by every crate).
+pub use kube_object::ObjectMeta;
 
 fn null_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
     d: D,
@@ -452,10 +435,11 @@ impl Resources {
                 message: format!("{} bytes, over the {MAX_YAML_BYTES}-byte limit", text.len()),
             });
         }
-        let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| Error::Yaml {
-            file: file.to_string(),
-            message: e.to_string(),
-        })?;
+        let docs: Vec<Value> =
+            kube_object::yaml::parse_stream(text, file).map_err(|e| Error::Yaml {
+                file: file.to_string(),
+                message: e.to_string(),
+            })?;
         let mut out = Resources::default();
         for (i, doc) in docs.into_iter().enumerate() {
             out.add(file, i + 1, doc)?;

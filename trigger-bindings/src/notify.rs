@@ -57,22 +57,9 @@ fn put(m: &mut Map<String, Value>, k: &str, v: &str, omit_empty: bool) {
     }
 }
 
-/// serde_json's compact text with Go's HTML escaping (`<`, `>`, `&`, U+2028, U+2029),
-/// which only ever occur inside strings.
+/// Go's `json.Marshal` of a payload built in field order.
 fn go_json(v: &Value) -> Vec<u8> {
-    let text = v.to_string();
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out.into_bytes()
+    kube_object::json::go_json(v, kube_object::json::KeyOrder::AsHeld).into_bytes()
 }
 
 impl FluxEvent {

@@ -196,7 +196,7 @@ impl Receivers {
             ));
         }
         let docs: Vec<Value> =
-            serde_saphyr::from_multiple(text).map_err(|e| format!("{file}: {e}"))?;
+            kube_object::yaml::parse_stream(text, file).map_err(|e| e.to_string())?;
         let mut receivers = Vec::new();
         for (i, doc) in docs.into_iter().enumerate() {
             if doc.get("kind").and_then(Value::as_str) != Some("Receiver") {
