@@ -52,24 +52,30 @@ pub enum DocumentError {
     #[error(transparent)]
     Yaml(#[from] YamlError),
     /// A document does not have the shape its kind needs.
-    #[error(
-        "{origin}: document {document}{}: {path}: {message}",
-        describe(kind, name)
-    )]
-    Decode {
-        /// The file (or other origin).
-        origin: String,
-        /// 1-based index of the document among the stream's non-empty documents.
-        document: usize,
-        /// The document's `kind` (may be empty).
-        kind: String,
-        /// Its `metadata.name` (may be empty).
-        name: String,
-        /// The field path that failed (`spec.tasks[0].runAfter`; `.` for the whole document).
-        path: String,
-        /// What was wrong.
-        message: String,
-    },
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+}
+
+/// A document that does not have the shape its kind needs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{origin}: document {document}{}: {path}: {message}",
+    describe(kind, name)
+)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The file (or other origin).
+    pub origin: String,
+    /// 1-based index of the document among the stream's non-empty documents.
+    pub document: usize,
+    /// The document's `kind` (may be empty).
+    pub kind: String,
+    /// Its `metadata.name` (may be empty).
+    pub name: String,
+    /// The field path that failed (`spec.tasks[0].runAfter`; `.` for the whole document).
+    pub path: String,
+    /// What was wrong.
+    pub message: String,
 }
 
 fn describe(kind: &str, name: &str) -> String {
@@ -97,14 +103,14 @@ pub fn decode<T: DeserializeOwned>(
     let (kind, name) = (s("/kind"), s("/metadata/name"));
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        DocumentError::Decode {
+        DocumentError::Decode(Box::new(DecodeError {
             origin: origin.into(),
             document,
             kind,
             name,
             path,
             message: e.into_inner().to_string(),
-        }
+        }))
     })
 }
 

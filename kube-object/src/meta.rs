@@ -284,7 +284,6 @@ impl fmt::Display for Condition {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -133,7 +133,6 @@ pub fn go_format_g_into(f: f64, out: &mut String) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
