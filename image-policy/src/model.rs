@@ -53,25 +53,8 @@ pub struct ImagePolicy {
     pub status: Option<serde_json::Value>,
 }
 
-/// The parts of Kubernetes object metadata this crate reads; other fields are kept.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ObjectMeta {
-    /// Object name.
-    pub name: String,
-    /// Object namespace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-    /// Labels.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
-    /// Annotations.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
-    /// Any other metadata field.
-    #[serde(flatten)]
-    pub other: BTreeMap<String, serde_json::Value>,
-}
+/// Object metadata (kube-object's, shared by every crate).
+pub use kube_object::ObjectMeta;
 
 /// `spec` of an `ImagePolicy`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -164,7 +147,8 @@ impl ImagePolicy {
                 limit: MAX_MANIFEST_LEN,
             });
         }
-        let p: ImagePolicy = serde_saphyr::from_str(text).map_err(|e| yaml_error(file, &e))?;
+        let p: ImagePolicy =
+            kube_object::from_yaml(text, file).map_err(|e| yaml_error(file, &e))?;
         let group_ok = matches!(
             p.api_version.as_str(),
             "image.toolkit.fluxcd.io/v1"
@@ -186,15 +170,16 @@ impl ImagePolicy {
     }
 }
 
-pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Error {
-    let (line, column) = e
-        .location()
-        .map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
+pub(crate) fn yaml_error(file: &str, e: &kube_object::DocumentError) -> Error {
+    let (line, column, message) = match e {
+        kube_object::DocumentError::Yaml(y) => (y.line, y.column, y.message.clone()),
+        other => (0, 0, other.to_string()),
+    };
     Error::Yaml {
         file: file.to_string(),
         line,
         column,
-        message: e.to_string(),
+        message,
     }
 }
 
@@ -220,10 +205,7 @@ mod tests {
             p.spec.image_repository_ref.namespace.as_deref(),
             Some("other")
         );
-        assert_eq!(
-            p.metadata.other.get("uid").and_then(|v| v.as_str()),
-            Some("abc")
-        );
+        assert_eq!(p.metadata.uid(), Some("abc"));
         assert!(p.status.is_some());
     }
 

@@ -442,11 +442,7 @@ impl Policy {
 
     /// Builds the policy of a whole `ImagePolicy` object (named `namespace/name`).
     pub fn from_image_policy(p: &ImagePolicy) -> Result<Policy, Error> {
-        let name = format!(
-            "{}/{}",
-            p.metadata.namespace.as_deref().unwrap_or("default"),
-            p.metadata.name
-        );
+        let name = format!("{}/{}", p.metadata.namespace_or("default"), p.metadata.name);
         Self::from_choice(&name, &p.spec.policy, p.spec.filter_tags.as_ref())
     }
 

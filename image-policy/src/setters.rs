@@ -141,8 +141,8 @@ pub fn parse_marker(comment: &str) -> Option<String> {
     if let Ok(map) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(body) {
         return map.get(MARKER)?.as_str().map(str::to_string);
     }
-    let map: BTreeMap<String, String> = serde_saphyr::from_str(body).ok()?;
-    map.get(MARKER).cloned()
+    let doc = kube_object::yaml::parse_stream(body, "setter marker").ok()?;
+    doc.first()?.get(MARKER)?.as_str().map(str::to_string)
 }
 
 /// Rewrites every marked value of one YAML file (all its documents) and returns the new
