@@ -195,25 +195,8 @@ pub struct Param {
     pub value: ParamValue,
 }
 
-/// `metadata` of an object.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ObjectMeta {
-    /// Name.
-    pub name: String,
-    /// Namespace.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub namespace: String,
-    /// UID.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub uid: String,
-    /// `generateName` (used when `name` is empty).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub generate_name: String,
-    /// Labels.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
-}
+/// `metadata` of an object (kube-object's, shared by every crate).
+pub use kube_object::ObjectMeta;
 
 /// An environment variable of a step.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -992,7 +975,7 @@ pub fn load(file: &str, text: &str) -> Result<Resources, Error> {
         });
     }
     let docs: Vec<serde_json::Value> =
-        serde_saphyr::from_multiple(text).map_err(|e| Error::Yaml {
+        kube_object::yaml::parse_stream(text, file).map_err(|e| Error::Yaml {
             file: file.to_string(),
             message: e.to_string(),
         })?;
