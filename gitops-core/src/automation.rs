@@ -251,7 +251,7 @@ pub fn run_automation(
 pub fn setter_key(policy: &ImagePolicy) -> String {
     format!(
         "{}:{}",
-        policy.metadata.namespace.as_deref().unwrap_or("default"),
+        policy.metadata.namespace_or("default"),
         policy.metadata.name
     )
 }

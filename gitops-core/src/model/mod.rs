@@ -22,33 +22,13 @@ pub use argo::*;
 pub use flux::*;
 pub use image::*;
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Error;
 
-/// The metadata fields the engine reads.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ObjectMeta {
-    /// Name.
-    pub name: String,
-    /// Namespace (empty for cluster-scoped objects or when unset).
-    pub namespace: String,
-    /// Labels.
-    pub labels: BTreeMap<String, String>,
-    /// Annotations.
-    pub annotations: BTreeMap<String, String>,
-}
-
-impl ObjectMeta {
-    /// `namespace/name`, the key objects refer to each other by.
-    pub fn key(&self) -> String {
-        format!("{}/{}", self.namespace, self.name)
-    }
-}
+/// Object metadata (kube-object's, shared by every crate).
+pub use kube_object::ObjectMeta;
 
 /// A parsed document: one of the toolkit's kinds, or any other Kubernetes object.
 #[derive(Debug, Clone, PartialEq)]
