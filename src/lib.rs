@@ -13,6 +13,7 @@
 //! | [`kustomize`] | `kustomize-lite` | `kustomize build` as a library |
 //! | [`image`] | `image-policy` | Flux image policies and setter rewriting |
 //! | [`gitops`] | `gitops-core` | Flux/Argo sources, Kustomizations, HelmReleases, reconcile plans, image automation |
+//! | [`object`] | `kube-object` | the shared vocabulary: `ObjectMeta`, identities, scope, conditions, the one YAML reader, Go JSON |
 //! | [`helm`] | `helm-lite` | Go `text/template`, Sprig and Helm's functions, charts rendered as `helm template` |
 //!
 //! Every module sits behind a cargo feature of the same name (all on by default), plus
@@ -30,6 +31,8 @@ pub use helm_lite as helm;
 #[cfg(feature = "image")]
 #[doc(inline)]
 pub use image_policy as image;
+#[doc(inline)]
+pub use kube_object as object;
 #[cfg(feature = "kustomize")]
 #[doc(inline)]
 pub use kustomize_lite as kustomize;

@@ -108,7 +108,7 @@ fn typed<T: serde::de::DeserializeOwned>(
 
 /// Parses a YAML stream and classifies every document.
 pub fn parse_objects(text: &str, origin: &str) -> Result<Vec<Object>, Error> {
-    let docs = kustomize_lite::yaml::parse_stream(text, origin).map_err(|e| Error::Yaml {
+    let docs = kube_object::yaml::parse_stream(text, origin).map_err(|e| Error::Yaml {
         origin: origin.to_string(),
         message: e.to_string(),
     })?;
