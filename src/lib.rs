@@ -22,6 +22,8 @@
 //! The cores are pure: they never touch the network, the clock or threads. Hosts plug in
 //! executors, stores, git and registries through small adapter traits.
 
+#[cfg(feature = "cli")]
+pub mod cli;
 #[cfg(feature = "gitops")]
 #[doc(inline)]
 pub use gitops_core as gitops;

@@ -1,6 +1,11 @@
 //! Every crate reads the same YAML into the same values: kube-object's reader is the one
 //! path (`0644` is the integer 420, `yes` stays the string "yes", as kustomize reads them).
-
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![cfg(all(
     feature = "kustomize",
     feature = "triggers",

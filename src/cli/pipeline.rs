@@ -1,0 +1,539 @@
+//! `gitops-toolkit pipeline validate|simulate|run`.
+//!
+//! FILE is a YAML stream of Tekton objects (`tekton.dev/v1` or `v1beta1`): Pipelines, Tasks,
+//! PipelineRuns, TaskRuns, StepActions, CustomRuns; documents of other kinds (a PVC, a
+//! Secret ...) are skipped with a note on stderr.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use super::{Fail, Out, Outcome};
+use crate::pipeline::runner::{RunInfo, StdoutLogs, parse_duration};
+use crate::pipeline::simulate::{
+    SimOutcome, placeholder_results, referenced_placeholder_results, simulate,
+};
+use crate::pipeline::validate::{resource_errors, unresolved_references};
+use crate::pipeline::{
+    Error, LocalExecutor, Param, ParamType, ParamValue, PipelineRunState, PipelineSpec, Resources,
+    RunContext, Runner, TaskState, load,
+};
+use clap::Subcommand;
+use serde_json::{Map, Value, json};
+use std::io::Write as _;
+
+/// `println!` that reports a failed write (a closed pipe) instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => {
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($t)*) {
+            return Err(Fail::Output(e));
+        }
+    };
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Check every Tekton document of every FILE by its kind; print `valid` or one error per
+    /// line (exit 1). References the files do not resolve (a Task in the cluster, a resolver)
+    /// are notes, not errors; unknown fields are errors.
+    Validate {
+        /// YAML streams of Tekton objects, read as one.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Refuse names in another letter case inside embedded specs (Tekton accepts and
+        /// ignores them).
+        #[arg(long)]
+        case_sensitive: bool,
+    },
+    /// Drive the run state machine with a simulated executor and print one JSON object:
+    /// every task succeeds unless `--fail` names it, emitting a placeholder for each result
+    /// it declares unless `--no-results`.
+    Simulate {
+        /// YAML streams of Tekton objects, read as one.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// A run parameter.
+        #[arg(long = "param", value_name = "K=V")]
+        params: Vec<String>,
+        /// A pipeline task that fails.
+        #[arg(long, value_name = "TASK")]
+        fail: Vec<String>,
+        /// A result a task emits, read as its declared type.
+        #[arg(long = "result", value_name = "TASK.NAME=VALUE")]
+        results: Vec<String>,
+        /// Emit no placeholder results.
+        #[arg(long)]
+        no_results: bool,
+    },
+    /// Execute each step's script with `sh` in a work directory, streaming `[task : step]`
+    /// logs, and print a summary.
+    Run {
+        /// YAML streams of Tekton objects, read as one.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// A run parameter.
+        #[arg(long = "param", value_name = "K=V")]
+        params: Vec<String>,
+        /// Work directory (default: a new one under the temporary directory).
+        #[arg(long)]
+        workdir: Option<String>,
+        /// Tasks run at once.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+    },
+}
+
+#[derive(Default)]
+struct Options {
+    params: Vec<(String, String)>,
+    fail: Vec<String>,
+    results: BTreeMap<String, BTreeMap<String, String>>,
+    no_results: bool,
+    case_sensitive: bool,
+    workdir: Option<String>,
+    parallel: usize,
+}
+
+fn params(raw: &[String]) -> Result<Vec<(String, String)>, Fail> {
+    raw.iter().map(|p| super::key_value("--param", p)).collect()
+}
+
+pub(crate) fn run(cmd: Command, out: &mut Out) -> Outcome {
+    let (files, options, which) = match cmd {
+        Command::Validate {
+            files,
+            case_sensitive,
+        } => (
+            files,
+            Options {
+                case_sensitive,
+                ..Options::default()
+            },
+            0,
+        ),
+        Command::Simulate {
+            files,
+            params: p,
+            fail,
+            results: raw,
+            no_results,
+        } => {
+            let mut results: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+            for v in &raw {
+                let bad = || Fail::Usage(format!("--result {v}: want TASK.NAME=VALUE"));
+                let (key, val) = v.split_once('=').ok_or_else(bad)?;
+                let (task, name) = key.split_once('.').ok_or_else(bad)?;
+                results
+                    .entry(task.to_string())
+                    .or_default()
+                    .insert(name.to_string(), val.to_string());
+            }
+            let o = Options {
+                params: params(&p)?,
+                fail,
+                results,
+                no_results,
+                ..Options::default()
+            };
+            (files, o, 1)
+        }
+        Command::Run {
+            files,
+            params: p,
+            workdir,
+            parallel,
+        } => {
+            let o = Options {
+                params: params(&p)?,
+                workdir,
+                parallel,
+                ..Options::default()
+            };
+            (files, o, 2)
+        }
+    };
+    let files: Vec<&String> = files.iter().collect();
+    let resources = load_files(&files, out)?;
+    match which {
+        0 => validate_cmd(&resources, &options, out),
+        1 => simulate_cmd(&resources, &options, out),
+        _ => run_cmd(&resources, &options, out),
+    }
+}
+
+/// The Pipeline to run: the PipelineRun's (by reference or inline), else the first Pipeline.
+fn select(
+    resources: &Resources,
+    options: &Options,
+) -> Result<(String, PipelineSpec, RunContext), String> {
+    let (name, spec, mut ctx) = match resources.pipeline_runs.first() {
+        Some(pr) => {
+            let (name, spec) = match (&pr.spec.pipeline_spec, &pr.spec.pipeline_ref) {
+                (Some(spec), _) => (pr.metadata.name.clone(), spec.clone()),
+                (None, Some(r)) if !r.resolver.is_empty() => {
+                    let params: Vec<String> = r
+                        .params
+                        .iter()
+                        .map(|p| format!("{}={}", p.name, p.value))
+                        .collect();
+                    return Err(format!(
+                        "pipelinerun {:?}: pipelineRef resolves through the {} resolver ({}), which this tool does not fetch: give the Pipeline as a FILE",
+                        pr.metadata.name,
+                        r.resolver,
+                        params.join(", ")
+                    ));
+                }
+                (None, Some(r)) => {
+                    let p = resources.pipeline(&r.name).ok_or_else(|| {
+                        format!(
+                            "pipelinerun {:?}: pipeline {:?} not found in the given files",
+                            pr.metadata.name, r.name
+                        )
+                    })?;
+                    (r.name.clone(), p.spec.clone())
+                }
+                (None, None) => {
+                    return Err(format!(
+                        "pipelinerun {:?} has no pipelineRef or pipelineSpec",
+                        pr.metadata.name
+                    ));
+                }
+            };
+            let ctx = RunContext::from_pipeline_run(pr, &name);
+            (name, spec, ctx)
+        }
+        None => {
+            let p = resources
+                .pipelines
+                .first()
+                .ok_or("no Pipeline or PipelineRun in the file")?;
+            let name = p.metadata.name.clone();
+            (
+                name.clone(),
+                p.spec.clone(),
+                RunContext::named(&format!("{name}-run"), &name),
+            )
+        }
+    };
+    if ctx.namespace.is_empty() {
+        ctx.namespace = "default".into();
+    }
+    for (k, v) in &options.params {
+        let declared = spec
+            .params
+            .iter()
+            .find(|p| &p.name == k)
+            .map(|p| p.effective_type());
+        let value = match declared {
+            Some(ParamType::Array) | Some(ParamType::Object)
+                if v.starts_with('[') || v.starts_with('{') =>
+            {
+                let json: Value =
+                    serde_json::from_str(v).map_err(|e| format!("--param {k}: {e}"))?;
+                ParamValue::from_json(&json).map_err(|e| format!("--param {k}: {e}"))?
+            }
+            Some(ParamType::Array) => ParamValue::Array(v.split(',').map(str::to_string).collect()),
+            _ => ParamValue::String(v.clone()),
+        };
+        ctx.params.retain(|p| &p.name != k);
+        ctx.params.push(Param {
+            name: k.clone(),
+            value,
+        });
+    }
+    Ok((name, spec, ctx))
+}
+
+/// Problems (stdout) and notes (stderr) of `validate`: every Tekton document is checked by
+/// its kind; skipped documents and references the files do not resolve are notes.
+fn validate(resources: &Resources) -> (Vec<String>, Vec<String>) {
+    let errors: Vec<String> = resource_errors(resources)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let mut notes: Vec<String> = resources.skipped.iter().map(ToString::to_string).collect();
+    notes.extend(resources.folded_fields.iter().map(ToString::to_string));
+    notes.extend(
+        unresolved_references(resources)
+            .iter()
+            .map(ToString::to_string),
+    );
+    (errors, notes)
+}
+
+fn rejected(e: &Error) -> Value {
+    let (reason, message) = match e {
+        Error::Invalid(errs) => ("PipelineValidationFailed".to_string(), errs.to_string()),
+        Error::RunRejected {
+            reason, message, ..
+        } => (reason.clone(), message.clone()),
+        other => ("Failed".to_string(), other.to_string()),
+    };
+    json!({"status": "False", "reason": reason, "message": message, "tasks": {}, "batches": []})
+}
+
+/// A `--param` or `--result` value read as the declared type: JSON (`[...]`, `{...}`) or a
+/// comma-separated list for arrays.
+fn typed_value(declared: ParamType, v: &str) -> Result<ParamValue, String> {
+    match declared {
+        ParamType::Array | ParamType::Object if v.starts_with('[') || v.starts_with('{') => {
+            let json: Value = serde_json::from_str(v).map_err(|e| e.to_string())?;
+            let value = ParamValue::from_json(&json)?;
+            if value.param_type() == declared {
+                Ok(value)
+            } else {
+                Err(format!("want {declared}, got {}", value.param_type()))
+            }
+        }
+        ParamType::Array => Ok(ParamValue::Array(
+            v.split(',').map(str::to_string).collect(),
+        )),
+        ParamType::Object => Err("want a JSON object".into()),
+        ParamType::String => Ok(ParamValue::String(v.to_string())),
+    }
+}
+
+fn simulate_cmd(resources: &Resources, options: &Options, output: &mut Out) -> Outcome {
+    let (_, spec, ctx) = select(resources, options)?;
+    let state = match PipelineRunState::new(&spec, ctx) {
+        Ok(s) => s,
+        Err(e) => {
+            output.value(&rejected(&e))?;
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let mut bad_result = None;
+    let sim = simulate(state, None, |inst| {
+        if options.fail.contains(&inst.pipeline_task) {
+            return Some(SimOutcome::Failed);
+        }
+        let task = inst.task_spec.as_deref().or_else(|| {
+            inst.task_ref
+                .as_ref()
+                .and_then(|r| resources.task(&r.name))
+                .map(|t| &t.spec)
+        });
+        let mut results = match task {
+            _ if options.no_results => BTreeMap::new(),
+            Some(task) => placeholder_results(&inst.pipeline_task, task),
+            None => referenced_placeholder_results(&spec, &inst.pipeline_task),
+        };
+        for (name, raw) in options
+            .results
+            .get(&inst.pipeline_task)
+            .into_iter()
+            .flatten()
+        {
+            let declared = task
+                .and_then(|t| t.results.iter().find(|r| &r.name == name))
+                .map(|r| r.effective_type())
+                .unwrap_or(ParamType::String);
+            match typed_value(declared, raw) {
+                Ok(v) => {
+                    results.insert(name.clone(), v);
+                }
+                Err(e) => {
+                    bad_result
+                        .get_or_insert(format!("--result {}.{name}: {e}", inst.pipeline_task));
+                }
+            }
+        }
+        Some(SimOutcome::Succeeded(results))
+    });
+    if let Some(e) = bad_result {
+        return Err(Fail::Message(e));
+    }
+    let cond = sim.state.condition();
+    let mut tasks = Map::new();
+    for s in sim.state.task_statuses() {
+        let mut t = Map::new();
+        t.insert("status".into(), json!(s.state.as_str()));
+        if s.state == TaskState::Skipped || (s.state == TaskState::NotRun && !s.reason.is_empty()) {
+            t.insert("reason".into(), json!(s.reason));
+        }
+        let pt = spec
+            .tasks
+            .iter()
+            .chain(&spec.finally)
+            .find(|p| p.name == s.name);
+        if pt.is_some_and(|p| p.is_matrixed()) {
+            t.insert("count".into(), json!(s.instances));
+        }
+        tasks.insert(s.name, Value::Object(t));
+    }
+    let out = json!({
+        "status": cond.status.as_str(),
+        "reason": cond.reason,
+        "tasks": tasks,
+        "batches": sim.batches,
+    });
+    output.value(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fmt_duration(d: Option<std::time::Duration>) -> String {
+    d.map_or("---".to_string(), |d| format!("{:.2}s", d.as_secs_f64()))
+}
+
+fn run_cmd(resources: &Resources, options: &Options, output: &mut Out) -> Outcome {
+    let (pipeline, spec, ctx) = select(resources, options)?;
+    let info = RunInfo {
+        name: ctx.name.clone(),
+        namespace: ctx.namespace.clone(),
+        uid: ctx.uid.clone(),
+        pipeline,
+    };
+    let duration = |t: &Option<String>| {
+        t.as_deref()
+            .and_then(|t| parse_duration(t).ok())
+            .filter(|d| !d.is_zero())
+    };
+    let timeout = duration(&ctx.timeouts.pipeline);
+    let (tasks_timeout, finally_timeout) = (
+        duration(&ctx.timeouts.tasks),
+        duration(&ctx.timeouts.finally),
+    );
+    let state = PipelineRunState::new(&spec, ctx).map_err(|e| e.to_string())?;
+    let tmp;
+    let root = match &options.workdir {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => {
+            tmp = std::env::temp_dir().join(format!("pipeline-run-{}", std::process::id()));
+            tmp
+        }
+    };
+    let executor = LocalExecutor::new(&root);
+    let logs = StdoutLogs;
+    let outcome = Runner::new(&executor, resources)
+        .parallelism(options.parallel)
+        .logs(&logs)
+        .pipeline_timeout(timeout)
+        .tasks_timeout(tasks_timeout)
+        .finally_timeout(finally_timeout)
+        .run(state, info)
+        .map_err(|e| e.to_string())?;
+    if output.structured() {
+        let tasks: Vec<Value> = outcome
+            .tasks
+            .iter()
+            .map(|t| {
+                json!({
+                    "name": t.name, "finally": t.finally, "status": t.state.as_str(),
+                    "reason": t.reason,
+                    "durationSeconds": t.duration.map(|d| d.as_secs_f64()),
+                    "messages": t.messages,
+                    "results": t.results.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<Map<String, Value>>(),
+                })
+            })
+            .collect();
+        output.value(&json!({
+            "name": outcome.name,
+            "pipeline": outcome.pipeline,
+            "status": outcome.condition.status.as_str(),
+            "reason": outcome.condition.reason,
+            "message": outcome.condition.message,
+            "durationSeconds": outcome.duration.as_secs_f64(),
+            "workdir": root.display().to_string(),
+            "tasks": tasks,
+            "results": outcome.results.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<Map<String, Value>>(),
+        }))?;
+        return Ok(if outcome.condition.status.as_str() == "True" {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    out!("");
+    out!("Name:      {}", outcome.name);
+    out!("Pipeline:  {}", outcome.pipeline);
+    out!(
+        "Status:    {} ({})",
+        outcome.condition.reason,
+        outcome.condition.message
+    );
+    out!("Duration:  {}", fmt_duration(Some(outcome.duration)));
+    out!("Workdir:   {}", root.display());
+    out!("");
+    out!("{:<24} {:<10} {:<10} REASON", "TASK", "STATUS", "DURATION");
+    for t in &outcome.tasks {
+        let name = if t.finally {
+            format!("{} (finally)", t.name)
+        } else {
+            t.name.clone()
+        };
+        out!(
+            "{:<24} {:<10} {:<10} {}",
+            name,
+            t.state.as_str(),
+            fmt_duration(t.duration),
+            t.reason
+        );
+        for m in &t.messages {
+            out!("{:<24} {m}", "");
+        }
+        for (k, v) in &t.results {
+            out!("{:<24} result {k} = {v}", "");
+        }
+    }
+    for (k, v) in &outcome.results {
+        out!("pipeline result {k} = {v}");
+    }
+    Ok(if outcome.condition.status.as_str() == "True" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn validate_cmd(resources: &Resources, options: &Options, output: &mut Out) -> Outcome {
+    let (mut errors, notes) = validate(resources);
+    if options.case_sensitive {
+        // Inside embedded specs Tekton's webhook matches names case-insensitively (Go's
+        // decoder) and its controller then ignores them: refuse them outright on request.
+        errors.extend(
+            resources
+                .folded_fields
+                .iter()
+                .map(|f| format!("{f}: not Tekton's spelling (--case-sensitive)")),
+        );
+    }
+    if output.structured() {
+        output.value(&json!({"valid": errors.is_empty(), "errors": errors, "notes": notes}))?;
+        return Ok(if errors.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    if errors.is_empty() {
+        out!("valid");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for e in errors {
+            out!("{e}");
+        }
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// Reads and loads every file into one set of resources.
+fn load_files(files: &[&String], output: &mut Out) -> Result<Resources, Fail> {
+    let mut all = Resources::default();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+        match load(file, &text) {
+            Ok(r) => all.extend(r),
+            Err(e) if output.structured() => {
+                output.value(&json!({"valid": false, "errors": [e.to_string()], "notes": []}))?;
+                return Err(Fail::Code(1));
+            }
+            Err(e) => {
+                out!("{e}");
+                return Err(Fail::Code(1));
+            }
+        }
+    }
+    Ok(all)
+}
