@@ -611,7 +611,9 @@ impl<'a> Flow<'a> {
 
         let record = self.sync_quiet("bootstrap")?;
         for r in &record.results {
-            let created = r.plan.count("created");
+            let created = r
+                .plan
+                .count(gitops_toolkit::gitops::plan::ActionKind::Create);
             let ready = r
                 .ready_condition()
                 .map(|c| format!("{}={}", c.kind, c.status))

@@ -65,12 +65,45 @@ impl Action {
 
     /// The word Flux prints for the action.
     pub fn verb(&self) -> &'static str {
+        self.kind().verb()
+    }
+
+    /// The kind of action, without its details.
+    pub fn kind(&self) -> ActionKind {
         match self {
-            Action::Create => "created",
-            Action::Update(_) => "configured",
-            Action::Unchanged => "unchanged",
-            Action::Prune => "pruned",
-            Action::Orphan => "skipped",
+            Action::Create => ActionKind::Create,
+            Action::Update(_) => ActionKind::Update,
+            Action::Unchanged => ActionKind::Unchanged,
+            Action::Prune => ActionKind::Prune,
+            Action::Orphan => ActionKind::Orphan,
+        }
+    }
+}
+
+/// The kinds of [`Action`], for counting and filtering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ActionKind {
+    /// Created.
+    Create,
+    /// Updated.
+    Update,
+    /// Left as it was.
+    Unchanged,
+    /// Deleted.
+    Prune,
+    /// Left alone although no longer desired.
+    Orphan,
+}
+
+impl ActionKind {
+    /// The word Flux prints for it: `created`, `configured`, `unchanged`, `pruned`, `skipped`.
+    pub fn verb(self) -> &'static str {
+        match self {
+            ActionKind::Create => "created",
+            ActionKind::Update => "configured",
+            ActionKind::Unchanged => "unchanged",
+            ActionKind::Prune => "pruned",
+            ActionKind::Orphan => "skipped",
         }
     }
 }
@@ -117,11 +150,11 @@ impl Plan {
             .all(|e| matches!(e.action, Action::Unchanged | Action::Orphan))
     }
 
-    /// Entries with the given verb.
-    pub fn count(&self, verb: &str) -> usize {
+    /// How many entries are of this kind.
+    pub fn count(&self, kind: ActionKind) -> usize {
         self.entries
             .iter()
-            .filter(|e| e.action.verb() == verb)
+            .filter(|e| e.action.kind() == kind)
             .count()
     }
 }

@@ -24,6 +24,7 @@ use crate::substitute::{Var, parse, references};
 
 /// Why a graph cannot be built. `Display` gives Tekton's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DagError {
     /// A cycle; names the alphabetically first task left in it and its remaining deps.
     Cycle {

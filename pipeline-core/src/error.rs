@@ -93,6 +93,7 @@ impl fmt::Display for FieldErrors {
 
 /// Every error of this crate. Each variant says where.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The YAML stream is not valid YAML.
     #[error("{file}: invalid YAML: {message}")]

@@ -3,6 +3,7 @@
 /// Everything that can go wrong loading listeners or processing an event. Messages name
 /// where: the file, document, object and trigger. Secret values never appear.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The YAML stream does not parse.
     #[error("{file}: {message}")]
