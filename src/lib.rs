@@ -16,8 +16,24 @@
 //! | [`object`] | `kube-object` | the shared vocabulary: `ObjectMeta`, identities, scope, conditions, the one YAML reader, Go JSON |
 //! | [`helm`] | `helm-lite` | Go `text/template`, Sprig and Helm's functions, charts rendered as `helm template` |
 //!
-//! Every module sits behind a cargo feature of the same name (all on by default), plus
-//! `git` (gix-backed git sources, on by default) and `oci` (real registries via oci-client).
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `pipeline` | yes | the [`pipeline`] module |
+//! | `triggers` | yes | the [`triggers`] module |
+//! | `kustomize` | yes | the [`kustomize`] module |
+//! | `image` | yes | the [`image`] module |
+//! | `gitops` | yes | the [`gitops`] module (with `kustomize` and `image`) |
+//! | `helm` | yes | the [`helm`] module |
+//! | `git` | yes | gix-backed git sources in `gitops` |
+//! | `cli` | yes | the [`cli`] module and the `gitops-toolkit` binary (clap) |
+//! | `server` | no | the Triggers sink and Flux receivers over HTTP (hyper on tokio) |
+//! | `oci` | no | real OCI registries through oci-client (`image`) |
+//!
+//! [`object`] (kube-object) is always there. A library user who wants no command line turns
+//! the defaults off: `gitops-toolkit = { version = "0.1", default-features = false,
+//! features = ["kustomize"] }`.
 //!
 //! The cores are pure: they never touch the network, the clock or threads. Hosts plug in
 //! executors, stores, git and registries through small adapter traits.
