@@ -35,17 +35,17 @@
 mod build;
 mod crds;
 pub mod error;
-pub mod fieldspec;
+mod fieldspec;
 pub mod fs;
-pub mod generator;
-pub mod hash;
+mod generator;
+mod hash;
 pub mod kustomization;
-pub mod order;
-pub mod patch;
+mod order;
+mod patch;
 mod replacements;
 pub mod resid;
 pub mod resource;
-pub mod transform;
+mod transform;
 mod vars;
 /// The YAML reader and writer (kube-object's, re-exported).
 pub use kube_object::yaml;

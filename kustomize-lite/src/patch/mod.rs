@@ -112,13 +112,9 @@ fn remove_if_null(obj: &mut Value, path: &[String]) {
 }
 
 /// Applies a strategic merge patch; returns `false` when the patch deleted the object.
-/// Name, namespace and kind stay unless the options allow a change.
-pub fn apply_smp(r: &mut Resource, patch: &Value, allow_name: bool, allow_kind: bool) -> bool {
-    apply_smp_with(r, patch, allow_name, allow_kind, false)
-}
-
-/// [`apply_smp`]; with `custom_schema` (a kustomization gave `openapi.path`), the lists of
-/// custom kinds merge by a key their elements share instead of being replaced.
+/// Name, namespace and kind stay unless the options allow a change. With `custom_schema` (a
+/// kustomization gave `openapi.path`), the lists of custom kinds merge by a key their
+/// elements share instead of being replaced.
 pub fn apply_smp_with(
     r: &mut Resource,
     patch: &Value,
