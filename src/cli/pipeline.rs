@@ -343,6 +343,13 @@ fn simulate_cmd(resources: &Resources, options: &Options, output: &mut Out) -> O
         return Err(Fail::Message(e));
     }
     let cond = sim.state.condition();
+    let matrixed: std::collections::HashSet<&str> = spec
+        .tasks
+        .iter()
+        .chain(&spec.finally)
+        .filter(|p| p.is_matrixed())
+        .map(|p| p.name.as_str())
+        .collect();
     let mut tasks = Map::new();
     for s in sim.state.task_statuses() {
         let mut t = Map::new();
@@ -350,12 +357,7 @@ fn simulate_cmd(resources: &Resources, options: &Options, output: &mut Out) -> O
         if s.state == TaskState::Skipped || (s.state == TaskState::NotRun && !s.reason.is_empty()) {
             t.insert("reason".into(), json!(s.reason));
         }
-        let pt = spec
-            .tasks
-            .iter()
-            .chain(&spec.finally)
-            .find(|p| p.name == s.name);
-        if pt.is_some_and(|p| p.is_matrixed()) {
+        if matrixed.contains(s.name.as_str()) {
             t.insert("count".into(), json!(s.instances));
         }
         tasks.insert(s.name, Value::Object(t));
