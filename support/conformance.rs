@@ -7,9 +7,10 @@
 //!
 //! - Folder absent, `CI` unset: one line is printed and the area passes (a user's machine).
 //! - Folder absent, `CI` set: the area fails.
-//! - Every case runs; failures print the case id and a diff; the area prints
-//!   `AREA: N passed, M failed` (plus expected failures) and fails if any case failed
-//!   that is not in the area's expected-to-fail list, or if a listed case now passes.
+//! - Every case is its own named test (`AREA::CASE`, run by libtest-mimic: `cargo test -p
+//!   kustomize-lite --test conformance -- kustomize::configmaps` runs one); a failure prints
+//!   the diff. A case in the area's expected-to-fail list passes while it fails and fails
+//!   once it passes (empty the list), and the list itself is checked to name only cases.
 #![allow(
     dead_code,
     clippy::panic,
@@ -88,75 +89,91 @@ pub fn case_dirs(dir: &Path) -> Vec<PathBuf> {
 /// A case's outcome: `Ok(())` or a message (usually from [`diff`]).
 pub type Outcome = Result<(), String>;
 
-/// Runs every case, prints a report and panics when the area is not as expected.
+/// One named test per case of an area, plus one that checks the expected-to-fail list.
 ///
-/// `expected_to_fail` lists `(case id, one-line reason)`; a listed case that fails is
-/// reported but tolerated, a listed case that passes is an error (empty the list).
-pub fn run_area<C>(
+/// `expected_to_fail` lists `(case id, one-line reason)`; a listed case that fails passes
+/// (its reason is printed), a listed case that passes is a failure (empty the list).
+pub fn trials<C, F>(
     area: &str,
     cases: Vec<(String, C)>,
-    expected_to_fail: &[(&str, &str)],
-    run: impl Fn(&C) -> Outcome,
-) {
-    let mut passed = 0usize;
-    let mut failed = Vec::new();
-    let mut xfailed = 0usize;
-    let mut xpassed = Vec::new();
-    for known in expected_to_fail {
-        assert!(
-            cases.iter().any(|(id, _)| id == known.0),
-            "{area}: expected-to-fail entry {:?} names no case",
-            known.0
-        );
-    }
-    for (id, case) in &cases {
-        let outcome = match catch_unwind(AssertUnwindSafe(|| run(case))) {
-            Ok(o) => o,
-            Err(p) => Err(format!(
-                "panicked: {}",
-                p.downcast_ref::<String>()
-                    .map(String::as_str)
-                    .or_else(|| p.downcast_ref::<&str>().copied())
-                    .unwrap_or("<non-string panic>")
-            )),
-        };
-        let listed = expected_to_fail.iter().find(|(k, _)| k == id);
-        match (outcome, listed) {
-            (Ok(()), None) => passed += 1,
-            (Ok(()), Some(_)) => xpassed.push(id.clone()),
-            (Err(_), Some(_)) => xfailed += 1,
-            (Err(msg), None) => failed.push((id.clone(), msg)),
-        }
-    }
-    for (id, msg) in &failed {
-        println!("--- {area}/{id} FAILED\n{msg}\n");
-    }
-    for id in &xpassed {
-        println!(
-            "--- {area}/{id} passes but is listed as expected to fail: remove it from the list"
-        );
-    }
-    println!(
-        "{area}: {} passed, {} failed{}",
-        passed + xpassed.len(),
-        failed.len(),
-        if xfailed > 0 {
-            format!(" ({xfailed} more expected to fail)")
-        } else {
-            String::new()
-        }
-    );
-    assert!(
-        failed.is_empty() && xpassed.is_empty(),
-        "{area}: {} case(s) failed, {} listed case(s) now pass: {:?}",
-        failed.len(),
-        xpassed.len(),
-        failed
+    expected_to_fail: &'static [(&'static str, &'static str)],
+    run: F,
+) -> Vec<libtest_mimic::Trial>
+where
+    C: Send + 'static,
+    F: Fn(&C) -> Outcome + Send + Sync + 'static,
+{
+    let run = std::sync::Arc::new(run);
+    let ids: Vec<String> = cases.iter().map(|(id, _)| id.clone()).collect();
+    let area_name = area.to_string();
+    let mut out = vec![libtest_mimic::Trial::test(
+        format!("{area}::expected_to_fail_list"),
+        move || {
+            for known in expected_to_fail {
+                if !ids.iter().any(|id| id == known.0) {
+                    return Err(format!(
+                        "{area_name}: expected-to-fail entry {:?} names no case",
+                        known.0
+                    )
+                    .into());
+                }
+            }
+            Ok(())
+        },
+    )];
+    for (id, case) in cases {
+        let run = run.clone();
+        let listed = expected_to_fail
             .iter()
-            .map(|(id, _)| id.as_str())
-            .chain(xpassed.iter().map(String::as_str))
-            .collect::<Vec<_>>()
-    );
+            .find(|(k, _)| *k == id)
+            .map(|(_, r)| *r);
+        out.push(libtest_mimic::Trial::test(
+            format!("{area}::{id}"),
+            move || {
+                let outcome = match catch_unwind(AssertUnwindSafe(|| run(&case))) {
+                    Ok(o) => o,
+                    Err(p) => Err(format!(
+                        "panicked: {}",
+                        p.downcast_ref::<String>()
+                            .map(String::as_str)
+                            .or_else(|| p.downcast_ref::<&str>().copied())
+                            .unwrap_or("<non-string panic>")
+                    )),
+                };
+                match (outcome, listed) {
+                    (Ok(()), None) => Ok(()),
+                    (Ok(()), Some(_)) => Err(
+                        "passes but is listed as expected to fail: remove it from the list".into(),
+                    ),
+                    (Err(_), Some(reason)) => {
+                        println!("expected to fail: {reason}");
+                        Ok(())
+                    }
+                    (Err(msg), None) => Err(msg.into()),
+                }
+            },
+        ));
+    }
+    out
+}
+
+/// Runs the trials of every area (plus the harness's own check of [`diff`]) as a test binary
+/// (`harness = false`) and exits with the result.
+pub fn main(areas: Vec<Vec<libtest_mimic::Trial>>) -> ! {
+    let mut all: Vec<libtest_mimic::Trial> = areas.into_iter().flatten().collect();
+    all.push(libtest_mimic::Trial::test(
+        "conformance::diff_marks_changed_lines",
+        || {
+            if diff("a\nb\n", "a\nb\n").is_err() {
+                return Err("equal texts differ".into());
+            }
+            match diff("a\nb\nc\n", "a\nx\nc\n") {
+                Err(d) if d.contains("- b\n") && d.contains("+ x\n") => Ok(()),
+                other => Err(format!("bad diff: {other:?}").into()),
+            }
+        },
+    ));
+    libtest_mimic::run(&libtest_mimic::Arguments::from_args(), all).exit()
 }
 
 /// `Ok(())` when equal, else a line diff of `expected` against `actual`.
@@ -201,17 +218,5 @@ fn show(line: &str) -> String {
         line.to_string()
     } else {
         format!("{line}\\ (no newline at end)\n")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn diff_marks_changed_lines() {
-        assert!(diff("a\nb\n", "a\nb\n").is_ok());
-        let d = diff("a\nb\nc\n", "a\nx\nc\n").unwrap_err();
-        assert!(d.contains("- b\n") && d.contains("+ x\n"), "{d}");
     }
 }

@@ -72,14 +72,17 @@ fn run_case(case: &Value) -> conformance::Outcome {
     }
 }
 
-#[test]
-fn substitute() {
+fn substitute() -> Vec<libtest_mimic::Trial> {
     let Some(dir) = conformance::area_dir("substitute") else {
-        return;
+        return Vec::new();
     };
     let cases = conformance::read_jsonl(&dir.join("cases.jsonl"))
         .into_iter()
         .map(|c| (c["id"].as_str().unwrap_or_default().to_string(), c))
         .collect();
-    conformance::run_area("substitute", cases, EXPECTED_TO_FAIL, run_case);
+    conformance::trials("substitute", cases, EXPECTED_TO_FAIL, run_case)
+}
+
+fn main() {
+    conformance::main(vec![substitute()]);
 }

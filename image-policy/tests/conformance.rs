@@ -75,21 +75,20 @@ fn run_policy_case(case: &Value) -> conformance::Outcome {
     }
 }
 
-#[test]
-fn image_policy() {
+fn image_policy() -> Vec<libtest_mimic::Trial> {
     let Some(dir) = conformance::area_dir("image-policy") else {
-        return;
+        return Vec::new();
     };
     let cases = conformance::read_jsonl(&dir.join("cases.jsonl"))
         .into_iter()
         .map(|c| (c["id"].as_str().unwrap().to_string(), c))
         .collect();
-    conformance::run_area(
+    conformance::trials(
         "image-policy",
         cases,
         IMAGE_POLICY_EXPECTED_TO_FAIL,
         run_policy_case,
-    );
+    )
 }
 
 fn files_under(root: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -215,16 +214,19 @@ fn run_setters_case(case: &Path) -> conformance::Outcome {
     }
 }
 
-#[test]
-fn setters() {
+fn setters() -> Vec<libtest_mimic::Trial> {
     let Some(dir) = conformance::area_dir("setters") else {
-        return;
+        return Vec::new();
     };
     let cases = conformance::case_dirs(&dir)
         .into_iter()
         .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p))
         .collect();
-    conformance::run_area("setters", cases, SETTERS_EXPECTED_TO_FAIL, |p: &PathBuf| {
+    conformance::trials("setters", cases, SETTERS_EXPECTED_TO_FAIL, |p: &PathBuf| {
         run_setters_case(p)
-    });
+    })
+}
+
+fn main() {
+    conformance::main(vec![image_policy(), setters()]);
 }
