@@ -67,4 +67,17 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The host's secret store could not answer (an absent secret or key is `Ok(None)`, not
+    /// this). The message never holds a secret value.
+    #[error("secret store: secret {name:?} key {key:?} in namespace {namespace:?}: {message}")]
+    SecretStore {
+        /// Namespace asked for.
+        namespace: String,
+        /// Secret name.
+        name: String,
+        /// Key.
+        key: String,
+        /// What went wrong.
+        message: String,
+    },
 }

@@ -347,8 +347,9 @@ fn token(r: &Receiver, ns: &str, secrets: &dyn SecretStore) -> Result<Option<Str
         return Ok(None);
     };
     match secrets.get(ns, &s.name, "token") {
-        Some(t) => Ok(Some(String::from_utf8_lossy(t.expose()).into_owned())),
-        None => Err(format!(
+        Err(e) => Err(e.to_string()),
+        Ok(Some(t)) => Ok(Some(String::from_utf8_lossy(t.expose()).into_owned())),
+        Ok(None) => Err(format!(
             "invalid \"{ns}/{}\" secret data: required field 'token'",
             s.name
         )),

@@ -29,8 +29,27 @@ impl fmt::Debug for Secret {
 /// Where interceptors find webhook secrets: a Kubernetes-style secret `name` in
 /// `namespace`, and a `key` inside it.
 pub trait SecretStore: Send + Sync {
-    /// The value, or `None` when there is no such secret or key.
-    fn get(&self, namespace: &str, name: &str, key: &str) -> Option<Secret>;
+    /// The value, `Ok(None)` when there is no such secret or key, an error when the store
+    /// could not answer ([`crate::Error::SecretStore`]).
+    fn get(&self, namespace: &str, name: &str, key: &str) -> Result<Option<Secret>, crate::Error>;
+}
+
+impl<T: SecretStore + ?Sized> SecretStore for &T {
+    fn get(&self, namespace: &str, name: &str, key: &str) -> Result<Option<Secret>, crate::Error> {
+        (**self).get(namespace, name, key)
+    }
+}
+
+impl<T: SecretStore + ?Sized> SecretStore for Box<T> {
+    fn get(&self, namespace: &str, name: &str, key: &str) -> Result<Option<Secret>, crate::Error> {
+        (**self).get(namespace, name, key)
+    }
+}
+
+impl<T: SecretStore + ?Sized> SecretStore for std::sync::Arc<T> {
+    fn get(&self, namespace: &str, name: &str, key: &str) -> Result<Option<Secret>, crate::Error> {
+        (**self).get(namespace, name, key)
+    }
 }
 
 /// Secrets held in memory, keyed by (namespace, name, key). An empty namespace matches any.
@@ -78,7 +97,13 @@ impl fmt::Debug for MemorySecretStore {
 }
 
 impl SecretStore for MemorySecretStore {
-    fn get(&self, namespace: &str, name: &str, key: &str) -> Option<Secret> {
+    fn get(&self, namespace: &str, name: &str, key: &str) -> Result<Option<Secret>, crate::Error> {
+        Ok(self.lookup(namespace, name, key))
+    }
+}
+
+impl MemorySecretStore {
+    fn lookup(&self, namespace: &str, name: &str, key: &str) -> Option<Secret> {
         self.secrets
             .get(&(namespace.to_string(), name.to_string(), key.to_string()))
             .or_else(|| {
@@ -114,10 +139,10 @@ mod tests {
     #[test]
     fn secrets_never_print() {
         let store = MemorySecretStore::new().with("mysecret", "token", "hunter2");
-        let s = store.get("ns", "mysecret", "token").unwrap();
+        let s = store.get("ns", "mysecret", "token").unwrap().unwrap();
         assert_eq!(s.expose(), b"hunter2");
         assert!(!format!("{s:?} {store:?}").contains("hunter2"));
-        assert!(store.get("ns", "mysecret", "other").is_none());
+        assert!(store.get("ns", "mysecret", "other").unwrap().is_none());
     }
 
     #[test]

@@ -689,11 +689,12 @@ fn register(
                       name: Arc<String>|
                       -> FnResult {
                     match store.get(&ns, &name, &key) {
-                        Some(secret) => Ok(CelValue::Bool(constant_time_eq(
+                        Err(e) => Err(ftx.error(e.to_string())),
+                        Ok(Some(secret)) => Ok(CelValue::Bool(constant_time_eq(
                             secret.expose(),
                             this.as_bytes(),
                         ))),
-                        None => Err(ftx.error(format!(
+                        Ok(None) => Err(ftx.error(format!(
                             "failed to find secret {name:?} key {key:?} in compareSecret"
                         ))),
                     }

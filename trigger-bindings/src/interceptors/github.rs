@@ -195,9 +195,10 @@ impl Hosts<'_> {
             TokenRef::None => Ok(None),
             TokenRef::EmptyKey => Err(empty_key.to_string()),
             TokenRef::Ref(s) => match self.secrets.get(self.namespace, &s.name, &s.key) {
-                Some(t) if t.expose().is_empty() => Ok(None),
-                Some(t) => Ok(Some(t)),
-                None => Err(format!("secret {:?} key {:?} not found", s.name, s.key)),
+                Ok(Some(t)) if t.expose().is_empty() => Ok(None),
+                Ok(Some(t)) => Ok(Some(t)),
+                Ok(None) => Err(format!("secret {:?} key {:?} not found", s.name, s.key)),
+                Err(e) => Err(e.to_string()),
             },
         }
     }

@@ -344,8 +344,12 @@ impl Interceptor {
                             "no X-Gitlab-Token header set".into(),
                         );
                     };
-                    let Some(token) = secrets.get(namespace, &s.name, &s.key) else {
-                        return Decision::Stop(RejectionKind::Secret, missing_secret(s));
+                    let token = match secrets.get(namespace, &s.name, &s.key) {
+                        Ok(Some(t)) => t,
+                        Ok(None) => {
+                            return Decision::Stop(RejectionKind::Secret, missing_secret(s));
+                        }
+                        Err(e) => return Decision::Stop(RejectionKind::Secret, e.to_string()),
                     };
                     if !constant_time_eq(header.as_bytes(), token.expose()) {
                         return Decision::Stop(
@@ -649,8 +653,10 @@ fn check_signature(
     secrets: &Arc<dyn SecretStore>,
     namespace: &str,
 ) -> Decision {
-    let Some(secret) = secrets.get(namespace, &s.name, &s.key) else {
-        return Decision::Stop(RejectionKind::Secret, missing_secret(s));
+    let secret = match secrets.get(namespace, &s.name, &s.key) {
+        Ok(Some(t)) => t,
+        Ok(None) => return Decision::Stop(RejectionKind::Secret, missing_secret(s)),
+        Err(e) => return Decision::Stop(RejectionKind::Secret, e.to_string()),
     };
     use crate::secrets::{SignatureError, verify_hmac_header};
     let reason = match verify_hmac_header(header, body, secret.expose()) {
