@@ -18,6 +18,9 @@
 //!   stopping, retries, timeouts and cancellation as events, matrix fan-out, `finally`,
 //!   `$(tasks.status)`, and the final condition, as Tekton computes them. No clock, no I/O.
 //! - [`step_action`]: steps that `ref` a StepAction, resolved as Tekton's reconciler does.
+//! - [`resolve`]: `taskRef`/`pipelineRef` resolvers (`cluster`, `bundles` over OCI layouts,
+//!   `git`, `http` and `hub` over host clients) behind a [`resolve::Resolver`] adapter, with
+//!   Tekton's request/response shapes and a cache by reference.
 //! - [`runner`]: a [`TaskExecutor`] trait, a bounded-parallelism runner on std threads, and
 //!   [`LocalExecutor`], which runs step scripts with `sh` in a work directory.
 //!
@@ -57,6 +60,7 @@ pub mod error;
 pub mod limits;
 pub mod matrix;
 pub mod model;
+pub mod resolve;
 pub mod run;
 pub mod runner;
 pub mod simulate;

@@ -506,6 +506,23 @@ impl Lookup for RunLookup<'_> {
     }
 }
 
+/// `params` with the run's parameters and context substituted (what a resolver reference
+/// can know before any task ran); references to task results stay as written.
+pub(crate) fn substitute_params(state: &PipelineRunState, params: &[Param]) -> Vec<Param> {
+    let lookup = RunLookup {
+        run: state,
+        task: None,
+        statuses: false,
+    };
+    params
+        .iter()
+        .map(|p| Param {
+            name: p.name.clone(),
+            value: crate::substitute::resolve_value(&p.value, &lookup),
+        })
+        .collect()
+}
+
 /// Parameters only (for resolving the run's parameter defaults).
 struct ParamsLookup<'a>(&'a BTreeMap<String, ParamValue>);
 
@@ -1273,6 +1290,13 @@ impl PipelineRunState {
                     budget
                         .charge(r.name.len())
                         .map_err(|o| self.over_task_budget(pt, &at(), &o))?;
+                }
+                // Resolver params take pipeline params, context and task results.
+                for p in &mut r.params {
+                    p.value =
+                        resolve_value_within(&p.value, &lookup, &mut budget).map_err(|o| {
+                            self.over_task_budget(pt, &format!("{}.taskRef.params", at()), &o)
+                        })?;
                 }
                 Some(r)
             }

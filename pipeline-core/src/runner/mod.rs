@@ -19,6 +19,7 @@ pub use local::LocalExecutor;
 
 use crate::error::Error;
 use crate::model::{ParamValue, Resources, StepActionSpec, TaskSpec};
+use crate::resolve::{ResolutionRequest, Resolvers, reference_label};
 use crate::run::{Condition, InstanceId, PipelineRunState, RunTimeout, TaskInstance, TaskState};
 use crate::validate::param_enum_violation;
 
@@ -198,10 +199,25 @@ pub struct Runner<'a> {
     executor: &'a dyn TaskExecutor,
     catalogue: &'a dyn TaskCatalogue,
     logs: &'a dyn LogSink,
+    resolvers: Option<&'a Resolvers>,
     parallelism: usize,
     pipeline_timeout: Option<Duration>,
     tasks_timeout: Option<Duration>,
     finally_timeout: Option<Duration>,
+}
+
+/// Why a job could not be built.
+enum JobError {
+    /// The task fails (its Task is missing from the catalogue, its params are wrong ...).
+    Task(String),
+    /// A resolver could not give the Task: the run fails `CouldntGetTask`.
+    CouldntGetTask(String),
+}
+
+impl From<String> for JobError {
+    fn from(m: String) -> Self {
+        JobError::Task(m)
+    }
 }
 
 struct Done {
@@ -218,6 +234,7 @@ impl<'a> Runner<'a> {
             executor,
             catalogue,
             logs: &NoLogs,
+            resolvers: None,
             parallelism: 4,
             pipeline_timeout: None,
             tasks_timeout: None,
@@ -234,6 +251,15 @@ impl<'a> Runner<'a> {
     /// Where step logs go.
     pub fn logs(mut self, logs: &'a dyn LogSink) -> Self {
         self.logs = logs;
+        self
+    }
+
+    /// Resolves `taskRef`s with a `resolver` (or a `bundle`) through `resolvers`, each
+    /// distinct reference once (the cache lives in `resolvers`). Every reference whose params
+    /// need no task result is resolved before the first task starts; a failure fails the run
+    /// with Tekton's reason `CouldntGetTask`, naming the resolver and its params.
+    pub fn resolvers(mut self, resolvers: &'a Resolvers) -> Self {
+        self.resolvers = Some(resolvers);
         self
     }
 
@@ -294,20 +320,25 @@ impl<'a> Runner<'a> {
         state: &PipelineRunState,
         inst: TaskInstance,
         info: &RunInfo,
-    ) -> Result<TaskJob, String> {
+    ) -> Result<TaskJob, JobError> {
         let task = match (&inst.task_spec, &inst.task_ref) {
             (Some(spec), _) => TaskSpec::clone(spec),
-            (None, Some(r)) => self.catalogue.task(&r.name).ok_or_else(|| {
-                format!(
-                    "task {:?}: Task {:?} not found in the catalogue",
-                    inst.pipeline_task, r.name
-                )
-            })?,
+            (None, Some(r)) => match ResolutionRequest::from_task_ref(r, &info.namespace) {
+                Some(request) => self
+                    .resolve_task(&request, &r.name, info)
+                    .map_err(JobError::CouldntGetTask)?,
+                None => self.catalogue.task(&r.name).ok_or_else(|| {
+                    format!(
+                        "task {:?}: Task {:?} not found in the catalogue",
+                        inst.pipeline_task, r.name
+                    )
+                })?,
+            },
             (None, None) => {
-                return Err(format!(
+                return Err(JobError::Task(format!(
                     "task {:?} has neither taskRef nor taskSpec",
                     inst.pipeline_task
-                ));
+                )));
             }
         };
         let task = crate::step_action::resolve_step_actions(
@@ -325,7 +356,7 @@ impl<'a> Runner<'a> {
         {
             let errs = crate::validate::task_param_errors(&info.pipeline, pt, &task);
             if let Some(e) = errs.first() {
-                return Err(e.to_string());
+                return Err(JobError::Task(e.to_string()));
             }
         }
         let timeout = inst
@@ -340,6 +371,53 @@ impl<'a> Runner<'a> {
             timeout,
             cancel: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// The Task a resolver reference names, or Tekton's `CouldntGetTask` message.
+    fn resolve_task(
+        &self,
+        request: &ResolutionRequest,
+        name: &str,
+        info: &RunInfo,
+    ) -> Result<TaskSpec, String> {
+        let err = |e: String| {
+            format!(
+                "Pipeline {}/{} can't be Run; it contains Tasks that don't exist: Couldn't retrieve Task {:?}: {e}",
+                info.namespace,
+                info.pipeline,
+                reference_label(name, request)
+            )
+        };
+        let resolvers = self.resolvers.ok_or_else(|| {
+            err(request
+                .error("no resolvers are configured for this run")
+                .to_string())
+        })?;
+        resolvers
+            .task(request)
+            .map(|t| t.spec.clone())
+            .map_err(|e| err(e.to_string()))
+    }
+
+    /// Resolves every `taskRef` of the run's Pipeline whose params are known before it starts
+    /// (no `$(...)` left), as Tekton's reconciler does before creating any TaskRun.
+    fn resolve_up_front(&self, state: &PipelineRunState, info: &RunInfo) -> Result<(), String> {
+        let spec = state.spec();
+        for pt in spec.tasks.iter().chain(&spec.finally) {
+            let Some(r) = &pt.task_ref else { continue };
+            let Some(mut request) = ResolutionRequest::from_task_ref(r, &info.namespace) else {
+                continue;
+            };
+            request.params = crate::run::substitute_params(state, &request.params);
+            let pending = request
+                .params
+                .iter()
+                .any(|p| p.value.strings().iter().any(|s| s.contains("$(")));
+            if !pending {
+                self.resolve_task(&request, &r.name, info)?;
+            }
+        }
+        Ok(())
     }
 
     /// Runs to the end and reports per-task outcomes.
@@ -357,6 +435,9 @@ impl<'a> Runner<'a> {
         let mut finally_start: Option<Instant> = None;
         let mut fired: Vec<RunTimeout> = Vec::new();
         let mut running_finally: std::collections::HashSet<InstanceId> = Default::default();
+        if let Err(msg) = self.resolve_up_front(&state, &info) {
+            state.fail_run("CouldntGetTask", &msg);
+        }
         std::thread::scope(|scope| -> Result<(), Error> {
             loop {
                 queue.extend(state.next());
@@ -364,10 +445,18 @@ impl<'a> Runner<'a> {
                     let Some(inst) = queue.pop_front() else { break };
                     let id = inst.id;
                     match self.job(&state, inst, &info) {
-                        Err(msg) => {
+                        Err(JobError::Task(msg)) => {
                             messages.entry(id.task()).or_default().push(msg);
                             state.failed(id)?;
                             queue.extend(state.next());
+                        }
+                        Err(JobError::CouldntGetTask(msg)) => {
+                            state.fail_run("CouldntGetTask", &msg);
+                            messages.entry(id.task()).or_default().push(msg);
+                            state.cancelled(id)?;
+                            for queued in queue.drain(..) {
+                                state.cancelled(queued.id)?;
+                            }
                         }
                         Ok(job) => {
                             // A Task from the catalogue: its `enum`s are known only now.
