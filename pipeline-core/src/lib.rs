@@ -78,8 +78,8 @@ pub use model::{
     TaskRef, TaskRun, TaskSpec, load,
 };
 pub use run::{
-    Condition, ConditionStatus, InstanceId, PipelineRunState, RunContext, RunTimeout, SkipReason,
-    SpecStatus, TaskInstance, TaskState, TaskStatus,
+    Condition, ConditionStatus, InstanceId, PipelineRunState, RunContext, RunTimeout, RunTimeouts,
+    SkipReason, SpecStatus, TaskInstance, TaskState, TaskStatus,
 };
 pub use runner::{
     ExecOutcome, LocalExecutor, LogSink, NoLogs, PipelineRunOutcome, RunInfo, Runner, StdoutLogs,

@@ -28,6 +28,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::dag::{Dag, result_refs};
 use crate::error::{Error, FieldErrors};
@@ -132,6 +133,47 @@ pub enum RunTimeout {
     Tasks,
     /// `timeouts.finally`: the finally tasks.
     Finally,
+}
+
+/// The run-level timeouts of a PipelineRun (`spec.timeouts`, or `v1beta1`'s
+/// `spec.timeout` for the whole run). `None` (or a zero duration, Tekton's "no timeout") is
+/// no deadline.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunTimeouts {
+    /// `timeouts.pipeline`, from the run's start.
+    pub pipeline: Option<Duration>,
+    /// `timeouts.tasks`, from the run's start: the DAG tasks.
+    pub tasks: Option<Duration>,
+    /// `timeouts.finally`, from the start of the first finally task.
+    pub finally: Option<Duration>,
+}
+
+impl RunTimeouts {
+    /// The timeouts a PipelineRun spec sets, or the located message of a bad duration.
+    pub fn from_spec(spec: &crate::model::PipelineRunSpec) -> Result<Self, String> {
+        let mut t = spec.timeouts.clone().unwrap_or_default();
+        if t.pipeline.is_none() {
+            t.pipeline = spec.timeout.clone();
+        }
+        Self::from_fields(&t)
+    }
+
+    /// The timeouts of `spec.timeouts` as written (what [`RunContext::timeouts`] holds).
+    pub fn from_fields(t: &TimeoutFields) -> Result<Self, String> {
+        let parse = |field: &str, v: &Option<String>| -> Result<Option<Duration>, String> {
+            match v {
+                None => Ok(None),
+                Some(v) => crate::runner::parse_duration(v)
+                    .map(|d| Some(d).filter(|d| !d.is_zero()))
+                    .map_err(|e| format!("invalid value: {v}: spec.{field}: {e}")),
+            }
+        };
+        Ok(RunTimeouts {
+            pipeline: parse("timeouts.pipeline", &t.pipeline)?,
+            tasks: parse("timeouts.tasks", &t.tasks)?,
+            finally: parse("timeouts.finally", &t.finally)?,
+        })
+    }
 }
 
 /// What the state machine needs to know about the PipelineRun.
@@ -460,6 +502,15 @@ pub struct PipelineRunState {
     pipeline_timed_out: bool,
     tasks_timed_out: bool,
     finally_timed_out: bool,
+    /// Time since the run started, as last told by [`PipelineRunState::elapse`].
+    now: Duration,
+    timeouts: RunTimeouts,
+    fired: Vec<RunTimeout>,
+    finally_started: Option<Duration>,
+    /// Deadlines (time since the run started) of started instances with a `timeout`.
+    inst_deadlines: BTreeMap<InstanceId, Duration>,
+    /// Instances told to stop because their own timeout passed: their end is a timeout.
+    timing_out: std::collections::BTreeSet<InstanceId>,
     limits: Limits,
     /// Bytes of resolved instance specs handed out so far (checked against
     /// `limits.max_run_bytes`).
@@ -830,6 +881,8 @@ impl PipelineRunState {
             };
             total
         ];
+        // Bad durations are validation errors of the PipelineRun; here they set nothing.
+        let timeouts = RunTimeouts::from_fields(&ctx.timeouts).unwrap_or_default();
         PipelineRunState {
             n_dag: spec.tasks.len(),
             dag_undone: spec.tasks.len(),
@@ -842,6 +895,12 @@ impl PipelineRunState {
             pipeline_timed_out: false,
             tasks_timed_out: false,
             finally_timed_out: false,
+            now: Duration::ZERO,
+            timeouts,
+            fired: Vec::new(),
+            finally_started: None,
+            inst_deadlines: BTreeMap::new(),
+            timing_out: Default::default(),
             limits,
             run_bytes: 0,
             undone_parents,
@@ -1576,6 +1635,14 @@ impl PipelineRunState {
         phase: InstPhase,
         results: BTreeMap<String, ParamValue>,
     ) -> Result<(), Error> {
+        // An instance stopped for its own timeout ended by timing out, however it ended
+        // (unless it succeeded first).
+        let phase = if self.timing_out.remove(&id) && phase != InstPhase::Succeeded {
+            InstPhase::TimedOut
+        } else {
+            phase
+        };
+        self.inst_deadlines.remove(&id);
         let inst = self.inst_mut(id)?;
         if inst.phase != InstPhase::Running {
             // A late report for an instance already cancelled or finished: ignored.
@@ -1626,10 +1693,127 @@ impl PipelineRunState {
             .collect();
     }
 
-    /// Reports that the host actually started an instance (optional bookkeeping; errors on an
-    /// unknown instance).
+    /// Reports that the host actually started an instance, at the time last given to
+    /// [`elapse`](Self::elapse) (errors on an unknown instance). From then on its `timeout`
+    /// counts, and the first finally task starts the `timeouts.finally` clock.
     pub fn started(&mut self, id: InstanceId) -> Result<(), Error> {
-        self.inst_mut(id).map(|_| ())
+        self.inst_mut(id)?;
+        let now = self.now;
+        if id.task() >= self.n_dag {
+            self.finally_started.get_or_insert(now);
+        }
+        let own = self
+            .pipeline_task(id.task())
+            .and_then(|pt| pt.timeout.as_deref())
+            .and_then(|t| crate::runner::parse_duration(t).ok())
+            .filter(|d| !d.is_zero());
+        match own {
+            Some(d) => {
+                self.inst_deadlines.insert(id, now.saturating_add(d));
+            }
+            None => {
+                self.inst_deadlines.remove(&id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the run-level timeouts (see [`RunTimeouts::from_spec`]).
+    pub fn set_timeouts(&mut self, timeouts: RunTimeouts) {
+        self.timeouts = timeouts;
+    }
+
+    /// The run-level timeouts.
+    pub fn timeouts(&self) -> RunTimeouts {
+        self.timeouts
+    }
+
+    /// The next deadline, as time since the run started: the earliest of `timeouts.pipeline`,
+    /// `timeouts.tasks`, `timeouts.finally` (once a finally task started) and the `timeout`
+    /// of each started instance. A host sleeps until then (or until an instance ends) and
+    /// calls [`elapse`](Self::elapse). None: nothing will time out.
+    pub fn next_deadline(&self) -> Option<Duration> {
+        let run_level = [
+            (RunTimeout::Pipeline, self.timeouts.pipeline),
+            (RunTimeout::Tasks, self.timeouts.tasks),
+            (
+                RunTimeout::Finally,
+                self.timeouts
+                    .finally
+                    .zip(self.finally_started)
+                    .map(|(f, s)| s.saturating_add(f)),
+            ),
+        ]
+        .into_iter()
+        .filter(|(w, _)| !self.fired.contains(w))
+        .filter_map(|(_, d)| d);
+        let own = self
+            .inst_deadlines
+            .iter()
+            .filter(|(id, _)| self.inst_running(**id))
+            .map(|(_, d)| *d);
+        run_level.chain(own).min()
+    }
+
+    fn inst_running(&self, id: InstanceId) -> bool {
+        self.tasks
+            .get(id.task())
+            .and_then(|t| t.insts.get(id.index()))
+            .is_some_and(|i| i.phase == InstPhase::Running)
+    }
+
+    /// Tells the state machine that `elapsed` has passed since the run started; every
+    /// deadline at or before it fires. Returns the running instances the host must stop: for
+    /// a run-level timeout they count as stopped from now on (`PipelineRunTimeout` ...); for
+    /// an instance's own `timeout` its end, when reported, counts as `TaskRunTimeout`
+    /// (retried while retries remain).
+    pub fn elapse(&mut self, elapsed: Duration) -> Vec<InstanceId> {
+        self.now = self.now.max(elapsed);
+        let now = self.now;
+        let mut stop = Vec::new();
+        let due = |which: RunTimeout, s: &Self| -> bool {
+            let deadline = match which {
+                RunTimeout::Pipeline => s.timeouts.pipeline,
+                RunTimeout::Tasks => s.timeouts.tasks,
+                RunTimeout::Finally => s
+                    .timeouts
+                    .finally
+                    .zip(s.finally_started)
+                    .map(|(f, st)| st.saturating_add(f)),
+            };
+            !s.fired.contains(&which) && deadline.is_some_and(|d| d <= now)
+        };
+        for which in [RunTimeout::Pipeline, RunTimeout::Tasks, RunTimeout::Finally] {
+            if !due(which, self) {
+                continue;
+            }
+            self.fired.push(which);
+            let relevant = match which {
+                RunTimeout::Pipeline => !self.is_done(),
+                RunTimeout::Tasks => !self.dag_done(),
+                RunTimeout::Finally => (self.n_dag..self.tasks.len())
+                    .any(|i| self.tasks.get(i).is_some_and(|t| !t.done())),
+            };
+            if relevant {
+                stop.extend(self.timeout(which));
+            }
+        }
+        let own: Vec<InstanceId> = self
+            .inst_deadlines
+            .iter()
+            .filter(|(_, d)| **d <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in own {
+            self.inst_deadlines.remove(&id);
+            if self.inst_running(id) {
+                self.timing_out.insert(id);
+                stop.push(id);
+            }
+        }
+        stop.sort();
+        stop.dedup();
+        stop
     }
 
     /// Reports success with the instance's results.

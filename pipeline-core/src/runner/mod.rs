@@ -20,7 +20,7 @@ pub use local::LocalExecutor;
 use crate::error::Error;
 use crate::model::{ParamValue, Resources, StepActionSpec, TaskSpec};
 use crate::resolve::{ResolutionRequest, Resolvers, reference_label};
-use crate::run::{Condition, InstanceId, PipelineRunState, RunTimeout, TaskInstance, TaskState};
+use crate::run::{Condition, InstanceId, PipelineRunState, TaskInstance, TaskState};
 use crate::validate::param_enum_violation;
 
 /// Resolves `taskRef` names to Task specs (the host's catalogue).
@@ -284,37 +284,6 @@ impl<'a> Runner<'a> {
         self
     }
 
-    /// The next run-level deadline still to fire, as (which, time left).
-    fn next_deadline(
-        &self,
-        start: Instant,
-        finally_start: Option<Instant>,
-        fired: &[RunTimeout],
-    ) -> Option<(RunTimeout, Duration)> {
-        let now = Instant::now();
-        let left = |from: Instant, t: Duration| (from + t).saturating_duration_since(now);
-        [
-            (
-                RunTimeout::Pipeline,
-                self.pipeline_timeout.map(|t| left(start, t)),
-            ),
-            (
-                RunTimeout::Tasks,
-                self.tasks_timeout.map(|t| left(start, t)),
-            ),
-            (
-                RunTimeout::Finally,
-                self.finally_timeout
-                    .zip(finally_start)
-                    .map(|(t, f)| left(f, t)),
-            ),
-        ]
-        .into_iter()
-        .filter(|(which, _)| !fired.contains(which))
-        .filter_map(|(which, d)| d.map(|d| (which, d)))
-        .min_by_key(|(_, d)| *d)
-    }
-
     fn job(
         &self,
         state: &PipelineRunState,
@@ -432,14 +401,24 @@ impl<'a> Runner<'a> {
         let mut times: BTreeMap<usize, (Instant, Instant)> = BTreeMap::new();
         let mut messages: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         let (tx, rx) = mpsc::channel::<Done>();
-        let mut finally_start: Option<Instant> = None;
-        let mut fired: Vec<RunTimeout> = Vec::new();
-        let mut running_finally: std::collections::HashSet<InstanceId> = Default::default();
+        let mut timeouts = state.timeouts();
+        timeouts.pipeline = self.pipeline_timeout.or(timeouts.pipeline);
+        timeouts.tasks = self.tasks_timeout.or(timeouts.tasks);
+        timeouts.finally = self.finally_timeout.or(timeouts.finally);
+        state.set_timeouts(timeouts);
         if let Err(msg) = self.resolve_up_front(&state, &info) {
             state.fail_run("CouldntGetTask", &msg);
         }
         std::thread::scope(|scope| -> Result<(), Error> {
             loop {
+                // Deadlines are the state machine's: it is told the time, and says what stops.
+                let stopped = state.elapse(start.elapsed());
+                queue.retain(|i| !stopped.contains(&i.id));
+                for id in &stopped {
+                    if let Some(flag) = running.get(id) {
+                        flag.store(true, Ordering::Relaxed);
+                    }
+                }
                 queue.extend(state.next());
                 while running.len() < self.parallelism {
                     let Some(inst) = queue.pop_front() else { break };
@@ -481,11 +460,8 @@ impl<'a> Runner<'a> {
                                 }
                                 continue;
                             }
+                            state.elapse(start.elapsed());
                             state.started(id)?;
-                            if job.instance.finally {
-                                finally_start.get_or_insert_with(Instant::now);
-                                running_finally.insert(id);
-                            }
                             running.insert(id, job.cancel.clone());
                             let tx = tx.clone();
                             let executor = self.executor;
@@ -506,18 +482,21 @@ impl<'a> Runner<'a> {
                 if running.is_empty() && queue.is_empty() {
                     break;
                 }
-                let deadline = self.next_deadline(start, finally_start, &fired);
-                let wait = deadline.map_or(Duration::from_secs(3600), |(_, d)| d);
+                let wait = state
+                    .next_deadline()
+                    .map_or(Duration::from_secs(3600), |d| {
+                        d.saturating_sub(start.elapsed())
+                    });
                 match rx.recv_timeout(wait) {
                     Ok(done) => {
                         running.remove(&done.id);
-                        running_finally.remove(&done.id);
                         let span = times
                             .entry(done.id.task())
                             .or_insert((done.started, done.ended));
                         span.0 = span.0.min(done.started);
                         span.1 = span.1.max(done.ended);
                         let id = done.id;
+                        state.elapse(start.elapsed());
                         match done.execution.outcome {
                             ExecOutcome::Succeeded => {
                                 state.succeeded(id, done.execution.results)?
@@ -530,32 +509,8 @@ impl<'a> Runner<'a> {
                             ExecOutcome::Cancelled => state.cancelled(id)?,
                         }
                     }
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        let Some((which, _)) = deadline else { continue };
-                        fired.push(which);
-                        // A tasks or finally timeout only matters while such tasks run.
-                        let relevant = match which {
-                            RunTimeout::Pipeline => true,
-                            RunTimeout::Tasks => {
-                                running.keys().any(|id| !running_finally.contains(id))
-                            }
-                            RunTimeout::Finally => !running_finally.is_empty(),
-                        };
-                        if !relevant {
-                            continue;
-                        }
-                        if which == RunTimeout::Pipeline {
-                            queue.clear();
-                        }
-                        let stopped = state.timeout(which);
-                        // Queued instances never start; they count as stopped already.
-                        queue.retain(|i| !stopped.contains(&i.id));
-                        for id in stopped {
-                            if let Some(flag) = running.get(&id) {
-                                flag.store(true, Ordering::Relaxed);
-                            }
-                        }
-                    }
+                    // The deadline: the loop's top tells the state machine.
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
