@@ -24,7 +24,10 @@
 //! - [`runner`]: a [`TaskExecutor`] trait, a bounded-parallelism runner on std threads, and
 //!   [`LocalExecutor`], which runs step scripts with `sh` in a work directory.
 //!
-//! What it does not do: talk to Kubernetes, pull images, or evaluate CEL `when` expressions.
+//! - [`cel_when`]: CEL `when` expressions behind Tekton's `enable-cel-in-whenexpression` flag
+//!   ([`Limits::enable_cel_in_when`]), with a cost bound.
+//!
+//! What it does not do: talk to Kubernetes or pull images.
 //!
 //! ```
 //! use pipeline_core::{load, PipelineRunState, RunContext};
@@ -55,6 +58,7 @@
 //! assert_eq!(sim.state.condition().reason, "Completed");
 //! ```
 
+pub mod cel_when;
 pub mod dag;
 pub mod error;
 pub mod limits;

@@ -52,6 +52,9 @@ pub struct Limits {
     /// Most bytes of resolved specs over the whole run (default [`DEFAULT_MAX_RUN_BYTES`]),
     /// and of the run's parameter defaults once their references are resolved.
     pub max_run_bytes: usize,
+    /// Tekton's `enable-cel-in-whenexpression` feature flag (off by default, as in Tekton):
+    /// `when: [{cel: ...}]` validates and is evaluated ([`crate::cel_when`]) only when set.
+    pub enable_cel_in_when: bool,
 }
 
 impl Default for Limits {
@@ -60,6 +63,7 @@ impl Default for Limits {
             max_matrix_combinations: DEFAULT_MAX_MATRIX_COMBINATIONS,
             max_task_bytes: DEFAULT_MAX_TASK_BYTES,
             max_run_bytes: DEFAULT_MAX_RUN_BYTES,
+            enable_cel_in_when: false,
         }
     }
 }

@@ -511,6 +511,8 @@ pub struct PipelineRunState {
     inst_deadlines: BTreeMap<InstanceId, Duration>,
     /// Instances told to stop because their own timeout passed: their end is a timeout.
     timing_out: std::collections::BTreeSet<InstanceId>,
+    /// Set when a CEL `when` failed to evaluate: the run fails `CELEvaluationFailed`.
+    cel_failed: std::sync::OnceLock<String>,
     limits: Limits,
     /// Bytes of resolved instance specs handed out so far (checked against
     /// `limits.max_run_bytes`).
@@ -901,6 +903,7 @@ impl PipelineRunState {
             finally_started: None,
             inst_deadlines: BTreeMap::new(),
             timing_out: Default::default(),
+            cel_failed: std::sync::OnceLock::new(),
             limits,
             run_bytes: 0,
             undone_parents,
@@ -1264,8 +1267,19 @@ impl PipelineRunState {
             return Ok(true);
         }
         let mut budget = Budget::new(self.limits.max_task_bytes);
-        when::allows_execution_within(&pt.when, lookup, &mut budget)
-            .map_err(|(j, o)| self.over_task_budget(pt, &format!("{}.when[{j}]", self.at(i)), &o))
+        match when::allows_execution_with_cel(&pt.when, lookup, &mut budget) {
+            Ok(b) => Ok(b),
+            Err(when::WhenError::Overflow(j, o)) => {
+                Err(self.over_task_budget(pt, &format!("{}.when[{j}]", self.at(i)), &o))
+            }
+            Err(when::WhenError::Cel(e)) => {
+                // Tekton fails the whole run; nothing more starts.
+                let _ = self
+                    .cel_failed
+                    .set(format!("Error evaluating CEL {}: {e}", self.ctx.name));
+                Ok(false)
+            }
+        }
     }
 
     fn empty_matrix(
@@ -1486,6 +1500,19 @@ impl PipelineRunState {
     /// (or when the run is done).
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Vec<TaskInstance> {
+        let out = self.next_inner();
+        if let Some(m) = self.cel_failed.get().cloned() {
+            // Tekton evaluates CEL before creating TaskRuns: nothing of this round starts.
+            self.fail_run("CELEvaluationFailed", &m);
+            for inst in &out {
+                let _ = self.cancelled(inst.id);
+            }
+            return Vec::new();
+        }
+        out
+    }
+
+    fn next_inner(&mut self) -> Vec<TaskInstance> {
         let mut out = Vec::new();
         if self.spec_status == Some(SpecStatus::Cancelled)
             || self.pipeline_timed_out

@@ -556,12 +556,26 @@ fn validate_finally(errs: &mut Errs<'_>, spec: &PipelineSpec) {
     }
 }
 
-fn validate_whens(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask]) {
+fn validate_whens(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask], cel: bool) {
     for (i, t) in tasks.iter().enumerate() {
         for (j, w) in t.when.iter().enumerate() {
             let path = format!("{section}[{i}].when[{j}]");
             let n = Some(t.name.as_str());
-            if !w.cel.is_empty() {
+            if !w.cel.is_empty() && cel {
+                if !w.input.is_empty() || !w.operator.is_empty() || !w.values.is_empty() {
+                    errs.push(
+                        n,
+                        path,
+                        "cel and input+operator+values cannot be set in one WhenExpression",
+                    );
+                } else if let Err(e) = crate::cel_when::check(&w.cel) {
+                    errs.push(
+                        n,
+                        path,
+                        format!("invalid cel expression: {} with err: {e}", w.cel),
+                    );
+                }
+            } else if !w.cel.is_empty() {
                 errs.push(
                     n,
                     path,
@@ -839,8 +853,13 @@ pub(crate) fn check_pipeline_with(
     validate_status_refs(&mut errs, spec);
     validate_results(&mut errs, spec);
     validate_finally(&mut errs, spec);
-    validate_whens(&mut errs, "tasks", &spec.tasks);
-    validate_whens(&mut errs, "finally", &spec.finally);
+    validate_whens(&mut errs, "tasks", &spec.tasks, limits.enable_cel_in_when);
+    validate_whens(
+        &mut errs,
+        "finally",
+        &spec.finally,
+        limits.enable_cel_in_when,
+    );
     validate_matrix(
         &mut errs,
         "tasks",
