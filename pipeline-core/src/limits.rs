@@ -55,6 +55,10 @@ pub struct Limits {
     /// Tekton's `enable-cel-in-whenexpression` feature flag (off by default, as in Tekton):
     /// `when: [{cel: ...}]` validates and is evaluated ([`crate::cel_when`]) only when set.
     pub enable_cel_in_when: bool,
+    /// Tekton's `enable-api-fields: alpha` (off by default: Tekton's default is `beta`):
+    /// pipelines in pipelines (`pipelineRef`/`pipelineSpec` in a pipeline task) validate and
+    /// run as child runs only when set.
+    pub enable_alpha_api: bool,
 }
 
 impl Default for Limits {
@@ -64,6 +68,7 @@ impl Default for Limits {
             max_task_bytes: DEFAULT_MAX_TASK_BYTES,
             max_run_bytes: DEFAULT_MAX_RUN_BYTES,
             enable_cel_in_when: false,
+            enable_alpha_api: false,
         }
     }
 }

@@ -281,6 +281,11 @@ pub struct TaskInstance {
     /// The embedded Task, with pipeline-level references substituted (shared by the
     /// instances of a matrix).
     pub task_spec: Option<Arc<TaskSpec>>,
+    /// The referenced child Pipeline (pipelines in pipelines): the host runs it as a child
+    /// PipelineRun with [`params`](Self::params), and its results are the task's.
+    pub pipeline_ref: Option<crate::model::PipelineRef>,
+    /// The embedded child Pipeline (pipelines in pipelines).
+    pub pipeline_spec: Option<Arc<PipelineSpec>>,
     /// Workspace bindings.
     pub workspaces: Vec<WorkspacePipelineTaskBinding>,
     /// The task's timeout as written, for the host to enforce.
@@ -1436,6 +1441,8 @@ impl PipelineRunState {
             params,
             task_ref,
             task_spec,
+            pipeline_ref: pt.pipeline_ref.clone(),
+            pipeline_spec: pt.pipeline_spec.as_deref().cloned().map(Arc::new),
             workspaces: pt.workspaces.clone(),
             timeout: pt.timeout.clone(),
         };

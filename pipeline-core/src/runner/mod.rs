@@ -18,9 +18,12 @@ pub use duration::parse_duration;
 pub use local::LocalExecutor;
 
 use crate::error::Error;
-use crate::model::{ParamValue, Resources, StepActionSpec, TaskSpec};
+use crate::model::{ParamValue, PipelineSpec, Resources, StepActionSpec, TaskSpec};
 use crate::resolve::{ResolutionRequest, Resolvers, reference_label};
-use crate::run::{Condition, InstanceId, PipelineRunState, TaskInstance, TaskState};
+use crate::run::{
+    Condition, ConditionStatus, InstanceId, PipelineRunState, RunContext, SpecStatus, TaskInstance,
+    TaskState,
+};
 use crate::validate::param_enum_violation;
 
 /// Resolves `taskRef` names to Task specs (the host's catalogue).
@@ -33,6 +36,12 @@ pub trait TaskCatalogue: Send + Sync {
     fn step_action(&self, _name: &str) -> Option<StepActionSpec> {
         None
     }
+
+    /// The Pipeline named `name`, if known (a child `pipelineRef: {name: ...}`). None by
+    /// default.
+    fn pipeline(&self, _name: &str) -> Option<PipelineSpec> {
+        None
+    }
 }
 
 impl TaskCatalogue for Resources {
@@ -42,6 +51,10 @@ impl TaskCatalogue for Resources {
 
     fn step_action(&self, name: &str) -> Option<StepActionSpec> {
         Resources::step_action(self, name).map(|s| s.spec.clone())
+    }
+
+    fn pipeline(&self, name: &str) -> Option<PipelineSpec> {
+        Resources::pipeline(self, name).map(|p| p.spec.clone())
     }
 }
 
@@ -200,6 +213,10 @@ pub struct Runner<'a> {
     catalogue: &'a dyn TaskCatalogue,
     logs: &'a dyn LogSink,
     resolvers: Option<&'a Resolvers>,
+    /// Set for a child run: stops it when its parent's instance is stopped.
+    stop: Option<Arc<AtomicBool>>,
+    /// How deep this run is in a chain of pipelines in pipelines.
+    depth: usize,
     parallelism: usize,
     pipeline_timeout: Option<Duration>,
     tasks_timeout: Option<Duration>,
@@ -220,6 +237,9 @@ impl From<String> for JobError {
     }
 }
 
+/// Deepest chain of pipelines in pipelines a run may start.
+pub const MAX_CHILD_DEPTH: usize = 10;
+
 struct Done {
     id: InstanceId,
     execution: TaskExecution,
@@ -235,6 +255,8 @@ impl<'a> Runner<'a> {
             catalogue,
             logs: &NoLogs,
             resolvers: None,
+            stop: None,
+            depth: 0,
             parallelism: 4,
             pipeline_timeout: None,
             tasks_timeout: None,
@@ -342,6 +364,114 @@ impl<'a> Runner<'a> {
         })
     }
 
+    /// The child Pipeline of a pipeline task (pipelines in pipelines): inline, from the
+    /// catalogue, or through a resolver; Err is Tekton's `CouldntGetPipeline` message.
+    fn child_spec(
+        &self,
+        inst: &TaskInstance,
+        info: &RunInfo,
+    ) -> Result<(String, PipelineSpec), String> {
+        let err = |e: String| {
+            format!(
+                "Pipeline {}/{} can't be Run; it contains child Pipelines that don't exist: {e}",
+                info.namespace, info.pipeline
+            )
+        };
+        if let Some(spec) = &inst.pipeline_spec {
+            return Ok((inst.pipeline_task.clone(), PipelineSpec::clone(spec)));
+        }
+        let Some(r) = &inst.pipeline_ref else {
+            return Err(err(format!(
+                "task {:?} has no child Pipeline",
+                inst.pipeline_task
+            )));
+        };
+        match ResolutionRequest::from_pipeline_ref(r, &info.namespace) {
+            Some(request) => {
+                let resolvers = self.resolvers.ok_or_else(|| {
+                    err(request
+                        .error("no resolvers are configured for this run")
+                        .to_string())
+                })?;
+                let p = resolvers.pipeline(&request).map_err(|e| {
+                    err(format!(
+                        "Couldn't retrieve Pipeline {:?}: {e}",
+                        reference_label(&r.name, &request)
+                    ))
+                })?;
+                Ok((p.name.clone(), p.spec.clone()))
+            }
+            None => self
+                .catalogue
+                .pipeline(&r.name)
+                .map(|spec| (r.name.clone(), spec))
+                .ok_or_else(|| err(format!("pipelines.tekton.dev {:?} not found", r.name))),
+        }
+    }
+
+    /// Runs a child Pipeline as a child PipelineRun (named `<parent>-<task>`) with the
+    /// instance's params and workspaces; its results become the pipeline task's.
+    fn run_child(
+        &self,
+        name: &str,
+        spec: PipelineSpec,
+        inst: &TaskInstance,
+        info: &RunInfo,
+        limits: crate::limits::Limits,
+        cancel: Arc<AtomicBool>,
+    ) -> TaskExecution {
+        let failed = |m: String| TaskExecution {
+            outcome: ExecOutcome::Failed(m),
+            results: BTreeMap::new(),
+        };
+        if self.depth >= MAX_CHILD_DEPTH {
+            return failed(format!(
+                "child Pipeline {name:?}: pipelines nest deeper than {MAX_CHILD_DEPTH}"
+            ));
+        }
+        let run_name = format!("{}-{}", info.name, inst.display_name());
+        let mut ctx = RunContext::named(&run_name, name);
+        ctx.namespace = info.namespace.clone();
+        ctx.params = inst.params.clone();
+        ctx.workspaces = inst.workspaces.iter().map(|w| w.name.clone()).collect();
+        let state = match PipelineRunState::with_limits(spec, ctx, limits) {
+            Ok(s) => s,
+            Err(e) => return failed(format!("child PipelineRun {run_name:?}: {e}")),
+        };
+        let child = Runner {
+            stop: Some(cancel.clone()),
+            depth: self.depth + 1,
+            pipeline_timeout: None,
+            tasks_timeout: None,
+            finally_timeout: None,
+            ..*self
+        };
+        let child_info = RunInfo {
+            name: run_name.clone(),
+            namespace: info.namespace.clone(),
+            uid: String::new(),
+            pipeline: name.to_string(),
+        };
+        match child.run(state, child_info) {
+            Err(e) => failed(format!("child PipelineRun {run_name:?}: {e}")),
+            Ok(_) if cancel.load(Ordering::Relaxed) => TaskExecution {
+                outcome: ExecOutcome::Cancelled,
+                results: BTreeMap::new(),
+            },
+            Ok(out) if out.condition.status == ConditionStatus::True => TaskExecution {
+                outcome: ExecOutcome::Succeeded,
+                results: out.results,
+            },
+            Ok(out) => TaskExecution {
+                outcome: ExecOutcome::Failed(format!(
+                    "child PipelineRun {run_name:?} failed: {}: {}",
+                    out.condition.reason, out.condition.message
+                )),
+                results: out.results,
+            },
+        }
+    }
+
     /// The Task a resolver reference names, or Tekton's `CouldntGetTask` message.
     fn resolve_task(
         &self,
@@ -406,13 +536,22 @@ impl<'a> Runner<'a> {
         timeouts.tasks = self.tasks_timeout.or(timeouts.tasks);
         timeouts.finally = self.finally_timeout.or(timeouts.finally);
         state.set_timeouts(timeouts);
+        let mut stop_seen = false;
         if let Err(msg) = self.resolve_up_front(&state, &info) {
             state.fail_run("CouldntGetTask", &msg);
         }
         std::thread::scope(|scope| -> Result<(), Error> {
             loop {
                 // Deadlines are the state machine's: it is told the time, and says what stops.
-                let stopped = state.elapse(start.elapsed());
+                let mut stopped = state.elapse(start.elapsed());
+                if let Some(stop) = &self.stop
+                    && stop.load(Ordering::Relaxed)
+                    && !stop_seen
+                {
+                    // The parent stopped this child run.
+                    stop_seen = true;
+                    stopped.extend(state.cancel(SpecStatus::Cancelled));
+                }
                 queue.retain(|i| !stopped.contains(&i.id));
                 for id in &stopped {
                     if let Some(flag) = running.get(id) {
@@ -423,6 +562,40 @@ impl<'a> Runner<'a> {
                 while running.len() < self.parallelism {
                     let Some(inst) = queue.pop_front() else { break };
                     let id = inst.id;
+                    if inst.pipeline_ref.is_some() || inst.pipeline_spec.is_some() {
+                        match self.child_spec(&inst, &info) {
+                            Err(msg) => {
+                                state.fail_run("CouldntGetPipeline", &msg);
+                                messages.entry(id.task()).or_default().push(msg);
+                                state.cancelled(id)?;
+                                for queued in queue.drain(..) {
+                                    state.cancelled(queued.id)?;
+                                }
+                            }
+                            Ok((name, spec)) => {
+                                state.elapse(start.elapsed());
+                                state.started(id)?;
+                                let cancel = Arc::new(AtomicBool::new(false));
+                                running.insert(id, cancel.clone());
+                                let tx = tx.clone();
+                                let limits = *state.limits();
+                                let info = info.clone();
+                                let this = self;
+                                scope.spawn(move || {
+                                    let started = Instant::now();
+                                    let execution =
+                                        this.run_child(&name, spec, &inst, &info, limits, cancel);
+                                    let _ = tx.send(Done {
+                                        id: inst.id,
+                                        execution,
+                                        started,
+                                        ended: Instant::now(),
+                                    });
+                                });
+                            }
+                        }
+                        continue;
+                    }
                     match self.job(&state, inst, &info) {
                         Err(JobError::Task(msg)) => {
                             messages.entry(id.task()).or_default().push(msg);
@@ -482,11 +655,15 @@ impl<'a> Runner<'a> {
                 if running.is_empty() && queue.is_empty() {
                     break;
                 }
-                let wait = state
+                let mut wait = state
                     .next_deadline()
                     .map_or(Duration::from_secs(3600), |d| {
                         d.saturating_sub(start.elapsed())
                     });
+                if self.stop.is_some() {
+                    // A child run looks at its parent's stop flag this often.
+                    wait = wait.min(Duration::from_millis(50));
+                }
                 match rx.recv_timeout(wait) {
                     Ok(done) => {
                         running.remove(&done.id);

@@ -184,6 +184,7 @@ fn validate_task_list<'a>(
     tasks: &'a [PipelineTask],
     names: &mut BTreeSet<&'a str>,
     workspaces: Option<&BTreeSet<&str>>,
+    limits: &Limits,
 ) {
     for (i, t) in tasks.iter().enumerate() {
         let n = Some(t.name.as_str());
@@ -208,12 +209,20 @@ fn validate_task_list<'a>(
         .into_iter()
         .filter_map(|(field, set)| set.then_some(field))
         .collect();
-        for field in &child {
+        for field in child.iter().filter(|_| !limits.enable_alpha_api) {
             errs.push(
                 n,
                 format!("{path}.{field}"),
                 format!("{field} requires \"enable-api-fields\" feature gate to be \"alpha\" but it is \"beta\""),
             );
+        }
+        if limits.enable_alpha_api
+            && let Some(child_spec) = &t.pipeline_spec
+        {
+            // The child is a Pipeline of its own (nesting is bounded by the loader's depth).
+            for e in check_pipeline(&t.name, child_spec, limits).0 {
+                errs.push(n, format!("{path}.pipelineSpec.{}", e.path), e.message);
+            }
         }
         if !child.is_empty() {
             let mut set: Vec<String> = [
@@ -838,8 +847,22 @@ pub(crate) fn check_pipeline_with(
         Usage::Declared => Some(&workspaces),
         Usage::Propagated(_) => None,
     };
-    validate_task_list(&mut errs, "tasks", &spec.tasks, &mut names, declared);
-    validate_task_list(&mut errs, "finally", &spec.finally, &mut names, declared);
+    validate_task_list(
+        &mut errs,
+        "tasks",
+        &spec.tasks,
+        &mut names,
+        declared,
+        limits,
+    );
+    validate_task_list(
+        &mut errs,
+        "finally",
+        &spec.finally,
+        &mut names,
+        declared,
+        limits,
+    );
     let dag = match Dag::from_tasks(&spec.tasks) {
         Ok(d) => Some(d),
         Err(e) => {
