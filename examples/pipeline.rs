@@ -1,10 +1,15 @@
 //! Tekton pipelines without a cluster: validate, simulate or run a Pipeline.
 //!
 //! ```text
-//! pipeline validate FILE... [--case-sensitive]
-//! pipeline simulate FILE... [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]... [--no-results]
-//! pipeline run FILE... [--param K=V]... [--workdir DIR] [--parallel N]
+//! pipeline validate FILE... [--case-sensitive] [FLAGS]
+//! pipeline simulate FILE... [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]... [--no-results] [FLAGS]
+//! pipeline run FILE... [--param K=V]... [--workdir DIR] [--parallel N] [FLAGS]
+//! FLAGS: [--enable-cel-in-when] [--enable-api-fields alpha|beta]
 //! ```
+//!
+//! `--enable-cel-in-when` and `--enable-api-fields alpha` mirror Tekton's feature flags
+//! `enable-cel-in-whenexpression` and `enable-api-fields` (CEL `when`; pipelines in
+//! pipelines, which `run` executes as child runs); both are off by default, as in Tekton.
 //!
 //! FILE is a YAML stream of Tekton objects (`tekton.dev/v1` or `v1beta1`): Pipelines, Tasks,
 //! PipelineRuns, TaskRuns, StepActions, CustomRuns; documents of other kinds (a PVC, a
@@ -26,10 +31,10 @@ use gitops_toolkit::pipeline::runner::{RunInfo, StdoutLogs, parse_duration};
 use gitops_toolkit::pipeline::simulate::{
     SimOutcome, placeholder_results, referenced_placeholder_results, simulate,
 };
-use gitops_toolkit::pipeline::validate::{resource_errors, unresolved_references};
+use gitops_toolkit::pipeline::validate::{resource_errors_with_limits, unresolved_references};
 use gitops_toolkit::pipeline::{
-    Error, LocalExecutor, Param, ParamType, ParamValue, PipelineRunState, PipelineSpec, Resources,
-    RunContext, Runner, TaskState, load,
+    Error, Limits, LocalExecutor, Param, ParamType, ParamValue, PipelineRunState, PipelineSpec,
+    Resources, RunContext, Runner, TaskState, load,
 };
 use serde_json::{Map, Value, json};
 use std::io::Write as _;
@@ -65,9 +70,10 @@ macro_rules! out {
     };
 }
 
-const USAGE: &str = "usage: pipeline validate FILE... [--case-sensitive]
-       pipeline simulate FILE... [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]... [--no-results]
-       pipeline run FILE... [--param K=V]... [--workdir DIR] [--parallel N]";
+const USAGE: &str = "usage: pipeline validate FILE... [--case-sensitive] [FLAGS]
+       pipeline simulate FILE... [--param K=V]... [--fail TASK]... [--result TASK.NAME=VALUE]... [--no-results] [FLAGS]
+       pipeline run FILE... [--param K=V]... [--workdir DIR] [--parallel N] [FLAGS]
+FLAGS: [--enable-cel-in-when] [--enable-api-fields alpha|beta]";
 
 #[derive(Default)]
 struct Options {
@@ -78,6 +84,7 @@ struct Options {
     case_sensitive: bool,
     workdir: Option<String>,
     parallel: usize,
+    limits: Limits,
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
@@ -117,6 +124,16 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
             "--no-results" => o.no_results = true,
             "--case-sensitive" => o.case_sensitive = true,
             "--workdir" => o.workdir = Some(value()?),
+            "--enable-cel-in-when" => o.limits.enable_cel_in_when = true,
+            "--enable-api-fields" => match value()?.as_str() {
+                "alpha" => o.limits.enable_alpha_api = true,
+                "beta" | "stable" => o.limits.enable_alpha_api = false,
+                other => {
+                    return Err(format!(
+                        "--enable-api-fields {other:?}: want alpha, beta or stable"
+                    ));
+                }
+            },
             "--parallel" => {
                 o.parallel = value()?.parse().map_err(|e| format!("--parallel: {e}"))?
             }
@@ -211,8 +228,8 @@ fn select(
 
 /// Problems (stdout) and notes (stderr) of `validate`: every Tekton document is checked by
 /// its kind; skipped documents and references the files do not resolve are notes.
-fn validate(resources: &Resources) -> (Vec<String>, Vec<String>) {
-    let errors: Vec<String> = resource_errors(resources)
+fn validate(resources: &Resources, limits: &Limits) -> (Vec<String>, Vec<String>) {
+    let errors: Vec<String> = resource_errors_with_limits(resources, limits)
         .iter()
         .map(ToString::to_string)
         .collect();
@@ -260,7 +277,7 @@ fn typed_value(declared: ParamType, v: &str) -> Result<ParamValue, String> {
 
 fn simulate_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, Failure> {
     let (_, spec, ctx) = select(resources, options)?;
-    let state = match PipelineRunState::new(&spec, ctx) {
+    let state = match PipelineRunState::with_limits(spec.clone(), ctx, options.limits) {
         Ok(s) => s,
         Err(e) => {
             out!(
@@ -364,7 +381,8 @@ fn run_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, Failure
         duration(&ctx.timeouts.tasks),
         duration(&ctx.timeouts.finally),
     );
-    let state = PipelineRunState::new(&spec, ctx).map_err(|e| e.to_string())?;
+    let state =
+        PipelineRunState::with_limits(spec, ctx, options.limits).map_err(|e| e.to_string())?;
     let tmp;
     let root = match &options.workdir {
         Some(dir) => std::path::PathBuf::from(dir),
@@ -426,7 +444,7 @@ fn run_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, Failure
 }
 
 fn validate_cmd(resources: &Resources, options: &Options) -> Result<ExitCode, Failure> {
-    let (mut errors, notes) = validate(resources);
+    let (mut errors, notes) = validate(resources, &options.limits);
     if options.case_sensitive {
         // Inside embedded specs Tekton's webhook matches names case-insensitively (Go's
         // decoder) and its controller then ignores them: refuse them outright on request.

@@ -34,7 +34,9 @@ pub fn is_dns1123_label(s: &str) -> bool {
 mod resources;
 mod task;
 
-pub use resources::{ResourceProblem, resource_errors, unresolved_references};
+pub use resources::{
+    ResourceProblem, resource_errors, resource_errors_with_limits, unresolved_references,
+};
 pub use task::{param_enum_violation, step_action_errors, task_errors, task_run_errors};
 
 pub(crate) struct Errs<'a> {
