@@ -78,8 +78,8 @@ pub use error::{Error, FieldError, FieldErrors, ObjectKind};
 pub use limits::Limits;
 pub use model::{
     CustomRun, Matrix, Param, ParamSpec, ParamType, ParamValue, Pipeline, PipelineRun,
-    PipelineRunSpec, PipelineSpec, PipelineTask, Resources, StepAction, StepActionSpec, Task,
-    TaskRef, TaskRun, TaskSpec, load,
+    PipelineRunSpec, PipelineSpec, PipelineTask, PipelineTaskRunSpec, PipelineTaskRunTemplate,
+    Resources, StepAction, StepActionSpec, Task, TaskRef, TaskRun, TaskSpec, load,
 };
 pub use run::{
     Condition, ConditionStatus, InstanceId, PipelineRunState, RunContext, RunTimeout, RunTimeouts,

@@ -715,9 +715,56 @@ pub struct PipelineRunSpec {
     /// Timeout (v1beta1, deprecated): the whole run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<String>,
+    /// Per pipeline task TaskRun settings (`taskRunSpecs`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub task_run_specs: Vec<PipelineTaskRunSpec>,
+    /// TaskRun settings for every pipeline task (`taskRunTemplate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_run_template: Option<PipelineTaskRunTemplate>,
     /// `Cancelled`, `CancelledRunFinally`, `StoppedRunFinally` or `PipelineRunPending`.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub status: String,
+}
+
+/// One entry of a PipelineRun's `taskRunSpecs`: TaskRun settings of one pipeline task.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PipelineTaskRunSpec {
+    /// The pipeline task (DAG or finally) these settings are for.
+    pub pipeline_task_name: String,
+    /// Service account of its TaskRuns.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub service_account_name: String,
+    /// Timeout of its TaskRuns (a Go duration): overrides the pipeline task's `timeout`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Pod template, kept as written (for a host's executor).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_template: Option<serde_json::Value>,
+    /// Per step overrides (`name`, `computeResources`), kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step_specs: Option<serde_json::Value>,
+    /// Per sidecar overrides, kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sidecar_specs: Option<serde_json::Value>,
+    /// Labels and annotations of its TaskRuns, kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Value>,
+    /// Compute resources of its TaskRuns, kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compute_resources: Option<serde_json::Value>,
+}
+
+/// A PipelineRun's `taskRunTemplate`: TaskRun settings of every pipeline task.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PipelineTaskRunTemplate {
+    /// Service account of every TaskRun (unless a `taskRunSpecs` entry sets one).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub service_account_name: String,
+    /// Pod template, kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_template: Option<serde_json::Value>,
 }
 
 /// A TaskRun spec.

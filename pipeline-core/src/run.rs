@@ -195,6 +195,9 @@ pub struct RunContext {
     pub timeouts: TimeoutFields,
     /// `spec.status` at start.
     pub spec_status: Option<SpecStatus>,
+    /// `spec.taskRunSpecs`: each names a pipeline task of the Pipeline (else the run is
+    /// refused `InvalidTaskRunSpec`); its `timeout` overrides the task's.
+    pub task_run_specs: Vec<crate::model::PipelineTaskRunSpec>,
     /// The Pipeline is the PipelineRun's inline `pipelineSpec`: parameters and workspaces its
     /// tasks use without declaring them propagate from the run (Tekton refuses that in a
     /// `Pipeline` object).
@@ -230,6 +233,7 @@ impl RunContext {
             workspaces: pr.spec.workspaces.iter().map(|w| w.name.clone()).collect(),
             timeouts,
             spec_status: SpecStatus::parse(&pr.spec.status),
+            task_run_specs: pr.spec.task_run_specs.clone(),
             inline_spec: pr.spec.pipeline_spec.is_some(),
         }
     }
@@ -888,6 +892,22 @@ impl PipelineRunState {
             };
             total
         ];
+        if let Some(bad) = ctx.task_run_specs.iter().find(|t| {
+            !spec
+                .tasks
+                .iter()
+                .chain(&spec.finally)
+                .any(|pt| pt.name == t.pipeline_task_name)
+        }) {
+            return Err(Error::RunRejected {
+                run: ctx.name.clone(),
+                reason: "InvalidTaskRunSpec".into(),
+                message: format!(
+                    "PipelineRun {}/{} doesn't define taskRunSpecs correctly: pipelineRun's taskrunSpecs defined wrong taskName: {:?}, does not exist in Pipeline",
+                    ctx.namespace, ctx.name, bad.pipeline_task_name
+                ),
+            });
+        }
         // Bad durations are validation errors of the PipelineRun; here they set nothing.
         let timeouts = RunTimeouts::from_fields(&ctx.timeouts).unwrap_or_default();
         PipelineRunState {
@@ -1444,7 +1464,7 @@ impl PipelineRunState {
             pipeline_ref: pt.pipeline_ref.clone(),
             pipeline_spec: pt.pipeline_spec.as_deref().cloned().map(Arc::new),
             workspaces: pt.workspaces.clone(),
-            timeout: pt.timeout.clone(),
+            timeout: self.task_timeout(pt).map(str::to_string),
         };
         self.run_bytes = reached;
         let instances: Vec<TaskInstance> = match combos {
@@ -1738,7 +1758,7 @@ impl PipelineRunState {
         }
         let own = self
             .pipeline_task(id.task())
-            .and_then(|pt| pt.timeout.as_deref())
+            .and_then(|pt| self.task_timeout(pt))
             .and_then(|t| crate::runner::parse_duration(t).ok())
             .filter(|d| !d.is_zero());
         match own {
@@ -1750,6 +1770,17 @@ impl PipelineRunState {
             }
         }
         Ok(())
+    }
+
+    /// A pipeline task's timeout as written: its `taskRunSpecs` entry's, else its own.
+    fn task_timeout<'s>(&'s self, pt: &'s PipelineTask) -> Option<&'s str> {
+        self.ctx
+            .task_run_specs
+            .iter()
+            .rev()
+            .find(|t| t.pipeline_task_name == pt.name)
+            .and_then(|t| t.timeout.as_deref())
+            .or(pt.timeout.as_deref())
     }
 
     /// Sets the run-level timeouts (see [`RunTimeouts::from_spec`]).

@@ -230,3 +230,43 @@ fn bad_and_zero_durations() {
     let e = RunTimeouts::from_spec(&spec).unwrap_err();
     assert!(e.contains("spec.timeout"), "{e}");
 }
+
+#[test]
+fn task_run_specs_name_pipeline_tasks_and_override_their_timeout() {
+    let r = load("p.yaml", PIPELINE).unwrap();
+    let pr: pipeline_core::PipelineRun = serde_json::from_value(serde_json::json!({
+        "apiVersion": "tekton.dev/v1", "kind": "PipelineRun",
+        "metadata": {"name": "r", "namespace": "ci"},
+        "spec": {
+            "pipelineRef": {"name": "p"},
+            "taskRunTemplate": {"serviceAccountName": "builder"},
+            "taskRunSpecs": [{"pipelineTaskName": "slow", "timeout": "5s", "serviceAccountName": "sa"}]
+        }
+    }))
+    .unwrap();
+    let mut state = PipelineRunState::new(
+        &r.pipelines[0].spec,
+        RunContext::from_pipeline_run(&pr, "p"),
+    )
+    .unwrap();
+    let ready = state.next();
+    let slow = ready.iter().find(|i| i.pipeline_task == "slow").unwrap();
+    assert_eq!(slow.timeout.as_deref(), Some("5s"));
+    let id = slow.id;
+    state.started(id).unwrap();
+    // 5s (the taskRunSpec's), not the pipeline task's 2s.
+    assert_eq!(state.next_deadline(), Some(secs(5)));
+
+    let mut wrong = pr.clone();
+    wrong.spec.task_run_specs[0].pipeline_task_name = "nope".into();
+    let e = PipelineRunState::new(
+        &r.pipelines[0].spec,
+        RunContext::from_pipeline_run(&wrong, "p"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        e,
+        "pipelinerun \"r\": InvalidTaskRunSpec: PipelineRun ci/r doesn't define taskRunSpecs correctly: pipelineRun's taskrunSpecs defined wrong taskName: \"nope\", does not exist in Pipeline"
+    );
+}

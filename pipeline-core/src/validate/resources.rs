@@ -77,6 +77,13 @@ fn pipeline_run_errors(name: &str, spec: &PipelineRunSpec) -> Vec<FieldError> {
     if spec.timeout.is_some() && spec.timeouts.is_some() {
         errs.push(None, "timeout, timeouts", "must not set the field(s)");
     }
+    for (i, t) in spec.task_run_specs.iter().enumerate() {
+        if let Some(v) = &t.timeout
+            && let Some(m) = duration_error(v)
+        {
+            errs.push(None, format!("taskRunSpecs[{i}].timeout"), m);
+        }
+    }
     if !bad && let Some(t) = &spec.timeouts {
         check_timeout_sum(&mut errs, t, spec.timeout.as_deref());
     }
