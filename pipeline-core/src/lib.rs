@@ -21,6 +21,9 @@
 //! - [`resolve`]: `taskRef`/`pipelineRef` resolvers (`cluster`, `bundles` over OCI layouts,
 //!   `git`, `http` and `hub` over host clients) behind a [`resolve::Resolver`] adapter, with
 //!   Tekton's request/response shapes and a cache by reference.
+//! - Pipelines in pipelines (`pipelineRef`/`pipelineSpec` in a pipeline task) behind
+//!   [`Limits::enable_alpha_api`]: the [`Runner`] runs them as child runs whose results are
+//!   the task's.
 //! - [`runner`]: a [`TaskExecutor`] trait, a bounded-parallelism runner on std threads, and
 //!   [`LocalExecutor`], which runs step scripts with `sh` in a work directory.
 //!

@@ -507,7 +507,8 @@ pub struct WhenExpression {
     /// Values.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
-    /// CEL expression (needs a feature flag upstream; rejected here).
+    /// CEL expression (Tekton's `enable-cel-in-whenexpression` flag:
+    /// [`Limits::enable_cel_in_when`](crate::Limits::enable_cel_in_when)).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub cel: String,
 }
@@ -559,10 +560,11 @@ pub struct PipelineTask {
     /// Embedded Task.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_spec: Option<TaskSpec>,
-    /// Reference to a child Pipeline (pipelines in pipelines, alpha in Tekton; refused here).
+    /// Reference to a child Pipeline (pipelines in pipelines, alpha in Tekton: accepted and run
+    /// as a child run with [`Limits::enable_alpha_api`](crate::Limits::enable_alpha_api)).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pipeline_ref: Option<PipelineRef>,
-    /// Embedded child Pipeline (pipelines in pipelines, alpha in Tekton; refused here).
+    /// Embedded child Pipeline (pipelines in pipelines; see `pipeline_ref`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pipeline_spec: Option<Box<PipelineSpec>>,
     /// Ordering dependencies.
