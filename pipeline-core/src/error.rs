@@ -176,6 +176,17 @@ pub enum Error {
         /// The referenced name.
         name: String,
     },
+    /// A resolver could not give the object a reference names (Tekton reports it with the
+    /// reason `CouldntGetTask` or `CouldntGetPipeline`).
+    #[error("resolver {resolver:?} ({params}): {message}")]
+    Resolution {
+        /// The resolver (`git`, `bundles`, `cluster`, `http`, `hub` ...).
+        resolver: String,
+        /// The reference's params, `k=v, ...`.
+        params: String,
+        /// What went wrong.
+        message: String,
+    },
     /// An event named an instance the run does not know.
     #[error("pipelinerun {run:?}: no task instance {instance}")]
     UnknownInstance {

@@ -18,10 +18,19 @@
 //!   stopping, retries, timeouts and cancellation as events, matrix fan-out, `finally`,
 //!   `$(tasks.status)`, and the final condition, as Tekton computes them. No clock, no I/O.
 //! - [`step_action`]: steps that `ref` a StepAction, resolved as Tekton's reconciler does.
+//! - [`resolve`]: `taskRef`/`pipelineRef` resolvers (`cluster`, `bundles` over OCI layouts,
+//!   `git`, `http` and `hub` over host clients) behind a [`resolve::Resolver`] adapter, with
+//!   Tekton's request/response shapes and a cache by reference.
+//! - Pipelines in pipelines (`pipelineRef`/`pipelineSpec` in a pipeline task) behind
+//!   [`Limits::enable_alpha_api`]: the [`Runner`] runs them as child runs whose results are
+//!   the task's.
 //! - [`runner`]: a [`TaskExecutor`] trait, a bounded-parallelism runner on std threads, and
 //!   [`LocalExecutor`], which runs step scripts with `sh` in a work directory.
 //!
-//! What it does not do: talk to Kubernetes, pull images, or evaluate CEL `when` expressions.
+//! - [`cel_when`]: CEL `when` expressions behind Tekton's `enable-cel-in-whenexpression` flag
+//!   ([`Limits::enable_cel_in_when`]), with a cost bound.
+//!
+//! What it does not do: talk to Kubernetes or pull images.
 //!
 //! ```
 //! use pipeline_core::{load, PipelineRunState, RunContext};
@@ -52,11 +61,13 @@
 //! assert_eq!(sim.state.condition().reason, "Completed");
 //! ```
 
+pub mod cel_when;
 pub mod dag;
 pub mod error;
 pub mod limits;
 pub mod matrix;
 pub mod model;
+pub mod resolve;
 pub mod run;
 pub mod runner;
 pub mod simulate;
@@ -70,12 +81,12 @@ pub use error::{Error, FieldError, FieldErrors, ObjectKind};
 pub use limits::Limits;
 pub use model::{
     CustomRun, Matrix, Param, ParamSpec, ParamType, ParamValue, Pipeline, PipelineRun,
-    PipelineRunSpec, PipelineSpec, PipelineTask, Resources, StepAction, StepActionSpec, Task,
-    TaskRef, TaskRun, TaskSpec, load,
+    PipelineRunSpec, PipelineSpec, PipelineTask, PipelineTaskRunSpec, PipelineTaskRunTemplate,
+    Resources, StepAction, StepActionSpec, Task, TaskRef, TaskRun, TaskSpec, load,
 };
 pub use run::{
-    Condition, ConditionStatus, InstanceId, PipelineRunState, RunContext, RunTimeout, SkipReason,
-    SpecStatus, TaskInstance, TaskState, TaskStatus,
+    Condition, ConditionStatus, InstanceId, PipelineRunState, RunContext, RunTimeout, RunTimeouts,
+    SkipReason, SpecStatus, TaskInstance, TaskState, TaskStatus,
 };
 pub use runner::{
     ExecOutcome, LocalExecutor, LogSink, NoLogs, PipelineRunOutcome, RunInfo, Runner, StdoutLogs,

@@ -52,6 +52,13 @@ pub struct Limits {
     /// Most bytes of resolved specs over the whole run (default [`DEFAULT_MAX_RUN_BYTES`]),
     /// and of the run's parameter defaults once their references are resolved.
     pub max_run_bytes: usize,
+    /// Tekton's `enable-cel-in-whenexpression` feature flag (off by default, as in Tekton):
+    /// `when: [{cel: ...}]` validates and is evaluated ([`crate::cel_when`]) only when set.
+    pub enable_cel_in_when: bool,
+    /// Tekton's `enable-api-fields: alpha` (off by default: Tekton's default is `beta`):
+    /// pipelines in pipelines (`pipelineRef`/`pipelineSpec` in a pipeline task) validate and
+    /// run as child runs only when set.
+    pub enable_alpha_api: bool,
 }
 
 impl Default for Limits {
@@ -60,6 +67,8 @@ impl Default for Limits {
             max_matrix_combinations: DEFAULT_MAX_MATRIX_COMBINATIONS,
             max_task_bytes: DEFAULT_MAX_TASK_BYTES,
             max_run_bytes: DEFAULT_MAX_RUN_BYTES,
+            enable_cel_in_when: false,
+            enable_alpha_api: false,
         }
     }
 }

@@ -490,7 +490,8 @@ pub struct WhenExpression {
     /// Values.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
-    /// CEL expression (needs a feature flag upstream; rejected here).
+    /// CEL expression (Tekton's `enable-cel-in-whenexpression` flag:
+    /// [`Limits::enable_cel_in_when`](crate::Limits::enable_cel_in_when)).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub cel: String,
 }
@@ -542,10 +543,11 @@ pub struct PipelineTask {
     /// Embedded Task.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_spec: Option<TaskSpec>,
-    /// Reference to a child Pipeline (pipelines in pipelines, alpha in Tekton; refused here).
+    /// Reference to a child Pipeline (pipelines in pipelines, alpha in Tekton: accepted and run
+    /// as a child run with [`Limits::enable_alpha_api`](crate::Limits::enable_alpha_api)).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pipeline_ref: Option<PipelineRef>,
-    /// Embedded child Pipeline (pipelines in pipelines, alpha in Tekton; refused here).
+    /// Embedded child Pipeline (pipelines in pipelines; see `pipeline_ref`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pipeline_spec: Option<Box<PipelineSpec>>,
     /// Ordering dependencies.
@@ -698,9 +700,56 @@ pub struct PipelineRunSpec {
     /// Timeout (v1beta1, deprecated): the whole run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<String>,
+    /// Per pipeline task TaskRun settings (`taskRunSpecs`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub task_run_specs: Vec<PipelineTaskRunSpec>,
+    /// TaskRun settings for every pipeline task (`taskRunTemplate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_run_template: Option<PipelineTaskRunTemplate>,
     /// `Cancelled`, `CancelledRunFinally`, `StoppedRunFinally` or `PipelineRunPending`.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub status: String,
+}
+
+/// One entry of a PipelineRun's `taskRunSpecs`: TaskRun settings of one pipeline task.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PipelineTaskRunSpec {
+    /// The pipeline task (DAG or finally) these settings are for.
+    pub pipeline_task_name: String,
+    /// Service account of its TaskRuns.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub service_account_name: String,
+    /// Timeout of its TaskRuns (a Go duration): overrides the pipeline task's `timeout`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Pod template, kept as written (for a host's executor).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_template: Option<serde_json::Value>,
+    /// Per step overrides (`name`, `computeResources`), kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step_specs: Option<serde_json::Value>,
+    /// Per sidecar overrides, kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sidecar_specs: Option<serde_json::Value>,
+    /// Labels and annotations of its TaskRuns, kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Value>,
+    /// Compute resources of its TaskRuns, kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compute_resources: Option<serde_json::Value>,
+}
+
+/// A PipelineRun's `taskRunTemplate`: TaskRun settings of every pipeline task.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PipelineTaskRunTemplate {
+    /// Service account of every TaskRun (unless a `taskRunSpecs` entry sets one).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub service_account_name: String,
+    /// Pod template, kept as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_template: Option<serde_json::Value>,
 }
 
 /// A TaskRun spec.

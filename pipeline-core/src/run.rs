@@ -28,6 +28,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::dag::{Dag, result_refs};
 use crate::error::{Error, FieldErrors};
@@ -134,6 +135,47 @@ pub enum RunTimeout {
     Finally,
 }
 
+/// The run-level timeouts of a PipelineRun (`spec.timeouts`, or `v1beta1`'s
+/// `spec.timeout` for the whole run). `None` (or a zero duration, Tekton's "no timeout") is
+/// no deadline.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunTimeouts {
+    /// `timeouts.pipeline`, from the run's start.
+    pub pipeline: Option<Duration>,
+    /// `timeouts.tasks`, from the run's start: the DAG tasks.
+    pub tasks: Option<Duration>,
+    /// `timeouts.finally`, from the start of the first finally task.
+    pub finally: Option<Duration>,
+}
+
+impl RunTimeouts {
+    /// The timeouts a PipelineRun spec sets, or the located message of a bad duration.
+    pub fn from_spec(spec: &crate::model::PipelineRunSpec) -> Result<Self, String> {
+        let mut t = spec.timeouts.clone().unwrap_or_default();
+        if t.pipeline.is_none() {
+            t.pipeline = spec.timeout.clone();
+        }
+        Self::from_fields(&t)
+    }
+
+    /// The timeouts of `spec.timeouts` as written (what [`RunContext::timeouts`] holds).
+    pub fn from_fields(t: &TimeoutFields) -> Result<Self, String> {
+        let parse = |field: &str, v: &Option<String>| -> Result<Option<Duration>, String> {
+            match v {
+                None => Ok(None),
+                Some(v) => crate::runner::parse_duration(v)
+                    .map(|d| Some(d).filter(|d| !d.is_zero()))
+                    .map_err(|e| format!("invalid value: {v}: spec.{field}: {e}")),
+            }
+        };
+        Ok(RunTimeouts {
+            pipeline: parse("timeouts.pipeline", &t.pipeline)?,
+            tasks: parse("timeouts.tasks", &t.tasks)?,
+            finally: parse("timeouts.finally", &t.finally)?,
+        })
+    }
+}
+
 /// What the state machine needs to know about the PipelineRun.
 #[derive(Debug, Clone, Default)]
 pub struct RunContext {
@@ -153,6 +195,9 @@ pub struct RunContext {
     pub timeouts: TimeoutFields,
     /// `spec.status` at start.
     pub spec_status: Option<SpecStatus>,
+    /// `spec.taskRunSpecs`: each names a pipeline task of the Pipeline (else the run is
+    /// refused `InvalidTaskRunSpec`); its `timeout` overrides the task's.
+    pub task_run_specs: Vec<crate::model::PipelineTaskRunSpec>,
     /// The Pipeline is the PipelineRun's inline `pipelineSpec`: parameters and workspaces its
     /// tasks use without declaring them propagate from the run (Tekton refuses that in a
     /// `Pipeline` object).
@@ -188,6 +233,7 @@ impl RunContext {
             workspaces: pr.spec.workspaces.iter().map(|w| w.name.clone()).collect(),
             timeouts,
             spec_status: SpecStatus::parse(&pr.spec.status),
+            task_run_specs: pr.spec.task_run_specs.clone(),
             inline_spec: pr.spec.pipeline_spec.is_some(),
         }
     }
@@ -239,6 +285,11 @@ pub struct TaskInstance {
     /// The embedded Task, with pipeline-level references substituted (shared by the
     /// instances of a matrix).
     pub task_spec: Option<Arc<TaskSpec>>,
+    /// The referenced child Pipeline (pipelines in pipelines): the host runs it as a child
+    /// PipelineRun with [`params`](Self::params), and its results are the task's.
+    pub pipeline_ref: Option<crate::model::PipelineRef>,
+    /// The embedded child Pipeline (pipelines in pipelines).
+    pub pipeline_spec: Option<Arc<PipelineSpec>>,
     /// Workspace bindings.
     pub workspaces: Vec<WorkspacePipelineTaskBinding>,
     /// The task's timeout as written, for the host to enforce.
@@ -460,6 +511,17 @@ pub struct PipelineRunState {
     pipeline_timed_out: bool,
     tasks_timed_out: bool,
     finally_timed_out: bool,
+    /// Time since the run started, as last told by [`PipelineRunState::elapse`].
+    now: Duration,
+    timeouts: RunTimeouts,
+    fired: Vec<RunTimeout>,
+    finally_started: Option<Duration>,
+    /// Deadlines (time since the run started) of started instances with a `timeout`.
+    inst_deadlines: BTreeMap<InstanceId, Duration>,
+    /// Instances told to stop because their own timeout passed: their end is a timeout.
+    timing_out: std::collections::BTreeSet<InstanceId>,
+    /// Set when a CEL `when` failed to evaluate: the run fails `CELEvaluationFailed`.
+    cel_failed: std::sync::OnceLock<String>,
     limits: Limits,
     /// Bytes of resolved instance specs handed out so far (checked against
     /// `limits.max_run_bytes`).
@@ -504,6 +566,23 @@ impl Lookup for RunLookup<'_> {
     fn other(&self, expr: &str) -> Option<Cow<'_, str>> {
         self.other_owned(expr).map(Cow::Owned)
     }
+}
+
+/// `params` with the run's parameters and context substituted (what a resolver reference
+/// can know before any task ran); references to task results stay as written.
+pub(crate) fn substitute_params(state: &PipelineRunState, params: &[Param]) -> Vec<Param> {
+    let lookup = RunLookup {
+        run: state,
+        task: None,
+        statuses: false,
+    };
+    params
+        .iter()
+        .map(|p| Param {
+            name: p.name.clone(),
+            value: crate::substitute::resolve_value(&p.value, &lookup),
+        })
+        .collect()
 }
 
 /// Parameters only (for resolving the run's parameter defaults).
@@ -813,6 +892,24 @@ impl PipelineRunState {
             };
             total
         ];
+        if let Some(bad) = ctx.task_run_specs.iter().find(|t| {
+            !spec
+                .tasks
+                .iter()
+                .chain(&spec.finally)
+                .any(|pt| pt.name == t.pipeline_task_name)
+        }) {
+            return Err(Error::RunRejected {
+                run: ctx.name.clone(),
+                reason: "InvalidTaskRunSpec".into(),
+                message: format!(
+                    "PipelineRun {}/{} doesn't define taskRunSpecs correctly: pipelineRun's taskrunSpecs defined wrong taskName: {:?}, does not exist in Pipeline",
+                    ctx.namespace, ctx.name, bad.pipeline_task_name
+                ),
+            });
+        }
+        // Bad durations are validation errors of the PipelineRun; here they set nothing.
+        let timeouts = RunTimeouts::from_fields(&ctx.timeouts).unwrap_or_default();
         PipelineRunState {
             n_dag: spec.tasks.len(),
             dag_undone: spec.tasks.len(),
@@ -825,6 +922,13 @@ impl PipelineRunState {
             pipeline_timed_out: false,
             tasks_timed_out: false,
             finally_timed_out: false,
+            now: Duration::ZERO,
+            timeouts,
+            fired: Vec::new(),
+            finally_started: None,
+            inst_deadlines: BTreeMap::new(),
+            timing_out: Default::default(),
+            cel_failed: std::sync::OnceLock::new(),
             limits,
             run_bytes: 0,
             undone_parents,
@@ -1188,8 +1292,19 @@ impl PipelineRunState {
             return Ok(true);
         }
         let mut budget = Budget::new(self.limits.max_task_bytes);
-        when::allows_execution_within(&pt.when, lookup, &mut budget)
-            .map_err(|(j, o)| self.over_task_budget(pt, &format!("{}.when[{j}]", self.at(i)), &o))
+        match when::allows_execution_with_cel(&pt.when, lookup, &mut budget) {
+            Ok(b) => Ok(b),
+            Err(when::WhenError::Overflow(j, o)) => {
+                Err(self.over_task_budget(pt, &format!("{}.when[{j}]", self.at(i)), &o))
+            }
+            Err(when::WhenError::Cel(e)) => {
+                // Tekton fails the whole run; nothing more starts.
+                let _ = self
+                    .cel_failed
+                    .set(format!("Error evaluating CEL {}: {e}", self.ctx.name));
+                Ok(false)
+            }
+        }
     }
 
     fn empty_matrix(
@@ -1274,6 +1389,13 @@ impl PipelineRunState {
                         .charge(r.name.len())
                         .map_err(|o| self.over_task_budget(pt, &at(), &o))?;
                 }
+                // Resolver params take pipeline params, context and task results.
+                for p in &mut r.params {
+                    p.value =
+                        resolve_value_within(&p.value, &lookup, &mut budget).map_err(|o| {
+                            self.over_task_budget(pt, &format!("{}.taskRef.params", at()), &o)
+                        })?;
+                }
                 Some(r)
             }
             None => None,
@@ -1339,8 +1461,10 @@ impl PipelineRunState {
             params,
             task_ref,
             task_spec,
+            pipeline_ref: pt.pipeline_ref.clone(),
+            pipeline_spec: pt.pipeline_spec.as_deref().cloned().map(Arc::new),
             workspaces: pt.workspaces.clone(),
-            timeout: pt.timeout.clone(),
+            timeout: self.task_timeout(pt).map(str::to_string),
         };
         self.run_bytes = reached;
         let instances: Vec<TaskInstance> = match combos {
@@ -1403,6 +1527,19 @@ impl PipelineRunState {
     /// (or when the run is done).
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Vec<TaskInstance> {
+        let out = self.next_inner();
+        if let Some(m) = self.cel_failed.get().cloned() {
+            // Tekton evaluates CEL before creating TaskRuns: nothing of this round starts.
+            self.fail_run("CELEvaluationFailed", &m);
+            for inst in &out {
+                let _ = self.cancelled(inst.id);
+            }
+            return Vec::new();
+        }
+        out
+    }
+
+    fn next_inner(&mut self) -> Vec<TaskInstance> {
         let mut out = Vec::new();
         if self.spec_status == Some(SpecStatus::Cancelled)
             || self.pipeline_timed_out
@@ -1552,6 +1689,14 @@ impl PipelineRunState {
         phase: InstPhase,
         results: BTreeMap<String, ParamValue>,
     ) -> Result<(), Error> {
+        // An instance stopped for its own timeout ended by timing out, however it ended
+        // (unless it succeeded first).
+        let phase = if self.timing_out.remove(&id) && phase != InstPhase::Succeeded {
+            InstPhase::TimedOut
+        } else {
+            phase
+        };
+        self.inst_deadlines.remove(&id);
         let inst = self.inst_mut(id)?;
         if inst.phase != InstPhase::Running {
             // A late report for an instance already cancelled or finished: ignored.
@@ -1602,10 +1747,138 @@ impl PipelineRunState {
             .collect();
     }
 
-    /// Reports that the host actually started an instance (optional bookkeeping; errors on an
-    /// unknown instance).
+    /// Reports that the host actually started an instance, at the time last given to
+    /// [`elapse`](Self::elapse) (errors on an unknown instance). From then on its `timeout`
+    /// counts, and the first finally task starts the `timeouts.finally` clock.
     pub fn started(&mut self, id: InstanceId) -> Result<(), Error> {
-        self.inst_mut(id).map(|_| ())
+        self.inst_mut(id)?;
+        let now = self.now;
+        if id.task() >= self.n_dag {
+            self.finally_started.get_or_insert(now);
+        }
+        let own = self
+            .pipeline_task(id.task())
+            .and_then(|pt| self.task_timeout(pt))
+            .and_then(|t| crate::runner::parse_duration(t).ok())
+            .filter(|d| !d.is_zero());
+        match own {
+            Some(d) => {
+                self.inst_deadlines.insert(id, now.saturating_add(d));
+            }
+            None => {
+                self.inst_deadlines.remove(&id);
+            }
+        }
+        Ok(())
+    }
+
+    /// A pipeline task's timeout as written: its `taskRunSpecs` entry's, else its own.
+    fn task_timeout<'s>(&'s self, pt: &'s PipelineTask) -> Option<&'s str> {
+        self.ctx
+            .task_run_specs
+            .iter()
+            .rev()
+            .find(|t| t.pipeline_task_name == pt.name)
+            .and_then(|t| t.timeout.as_deref())
+            .or(pt.timeout.as_deref())
+    }
+
+    /// Sets the run-level timeouts (see [`RunTimeouts::from_spec`]).
+    pub fn set_timeouts(&mut self, timeouts: RunTimeouts) {
+        self.timeouts = timeouts;
+    }
+
+    /// The run-level timeouts.
+    pub fn timeouts(&self) -> RunTimeouts {
+        self.timeouts
+    }
+
+    /// The next deadline, as time since the run started: the earliest of `timeouts.pipeline`,
+    /// `timeouts.tasks`, `timeouts.finally` (once a finally task started) and the `timeout`
+    /// of each started instance. A host sleeps until then (or until an instance ends) and
+    /// calls [`elapse`](Self::elapse). None: nothing will time out.
+    pub fn next_deadline(&self) -> Option<Duration> {
+        let run_level = [
+            (RunTimeout::Pipeline, self.timeouts.pipeline),
+            (RunTimeout::Tasks, self.timeouts.tasks),
+            (
+                RunTimeout::Finally,
+                self.timeouts
+                    .finally
+                    .zip(self.finally_started)
+                    .map(|(f, s)| s.saturating_add(f)),
+            ),
+        ]
+        .into_iter()
+        .filter(|(w, _)| !self.fired.contains(w))
+        .filter_map(|(_, d)| d);
+        let own = self
+            .inst_deadlines
+            .iter()
+            .filter(|(id, _)| self.inst_running(**id))
+            .map(|(_, d)| *d);
+        run_level.chain(own).min()
+    }
+
+    fn inst_running(&self, id: InstanceId) -> bool {
+        self.tasks
+            .get(id.task())
+            .and_then(|t| t.insts.get(id.index()))
+            .is_some_and(|i| i.phase == InstPhase::Running)
+    }
+
+    /// Tells the state machine that `elapsed` has passed since the run started; every
+    /// deadline at or before it fires. Returns the running instances the host must stop: for
+    /// a run-level timeout they count as stopped from now on (`PipelineRunTimeout` ...); for
+    /// an instance's own `timeout` its end, when reported, counts as `TaskRunTimeout`
+    /// (retried while retries remain).
+    pub fn elapse(&mut self, elapsed: Duration) -> Vec<InstanceId> {
+        self.now = self.now.max(elapsed);
+        let now = self.now;
+        let mut stop = Vec::new();
+        let due = |which: RunTimeout, s: &Self| -> bool {
+            let deadline = match which {
+                RunTimeout::Pipeline => s.timeouts.pipeline,
+                RunTimeout::Tasks => s.timeouts.tasks,
+                RunTimeout::Finally => s
+                    .timeouts
+                    .finally
+                    .zip(s.finally_started)
+                    .map(|(f, st)| st.saturating_add(f)),
+            };
+            !s.fired.contains(&which) && deadline.is_some_and(|d| d <= now)
+        };
+        for which in [RunTimeout::Pipeline, RunTimeout::Tasks, RunTimeout::Finally] {
+            if !due(which, self) {
+                continue;
+            }
+            self.fired.push(which);
+            let relevant = match which {
+                RunTimeout::Pipeline => !self.is_done(),
+                RunTimeout::Tasks => !self.dag_done(),
+                RunTimeout::Finally => (self.n_dag..self.tasks.len())
+                    .any(|i| self.tasks.get(i).is_some_and(|t| !t.done())),
+            };
+            if relevant {
+                stop.extend(self.timeout(which));
+            }
+        }
+        let own: Vec<InstanceId> = self
+            .inst_deadlines
+            .iter()
+            .filter(|(_, d)| **d <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in own {
+            self.inst_deadlines.remove(&id);
+            if self.inst_running(id) {
+                self.timing_out.insert(id);
+                stop.push(id);
+            }
+        }
+        stop.sort();
+        stop.dedup();
+        stop
     }
 
     /// Reports success with the instance's results.

@@ -85,6 +85,39 @@ pub fn allows_execution_within(
     Ok(true)
 }
 
+/// Why `when` expressions could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WhenError {
+    /// Expression `.0` went over the substitution budget.
+    Overflow(usize, Overflow),
+    /// A CEL expression failed to evaluate (Tekton fails the run `CELEvaluationFailed`).
+    Cel(String),
+}
+
+/// [`allows_execution_within`] with CEL expressions (`cel:`) evaluated after substitution
+/// ([`crate::cel_when::evaluate`]); every expression must allow execution.
+pub fn allows_execution_with_cel(
+    whens: &[WhenExpression],
+    lookup: &dyn Lookup,
+    budget: &mut Budget,
+) -> Result<bool, WhenError> {
+    for (i, w) in whens.iter().enumerate() {
+        let allows = if w.cel.is_empty() {
+            resolve_when_within(w, lookup, budget)
+                .map_err(|o| WhenError::Overflow(i, o))?
+                .is_true()
+        } else {
+            let source = crate::substitute::substitute_within(&w.cel, lookup, budget)
+                .map_err(|o| WhenError::Overflow(i, o))?;
+            crate::cel_when::evaluate(&source).map_err(WhenError::Cel)?
+        };
+        if !allows {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,

@@ -12,10 +12,10 @@ use crate::pipeline::runner::{RunInfo, StdoutLogs, parse_duration};
 use crate::pipeline::simulate::{
     SimOutcome, placeholder_results, referenced_placeholder_results, simulate,
 };
-use crate::pipeline::validate::{resource_errors, unresolved_references};
+use crate::pipeline::validate::{resource_errors_with_limits, unresolved_references};
 use crate::pipeline::{
-    Error, LocalExecutor, Param, ParamType, ParamValue, PipelineRunState, PipelineSpec, Resources,
-    RunContext, Runner, TaskState, load,
+    Error, Limits, LocalExecutor, Param, ParamType, ParamValue, PipelineRunState, PipelineSpec,
+    Resources, RunContext, Runner, TaskState, load,
 };
 use clap::Subcommand;
 use serde_json::{Map, Value, json};
@@ -39,6 +39,12 @@ pub(crate) enum Command {
         /// YAML streams of Tekton objects, read as one.
         #[arg(required = true)]
         files: Vec<String>,
+        /// Tekton's `enable-cel-in-whenexpression`: CEL `when` expressions.
+        #[arg(long)]
+        enable_cel_in_when: bool,
+        /// Tekton's `enable-api-fields` (`alpha`: pipelines in pipelines).
+        #[arg(long, value_enum, default_value_t = ApiFields::Beta)]
+        enable_api_fields: ApiFields,
         /// Refuse names in another letter case inside embedded specs (Tekton accepts and
         /// ignores them).
         #[arg(long)]
@@ -51,6 +57,12 @@ pub(crate) enum Command {
         /// YAML streams of Tekton objects, read as one.
         #[arg(required = true)]
         files: Vec<String>,
+        /// Tekton's `enable-cel-in-whenexpression`: CEL `when` expressions.
+        #[arg(long)]
+        enable_cel_in_when: bool,
+        /// Tekton's `enable-api-fields` (`alpha`: pipelines in pipelines).
+        #[arg(long, value_enum, default_value_t = ApiFields::Beta)]
+        enable_api_fields: ApiFields,
         /// A run parameter.
         #[arg(long = "param", value_name = "K=V")]
         params: Vec<String>,
@@ -70,6 +82,12 @@ pub(crate) enum Command {
         /// YAML streams of Tekton objects, read as one.
         #[arg(required = true)]
         files: Vec<String>,
+        /// Tekton's `enable-cel-in-whenexpression`: CEL `when` expressions.
+        #[arg(long)]
+        enable_cel_in_when: bool,
+        /// Tekton's `enable-api-fields` (`alpha`: pipelines in pipelines).
+        #[arg(long, value_enum, default_value_t = ApiFields::Beta)]
+        enable_api_fields: ApiFields,
         /// A run parameter.
         #[arg(long = "param", value_name = "K=V")]
         params: Vec<String>,
@@ -82,6 +100,24 @@ pub(crate) enum Command {
     },
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ApiFields {
+    /// Alpha fields too.
+    Alpha,
+    /// Beta and stable fields (Tekton's default).
+    Beta,
+    /// Stable fields.
+    Stable,
+}
+
+fn limits(cel: bool, api: ApiFields) -> Limits {
+    Limits {
+        enable_cel_in_when: cel,
+        enable_alpha_api: api == ApiFields::Alpha,
+        ..Limits::default()
+    }
+}
+
 #[derive(Default)]
 struct Options {
     params: Vec<(String, String)>,
@@ -91,6 +127,7 @@ struct Options {
     case_sensitive: bool,
     workdir: Option<String>,
     parallel: usize,
+    limits: Limits,
 }
 
 fn params(raw: &[String]) -> Result<Vec<(String, String)>, Fail> {
@@ -102,10 +139,13 @@ pub(crate) fn run(cmd: Command, out: &mut Out) -> Outcome {
         Command::Validate {
             files,
             case_sensitive,
+            enable_cel_in_when,
+            enable_api_fields,
         } => (
             files,
             Options {
                 case_sensitive,
+                limits: limits(enable_cel_in_when, enable_api_fields),
                 ..Options::default()
             },
             0,
@@ -116,6 +156,8 @@ pub(crate) fn run(cmd: Command, out: &mut Out) -> Outcome {
             fail,
             results: raw,
             no_results,
+            enable_cel_in_when,
+            enable_api_fields,
         } => {
             let mut results: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
             for v in &raw {
@@ -132,6 +174,7 @@ pub(crate) fn run(cmd: Command, out: &mut Out) -> Outcome {
                 fail,
                 results,
                 no_results,
+                limits: limits(enable_cel_in_when, enable_api_fields),
                 ..Options::default()
             };
             (files, o, 1)
@@ -141,11 +184,14 @@ pub(crate) fn run(cmd: Command, out: &mut Out) -> Outcome {
             params: p,
             workdir,
             parallel,
+            enable_cel_in_when,
+            enable_api_fields,
         } => {
             let o = Options {
                 params: params(&p)?,
                 workdir,
                 parallel,
+                limits: limits(enable_cel_in_when, enable_api_fields),
                 ..Options::default()
             };
             (files, o, 2)
@@ -245,8 +291,8 @@ fn select(
 
 /// Problems (stdout) and notes (stderr) of `validate`: every Tekton document is checked by
 /// its kind; skipped documents and references the files do not resolve are notes.
-fn validate(resources: &Resources) -> (Vec<String>, Vec<String>) {
-    let errors: Vec<String> = resource_errors(resources)
+fn validate(resources: &Resources, limits: &Limits) -> (Vec<String>, Vec<String>) {
+    let errors: Vec<String> = resource_errors_with_limits(resources, limits)
         .iter()
         .map(ToString::to_string)
         .collect();
@@ -294,7 +340,7 @@ fn typed_value(declared: ParamType, v: &str) -> Result<ParamValue, String> {
 
 fn simulate_cmd(resources: &Resources, options: &Options, output: &mut Out) -> Outcome {
     let (_, spec, ctx) = select(resources, options)?;
-    let state = match PipelineRunState::new(&spec, ctx) {
+    let state = match PipelineRunState::with_limits(spec.clone(), ctx, options.limits) {
         Ok(s) => s,
         Err(e) => {
             output.value(&rejected(&e))?;
@@ -394,7 +440,8 @@ fn run_cmd(resources: &Resources, options: &Options, output: &mut Out) -> Outcom
         duration(&ctx.timeouts.tasks),
         duration(&ctx.timeouts.finally),
     );
-    let state = PipelineRunState::new(&spec, ctx).map_err(|e| e.to_string())?;
+    let state =
+        PipelineRunState::with_limits(spec, ctx, options.limits).map_err(|e| e.to_string())?;
     let tmp;
     let root = match &options.workdir {
         Some(dir) => std::path::PathBuf::from(dir),
@@ -487,7 +534,7 @@ fn run_cmd(resources: &Resources, options: &Options, output: &mut Out) -> Outcom
 }
 
 fn validate_cmd(resources: &Resources, options: &Options, output: &mut Out) -> Outcome {
-    let (mut errors, notes) = validate(resources);
+    let (mut errors, notes) = validate(resources, &options.limits);
     if options.case_sensitive {
         // Inside embedded specs Tekton's webhook matches names case-insensitively (Go's
         // decoder) and its controller then ignores them: refuse them outright on request.

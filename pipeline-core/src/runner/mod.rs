@@ -18,8 +18,12 @@ pub use duration::parse_duration;
 pub use local::LocalExecutor;
 
 use crate::error::Error;
-use crate::model::{ParamValue, Resources, StepActionSpec, TaskSpec};
-use crate::run::{Condition, InstanceId, PipelineRunState, RunTimeout, TaskInstance, TaskState};
+use crate::model::{ParamValue, PipelineSpec, Resources, StepActionSpec, TaskSpec};
+use crate::resolve::{ResolutionRequest, Resolvers, reference_label};
+use crate::run::{
+    Condition, ConditionStatus, InstanceId, PipelineRunState, RunContext, SpecStatus, TaskInstance,
+    TaskState,
+};
 use crate::validate::param_enum_violation;
 
 /// Resolves `taskRef` names to Task specs (the host's catalogue).
@@ -32,6 +36,12 @@ pub trait TaskCatalogue: Send + Sync {
     fn step_action(&self, _name: &str) -> Option<StepActionSpec> {
         None
     }
+
+    /// The Pipeline named `name`, if known (a child `pipelineRef: {name: ...}`). None by
+    /// default.
+    fn pipeline(&self, _name: &str) -> Option<PipelineSpec> {
+        None
+    }
 }
 
 impl TaskCatalogue for Resources {
@@ -41,6 +51,10 @@ impl TaskCatalogue for Resources {
 
     fn step_action(&self, name: &str) -> Option<StepActionSpec> {
         Resources::step_action(self, name).map(|s| s.spec.clone())
+    }
+
+    fn pipeline(&self, name: &str) -> Option<PipelineSpec> {
+        Resources::pipeline(self, name).map(|p| p.spec.clone())
     }
 }
 
@@ -198,11 +212,33 @@ pub struct Runner<'a> {
     executor: &'a dyn TaskExecutor,
     catalogue: &'a dyn TaskCatalogue,
     logs: &'a dyn LogSink,
+    resolvers: Option<&'a Resolvers>,
+    /// Set for a child run: stops it when its parent's instance is stopped.
+    stop: Option<Arc<AtomicBool>>,
+    /// How deep this run is in a chain of pipelines in pipelines.
+    depth: usize,
     parallelism: usize,
     pipeline_timeout: Option<Duration>,
     tasks_timeout: Option<Duration>,
     finally_timeout: Option<Duration>,
 }
+
+/// Why a job could not be built.
+enum JobError {
+    /// The task fails (its Task is missing from the catalogue, its params are wrong ...).
+    Task(String),
+    /// A resolver could not give the Task: the run fails `CouldntGetTask`.
+    CouldntGetTask(String),
+}
+
+impl From<String> for JobError {
+    fn from(m: String) -> Self {
+        JobError::Task(m)
+    }
+}
+
+/// Deepest chain of pipelines in pipelines a run may start.
+pub const MAX_CHILD_DEPTH: usize = 10;
 
 struct Done {
     id: InstanceId,
@@ -218,6 +254,9 @@ impl<'a> Runner<'a> {
             executor,
             catalogue,
             logs: &NoLogs,
+            resolvers: None,
+            stop: None,
+            depth: 0,
             parallelism: 4,
             pipeline_timeout: None,
             tasks_timeout: None,
@@ -234,6 +273,15 @@ impl<'a> Runner<'a> {
     /// Where step logs go.
     pub fn logs(mut self, logs: &'a dyn LogSink) -> Self {
         self.logs = logs;
+        self
+    }
+
+    /// Resolves `taskRef`s with a `resolver` (or a `bundle`) through `resolvers`, each
+    /// distinct reference once (the cache lives in `resolvers`). Every reference whose params
+    /// need no task result is resolved before the first task starts; a failure fails the run
+    /// with Tekton's reason `CouldntGetTask`, naming the resolver and its params.
+    pub fn resolvers(mut self, resolvers: &'a Resolvers) -> Self {
+        self.resolvers = Some(resolvers);
         self
     }
 
@@ -258,56 +306,30 @@ impl<'a> Runner<'a> {
         self
     }
 
-    /// The next run-level deadline still to fire, as (which, time left).
-    fn next_deadline(
-        &self,
-        start: Instant,
-        finally_start: Option<Instant>,
-        fired: &[RunTimeout],
-    ) -> Option<(RunTimeout, Duration)> {
-        let now = Instant::now();
-        let left = |from: Instant, t: Duration| (from + t).saturating_duration_since(now);
-        [
-            (
-                RunTimeout::Pipeline,
-                self.pipeline_timeout.map(|t| left(start, t)),
-            ),
-            (
-                RunTimeout::Tasks,
-                self.tasks_timeout.map(|t| left(start, t)),
-            ),
-            (
-                RunTimeout::Finally,
-                self.finally_timeout
-                    .zip(finally_start)
-                    .map(|(t, f)| left(f, t)),
-            ),
-        ]
-        .into_iter()
-        .filter(|(which, _)| !fired.contains(which))
-        .filter_map(|(which, d)| d.map(|d| (which, d)))
-        .min_by_key(|(_, d)| *d)
-    }
-
     fn job(
         &self,
         state: &PipelineRunState,
         inst: TaskInstance,
         info: &RunInfo,
-    ) -> Result<TaskJob, String> {
+    ) -> Result<TaskJob, JobError> {
         let task = match (&inst.task_spec, &inst.task_ref) {
             (Some(spec), _) => TaskSpec::clone(spec),
-            (None, Some(r)) => self.catalogue.task(&r.name).ok_or_else(|| {
-                format!(
-                    "task {:?}: Task {:?} not found in the catalogue",
-                    inst.pipeline_task, r.name
-                )
-            })?,
+            (None, Some(r)) => match ResolutionRequest::from_task_ref(r, &info.namespace) {
+                Some(request) => self
+                    .resolve_task(&request, &r.name, info)
+                    .map_err(JobError::CouldntGetTask)?,
+                None => self.catalogue.task(&r.name).ok_or_else(|| {
+                    format!(
+                        "task {:?}: Task {:?} not found in the catalogue",
+                        inst.pipeline_task, r.name
+                    )
+                })?,
+            },
             (None, None) => {
-                return Err(format!(
+                return Err(JobError::Task(format!(
                     "task {:?} has neither taskRef nor taskSpec",
                     inst.pipeline_task
-                ));
+                )));
             }
         };
         let task = crate::step_action::resolve_step_actions(
@@ -325,7 +347,7 @@ impl<'a> Runner<'a> {
         {
             let errs = crate::validate::task_param_errors(&info.pipeline, pt, &task);
             if let Some(e) = errs.first() {
-                return Err(e.to_string());
+                return Err(JobError::Task(e.to_string()));
             }
         }
         let timeout = inst
@@ -342,6 +364,161 @@ impl<'a> Runner<'a> {
         })
     }
 
+    /// The child Pipeline of a pipeline task (pipelines in pipelines): inline, from the
+    /// catalogue, or through a resolver; Err is Tekton's `CouldntGetPipeline` message.
+    fn child_spec(
+        &self,
+        inst: &TaskInstance,
+        info: &RunInfo,
+    ) -> Result<(String, PipelineSpec), String> {
+        let err = |e: String| {
+            format!(
+                "Pipeline {}/{} can't be Run; it contains child Pipelines that don't exist: {e}",
+                info.namespace, info.pipeline
+            )
+        };
+        if let Some(spec) = &inst.pipeline_spec {
+            return Ok((inst.pipeline_task.clone(), PipelineSpec::clone(spec)));
+        }
+        let Some(r) = &inst.pipeline_ref else {
+            return Err(err(format!(
+                "task {:?} has no child Pipeline",
+                inst.pipeline_task
+            )));
+        };
+        match ResolutionRequest::from_pipeline_ref(r, &info.namespace) {
+            Some(request) => {
+                let resolvers = self.resolvers.ok_or_else(|| {
+                    err(request
+                        .error("no resolvers are configured for this run")
+                        .to_string())
+                })?;
+                let p = resolvers.pipeline(&request).map_err(|e| {
+                    err(format!(
+                        "Couldn't retrieve Pipeline {:?}: {e}",
+                        reference_label(&r.name, &request)
+                    ))
+                })?;
+                Ok((p.name.clone(), p.spec.clone()))
+            }
+            None => self
+                .catalogue
+                .pipeline(&r.name)
+                .map(|spec| (r.name.clone(), spec))
+                .ok_or_else(|| err(format!("pipelines.tekton.dev {:?} not found", r.name))),
+        }
+    }
+
+    /// Runs a child Pipeline as a child PipelineRun (named `<parent>-<task>`) with the
+    /// instance's params and workspaces; its results become the pipeline task's.
+    fn run_child(
+        &self,
+        name: &str,
+        spec: PipelineSpec,
+        inst: &TaskInstance,
+        info: &RunInfo,
+        limits: crate::limits::Limits,
+        cancel: Arc<AtomicBool>,
+    ) -> TaskExecution {
+        let failed = |m: String| TaskExecution {
+            outcome: ExecOutcome::Failed(m),
+            results: BTreeMap::new(),
+        };
+        if self.depth >= MAX_CHILD_DEPTH {
+            return failed(format!(
+                "child Pipeline {name:?}: pipelines nest deeper than {MAX_CHILD_DEPTH}"
+            ));
+        }
+        let run_name = format!("{}-{}", info.name, inst.display_name());
+        let mut ctx = RunContext::named(&run_name, name);
+        ctx.namespace = info.namespace.clone();
+        ctx.params = inst.params.clone();
+        ctx.workspaces = inst.workspaces.iter().map(|w| w.name.clone()).collect();
+        let state = match PipelineRunState::with_limits(spec, ctx, limits) {
+            Ok(s) => s,
+            Err(e) => return failed(format!("child PipelineRun {run_name:?}: {e}")),
+        };
+        let child = Runner {
+            stop: Some(cancel.clone()),
+            depth: self.depth + 1,
+            pipeline_timeout: None,
+            tasks_timeout: None,
+            finally_timeout: None,
+            ..*self
+        };
+        let child_info = RunInfo {
+            name: run_name.clone(),
+            namespace: info.namespace.clone(),
+            uid: String::new(),
+            pipeline: name.to_string(),
+        };
+        match child.run(state, child_info) {
+            Err(e) => failed(format!("child PipelineRun {run_name:?}: {e}")),
+            Ok(_) if cancel.load(Ordering::Relaxed) => TaskExecution {
+                outcome: ExecOutcome::Cancelled,
+                results: BTreeMap::new(),
+            },
+            Ok(out) if out.condition.status == ConditionStatus::True => TaskExecution {
+                outcome: ExecOutcome::Succeeded,
+                results: out.results,
+            },
+            Ok(out) => TaskExecution {
+                outcome: ExecOutcome::Failed(format!(
+                    "child PipelineRun {run_name:?} failed: {}: {}",
+                    out.condition.reason, out.condition.message
+                )),
+                results: out.results,
+            },
+        }
+    }
+
+    /// The Task a resolver reference names, or Tekton's `CouldntGetTask` message.
+    fn resolve_task(
+        &self,
+        request: &ResolutionRequest,
+        name: &str,
+        info: &RunInfo,
+    ) -> Result<TaskSpec, String> {
+        let err = |e: String| {
+            format!(
+                "Pipeline {}/{} can't be Run; it contains Tasks that don't exist: Couldn't retrieve Task {:?}: {e}",
+                info.namespace,
+                info.pipeline,
+                reference_label(name, request)
+            )
+        };
+        let resolvers = self.resolvers.ok_or_else(|| {
+            err(request
+                .error("no resolvers are configured for this run")
+                .to_string())
+        })?;
+        resolvers
+            .task(request)
+            .map(|t| t.spec.clone())
+            .map_err(|e| err(e.to_string()))
+    }
+
+    /// Resolves every `taskRef` of the run's Pipeline whose params are known before it starts
+    /// (no `$(...)` left), as Tekton's reconciler does before creating any TaskRun.
+    fn resolve_up_front(&self, state: &PipelineRunState, info: &RunInfo) -> Result<(), String> {
+        let spec = state.spec();
+        for pt in spec.tasks.iter().chain(&spec.finally) {
+            let Some(r) = &pt.task_ref else { continue };
+            let Some(mut request) = ResolutionRequest::from_task_ref(r, &info.namespace) else {
+                continue;
+            };
+            request.params = crate::run::substitute_params(state, &request.params);
+            let pending = request
+                .params
+                .iter()
+                .any(|p| p.value.strings().iter().any(|s| s.contains("$(")));
+            if !pending {
+                self.resolve_task(&request, &r.name, info)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Runs to the end and reports per-task outcomes.
     pub fn run(
         &self,
@@ -354,20 +531,84 @@ impl<'a> Runner<'a> {
         let mut times: BTreeMap<usize, (Instant, Instant)> = BTreeMap::new();
         let mut messages: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         let (tx, rx) = mpsc::channel::<Done>();
-        let mut finally_start: Option<Instant> = None;
-        let mut fired: Vec<RunTimeout> = Vec::new();
-        let mut running_finally: std::collections::HashSet<InstanceId> = Default::default();
+        let mut timeouts = state.timeouts();
+        timeouts.pipeline = self.pipeline_timeout.or(timeouts.pipeline);
+        timeouts.tasks = self.tasks_timeout.or(timeouts.tasks);
+        timeouts.finally = self.finally_timeout.or(timeouts.finally);
+        state.set_timeouts(timeouts);
+        let mut stop_seen = false;
+        if let Err(msg) = self.resolve_up_front(&state, &info) {
+            state.fail_run("CouldntGetTask", &msg);
+        }
         std::thread::scope(|scope| -> Result<(), Error> {
             loop {
+                // Deadlines are the state machine's: it is told the time, and says what stops.
+                let mut stopped = state.elapse(start.elapsed());
+                if let Some(stop) = &self.stop
+                    && stop.load(Ordering::Relaxed)
+                    && !stop_seen
+                {
+                    // The parent stopped this child run.
+                    stop_seen = true;
+                    stopped.extend(state.cancel(SpecStatus::Cancelled));
+                }
+                queue.retain(|i| !stopped.contains(&i.id));
+                for id in &stopped {
+                    if let Some(flag) = running.get(id) {
+                        flag.store(true, Ordering::Relaxed);
+                    }
+                }
                 queue.extend(state.next());
                 while running.len() < self.parallelism {
                     let Some(inst) = queue.pop_front() else { break };
                     let id = inst.id;
+                    if inst.pipeline_ref.is_some() || inst.pipeline_spec.is_some() {
+                        match self.child_spec(&inst, &info) {
+                            Err(msg) => {
+                                state.fail_run("CouldntGetPipeline", &msg);
+                                messages.entry(id.task()).or_default().push(msg);
+                                state.cancelled(id)?;
+                                for queued in queue.drain(..) {
+                                    state.cancelled(queued.id)?;
+                                }
+                            }
+                            Ok((name, spec)) => {
+                                state.elapse(start.elapsed());
+                                state.started(id)?;
+                                let cancel = Arc::new(AtomicBool::new(false));
+                                running.insert(id, cancel.clone());
+                                let tx = tx.clone();
+                                let limits = *state.limits();
+                                let info = info.clone();
+                                let this = self;
+                                scope.spawn(move || {
+                                    let started = Instant::now();
+                                    let execution =
+                                        this.run_child(&name, spec, &inst, &info, limits, cancel);
+                                    let _ = tx.send(Done {
+                                        id: inst.id,
+                                        execution,
+                                        started,
+                                        ended: Instant::now(),
+                                    });
+                                });
+                            }
+                        }
+                        continue;
+                    }
                     match self.job(&state, inst, &info) {
-                        Err(msg) => {
+                        Err(JobError::Task(msg)) => {
                             messages.entry(id.task()).or_default().push(msg);
                             state.failed(id)?;
                             queue.extend(state.next());
+                        }
+                        Err(JobError::CouldntGetTask(msg)) => {
+                            state.fail_run("CouldntGetTask", &msg);
+                            messages.entry(id.task()).or_default().push(msg);
+                            state.cancelled(id)?;
+                            for queued in queue.drain(..) {
+                                state.cancelled(queued.id)?;
+                            }
                         }
                         Ok(job) => {
                             // A Task from the catalogue: its `enum`s are known only now.
@@ -392,11 +633,8 @@ impl<'a> Runner<'a> {
                                 }
                                 continue;
                             }
+                            state.elapse(start.elapsed());
                             state.started(id)?;
-                            if job.instance.finally {
-                                finally_start.get_or_insert_with(Instant::now);
-                                running_finally.insert(id);
-                            }
                             running.insert(id, job.cancel.clone());
                             let tx = tx.clone();
                             let executor = self.executor;
@@ -417,18 +655,25 @@ impl<'a> Runner<'a> {
                 if running.is_empty() && queue.is_empty() {
                     break;
                 }
-                let deadline = self.next_deadline(start, finally_start, &fired);
-                let wait = deadline.map_or(Duration::from_secs(3600), |(_, d)| d);
+                let mut wait = state
+                    .next_deadline()
+                    .map_or(Duration::from_secs(3600), |d| {
+                        d.saturating_sub(start.elapsed())
+                    });
+                if self.stop.is_some() {
+                    // A child run looks at its parent's stop flag this often.
+                    wait = wait.min(Duration::from_millis(50));
+                }
                 match rx.recv_timeout(wait) {
                     Ok(done) => {
                         running.remove(&done.id);
-                        running_finally.remove(&done.id);
                         let span = times
                             .entry(done.id.task())
                             .or_insert((done.started, done.ended));
                         span.0 = span.0.min(done.started);
                         span.1 = span.1.max(done.ended);
                         let id = done.id;
+                        state.elapse(start.elapsed());
                         match done.execution.outcome {
                             ExecOutcome::Succeeded => {
                                 state.succeeded(id, done.execution.results)?
@@ -441,32 +686,8 @@ impl<'a> Runner<'a> {
                             ExecOutcome::Cancelled => state.cancelled(id)?,
                         }
                     }
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        let Some((which, _)) = deadline else { continue };
-                        fired.push(which);
-                        // A tasks or finally timeout only matters while such tasks run.
-                        let relevant = match which {
-                            RunTimeout::Pipeline => true,
-                            RunTimeout::Tasks => {
-                                running.keys().any(|id| !running_finally.contains(id))
-                            }
-                            RunTimeout::Finally => !running_finally.is_empty(),
-                        };
-                        if !relevant {
-                            continue;
-                        }
-                        if which == RunTimeout::Pipeline {
-                            queue.clear();
-                        }
-                        let stopped = state.timeout(which);
-                        // Queued instances never start; they count as stopped already.
-                        queue.retain(|i| !stopped.contains(&i.id));
-                        for id in stopped {
-                            if let Some(flag) = running.get(&id) {
-                                flag.store(true, Ordering::Relaxed);
-                            }
-                        }
-                    }
+                    // The deadline: the loop's top tells the state machine.
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }

@@ -34,7 +34,9 @@ pub fn is_dns1123_label(s: &str) -> bool {
 mod resources;
 mod task;
 
-pub use resources::{ResourceProblem, resource_errors, unresolved_references};
+pub use resources::{
+    ResourceProblem, resource_errors, resource_errors_with_limits, unresolved_references,
+};
 pub use task::{param_enum_violation, step_action_errors, task_errors, task_run_errors};
 
 pub(crate) struct Errs<'a> {
@@ -184,6 +186,7 @@ fn validate_task_list<'a>(
     tasks: &'a [PipelineTask],
     names: &mut BTreeSet<&'a str>,
     workspaces: Option<&BTreeSet<&str>>,
+    limits: &Limits,
 ) {
     for (i, t) in tasks.iter().enumerate() {
         let n = Some(t.name.as_str());
@@ -208,12 +211,20 @@ fn validate_task_list<'a>(
         .into_iter()
         .filter_map(|(field, set)| set.then_some(field))
         .collect();
-        for field in &child {
+        for field in child.iter().filter(|_| !limits.enable_alpha_api) {
             errs.push(
                 n,
                 format!("{path}.{field}"),
                 format!("{field} requires \"enable-api-fields\" feature gate to be \"alpha\" but it is \"beta\""),
             );
+        }
+        if limits.enable_alpha_api
+            && let Some(child_spec) = &t.pipeline_spec
+        {
+            // The child is a Pipeline of its own (nesting is bounded by the loader's depth).
+            for e in check_pipeline(&t.name, child_spec, limits).0 {
+                errs.push(n, format!("{path}.pipelineSpec.{}", e.path), e.message);
+            }
         }
         if !child.is_empty() {
             let mut set: Vec<String> = [
@@ -556,12 +567,26 @@ fn validate_finally(errs: &mut Errs<'_>, spec: &PipelineSpec) {
     }
 }
 
-fn validate_whens(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask]) {
+fn validate_whens(errs: &mut Errs<'_>, section: &str, tasks: &[PipelineTask], cel: bool) {
     for (i, t) in tasks.iter().enumerate() {
         for (j, w) in t.when.iter().enumerate() {
             let path = format!("{section}[{i}].when[{j}]");
             let n = Some(t.name.as_str());
-            if !w.cel.is_empty() {
+            if !w.cel.is_empty() && cel {
+                if !w.input.is_empty() || !w.operator.is_empty() || !w.values.is_empty() {
+                    errs.push(
+                        n,
+                        path,
+                        "cel and input+operator+values cannot be set in one WhenExpression",
+                    );
+                } else if let Err(e) = crate::cel_when::check(&w.cel) {
+                    errs.push(
+                        n,
+                        path,
+                        format!("invalid cel expression: {} with err: {e}", w.cel),
+                    );
+                }
+            } else if !w.cel.is_empty() {
                 errs.push(
                     n,
                     path,
@@ -824,8 +849,22 @@ pub(crate) fn check_pipeline_with(
         Usage::Declared => Some(&workspaces),
         Usage::Propagated(_) => None,
     };
-    validate_task_list(&mut errs, "tasks", &spec.tasks, &mut names, declared);
-    validate_task_list(&mut errs, "finally", &spec.finally, &mut names, declared);
+    validate_task_list(
+        &mut errs,
+        "tasks",
+        &spec.tasks,
+        &mut names,
+        declared,
+        limits,
+    );
+    validate_task_list(
+        &mut errs,
+        "finally",
+        &spec.finally,
+        &mut names,
+        declared,
+        limits,
+    );
     let dag = match Dag::from_tasks(&spec.tasks) {
         Ok(d) => Some(d),
         Err(e) => {
@@ -839,8 +878,13 @@ pub(crate) fn check_pipeline_with(
     validate_status_refs(&mut errs, spec);
     validate_results(&mut errs, spec);
     validate_finally(&mut errs, spec);
-    validate_whens(&mut errs, "tasks", &spec.tasks);
-    validate_whens(&mut errs, "finally", &spec.finally);
+    validate_whens(&mut errs, "tasks", &spec.tasks, limits.enable_cel_in_when);
+    validate_whens(
+        &mut errs,
+        "finally",
+        &spec.finally,
+        limits.enable_cel_in_when,
+    );
     validate_matrix(
         &mut errs,
         "tasks",

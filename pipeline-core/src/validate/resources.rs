@@ -5,8 +5,9 @@ use std::fmt;
 use std::time::Duration;
 
 use super::task::duration_error;
-use super::{Errs, inline_pipeline_errors, pipeline_errors, task_enum_errors, task_param_errors};
+use super::{Errs, Usage, check_pipeline_with, task_enum_errors, task_param_errors};
 use crate::error::{FieldError, ObjectKind};
+use crate::limits::Limits;
 use crate::model::{Param, TimeoutFields};
 use crate::model::{PipelineRunSpec, PipelineSpec, Resources, TaskSpec};
 use crate::runner::parse_duration;
@@ -75,6 +76,13 @@ fn pipeline_run_errors(name: &str, spec: &PipelineRunSpec) -> Vec<FieldError> {
     }
     if spec.timeout.is_some() && spec.timeouts.is_some() {
         errs.push(None, "timeout, timeouts", "must not set the field(s)");
+    }
+    for (i, t) in spec.task_run_specs.iter().enumerate() {
+        if let Some(v) = &t.timeout
+            && let Some(m) = duration_error(v)
+        {
+            errs.push(None, format!("taskRunSpecs[{i}].timeout"), m);
+        }
     }
     if !bad && let Some(t) = &spec.timeouts {
         check_timeout_sum(&mut errs, t, spec.timeout.as_deref());
@@ -180,12 +188,14 @@ fn with_tasks(
     name: &str,
     spec: &PipelineSpec,
     run_params: Option<&[Param]>,
+    limits: &Limits,
     out: &mut Vec<FieldError>,
 ) {
-    match run_params {
-        Some(params) => out.extend(inline_pipeline_errors(name, spec, params)),
-        None => out.extend(pipeline_errors(name, spec)),
-    }
+    let usage = match run_params {
+        Some(params) => Usage::Propagated(params),
+        None => Usage::Declared,
+    };
+    out.extend(check_pipeline_with(name, spec, limits, usage).0);
     out.extend(pipeline_task_timeouts(ObjectKind::Pipeline, name, spec));
     for pt in spec.tasks.iter().chain(&spec.finally) {
         let referenced = pt
@@ -206,9 +216,15 @@ fn with_tasks(
 /// Tasks, PipelineRuns (and their inline `pipelineSpec`), TaskRuns, StepActions and
 /// CustomRuns.
 pub fn resource_errors(resources: &Resources) -> Vec<FieldError> {
+    resource_errors_with_limits(resources, &Limits::default())
+}
+
+/// [`resource_errors`] with the given [`Limits`] and feature flags (CEL `when`, alpha API
+/// fields such as pipelines in pipelines).
+pub fn resource_errors_with_limits(resources: &Resources, limits: &Limits) -> Vec<FieldError> {
     let mut out = Vec::new();
     for p in &resources.pipelines {
-        with_tasks(resources, &p.metadata.name, &p.spec, None, &mut out);
+        with_tasks(resources, &p.metadata.name, &p.spec, None, limits, &mut out);
     }
     for t in &resources.tasks {
         out.extend(super::task_errors(&t.metadata.name, &t.spec));
@@ -221,6 +237,7 @@ pub fn resource_errors(resources: &Resources) -> Vec<FieldError> {
                 &pr.metadata.name,
                 spec,
                 Some(&pr.spec.params),
+                limits,
                 &mut out,
             );
         }
