@@ -35,7 +35,7 @@ fn main() {
     let user = match args.get(3) {
         Some(p) => {
             match helm_lite::yaml::from_yaml(&std::fs::read_to_string(p).unwrap()).unwrap() {
-                helm_lite::Value::Map(m) => m,
+                helm_lite::Value::Map(m) => m.to_map(),
                 _ => Default::default(),
             }
         }

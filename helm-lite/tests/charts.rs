@@ -43,7 +43,7 @@ fn values(file: Option<&str>) -> Map {
             match helm_lite::yaml::from_yaml(&std::fs::read_to_string(dir().join(f)).unwrap())
                 .unwrap()
             {
-                Value::Map(m) => m,
+                Value::Map(m) => m.to_map(),
                 _ => Map::new(),
             }
         }
@@ -59,6 +59,13 @@ const CASES: &[(&str, Option<&str>, &str)] = &[
         Some("sampler-values-2.yaml"),
         "sampler-values-2.expected",
     ),
+    ("lessons", None, "lessons.expected"),
+    (
+        "lessons",
+        Some("lessons-values-2.yaml"),
+        "lessons-values-2.expected",
+    ),
+    ("shared", None, "shared.expected"),
 ];
 
 fn render(chart: &str, vals: Option<&str>) -> String {
@@ -113,4 +120,25 @@ fn charts_match_live_helm() {
             "{chart} with {vals:?} against live helm"
         );
     }
+}
+
+/// Helm v4.3.2 on `shared` with `depth: 1002`: 1,002 nested includes of one name, one past
+/// Helm's limit. Its message (154,440 bytes with `Error: `, the `--debug` hint left out)
+/// nests 1,002 `error calling include:` and ends as below.
+#[test]
+fn include_nesting_stops_where_helm_stops() {
+    let mut vals = Map::new();
+    vals.insert("depth".into(), Value::Float(1002.0));
+    let rel = Release {
+        name: "rel".into(),
+        namespace: "default".into(),
+    };
+    let err = helm_lite::helm_template(&load("shared"), &rel, &vals)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err.len(), 154_440 - "Error: ".len());
+    assert!(err.starts_with("template: shared/templates/a-first.yaml:18:12: executing \"shared/templates/a-first.yaml\" at <include \"shared.count\" (dict \"n\" 0 \"max\" (.Values.depth | default 1000))>: error calling include: template: shared/templates/_helpers.tpl:3:4: executing \"shared.count\" at <include"));
+    assert!(err.ends_with(": error calling include: rendering template has a nested reference name: shared.count: unable to execute template"));
+    assert_eq!(err.matches("error calling include").count(), 1002);
+    // 1,001 nested includes render (the default, `max: 1000`): see shared.expected.
 }
