@@ -756,7 +756,9 @@ pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<S
         let out = t.execute(&j.name, &j.dot).map_err(helm_error)?;
         rendered.insert(j.name.clone(), out.replace("<no value>", ""));
     }
-    let sep = regex::Regex::new(r"(?m)^---[ \t]*").map_err(|e| Error::Chart(e.to_string()))?;
+    static SEP: std::sync::LazyLock<Result<regex::Regex, regex::Error>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(?m)^---[ \t]*"));
+    let sep = SEP.as_ref().map_err(|e| Error::Chart(e.to_string()))?;
     let mut manifests: Vec<(usize, String, String, String)> = Vec::new();
     let mut hooks: Vec<(usize, String, String, String)> = Vec::new();
     for (path, content) in &rendered {
@@ -769,17 +771,25 @@ pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<S
                 continue;
             }
             let d = doc.trim_start().to_string();
-            let head = yaml::from_yaml(&d)
-                .map_err(|e| Error::Chart(format!("YAML parse error on {path}: {e}")))?;
-            let kind = head
+            let (kind, metadata) = match yaml::head(&d) {
+                Some(h) => h,
+                None => {
+                    let head = yaml::from_yaml(&d)
+                        .map_err(|e| Error::Chart(format!("YAML parse error on {path}: {e}")))?;
+                    let m = head.as_map();
+                    (
+                        m.and_then(|m| m.get("kind")).unwrap_or_default(),
+                        m.and_then(|m| m.get("metadata")).unwrap_or_default(),
+                    )
+                }
+            };
+            let kind = match kind {
+                Value::Nil => String::new(),
+                k => k.to_go_string(),
+            };
+            let is_hook = metadata
                 .as_map()
-                .and_then(|m| m.get("kind"))
-                .map(|v| v.to_go_string())
-                .unwrap_or_default();
-            let is_hook = head
-                .as_map()
-                .and_then(|m| m.get("metadata"))
-                .and_then(|m| m.as_map().and_then(|m| m.get("annotations")))
+                .and_then(|m| m.get("annotations"))
                 .is_some_and(|a| {
                     a.as_map()
                         .is_some_and(|a| a.read().contains_key("helm.sh/hook"))

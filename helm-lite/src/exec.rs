@@ -72,6 +72,61 @@ enum Step {
     Object(Arc<dyn crate::value::Object>, usize),
 }
 
+/// A command of a pipeline, or one argument evaluated as a command, without copying it.
+#[derive(Clone, Copy)]
+struct CmdRef<'a> {
+    pos: usize,
+    args: &'a [Arg],
+}
+
+impl<'a> From<&'a Cmd> for CmdRef<'a> {
+    fn from(c: &'a Cmd) -> Self {
+        CmdRef {
+            pos: c.pos,
+            args: &c.args,
+        }
+    }
+}
+
+impl std::fmt::Display for CmdRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, a) in self.args.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{a}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a `template` action, `include` or `tpl` was called, for its errors (the context
+/// text is only built when an error needs it).
+#[derive(Clone, Copy)]
+enum At<'c> {
+    Cmd(CmdRef<'c>),
+    Tmpl(usize, &'c str, Option<&'c Pipe>),
+}
+
+impl At<'_> {
+    fn pos(&self) -> usize {
+        match self {
+            At::Cmd(c) => c.pos,
+            At::Tmpl(p, _, _) => *p,
+        }
+    }
+
+    fn ctx(&self) -> String {
+        match self {
+            At::Cmd(c) => c.to_string(),
+            At::Tmpl(_, name, Some(p)) => {
+                format!("{{{{template {} {}}}}}", crate::fmt::go_quote(name), p)
+            }
+            At::Tmpl(_, name, None) => format!("{{{{template {}}}}}", crate::fmt::go_quote(name)),
+        }
+    }
+}
+
 enum Flow {
     Normal,
     Break,
@@ -164,11 +219,11 @@ impl<'a> State<'a> {
         }
     }
 
-    fn exec_template(&mut self, name: &str, dot: Value, at: Option<(usize, String)>) -> R<()> {
+    fn exec_template(&mut self, name: &str, dot: Value, at: Option<At<'_>>) -> R<()> {
         let Some(tree) = self.lookup(name) else {
             let msg = format!("template {} not defined", crate::fmt::go_quote(name));
             return Err(match at {
-                Some((p, c)) => self.errorf(Some(p), &c, msg),
+                Some(at) => self.errorf(Some(at.pos()), &at.ctx(), msg),
                 None => Error::Exec(format!(
                     "template: no template {} associated with template",
                     crate::fmt::go_quote(name)
@@ -176,7 +231,7 @@ impl<'a> State<'a> {
             });
         };
         if self.depth >= self.t.limits.max_depth {
-            let (p, c) = at.unwrap_or((0, String::new()));
+            let (p, c) = at.map_or((0, String::new()), |a| (a.pos(), a.ctx()));
             return Err(self.errorf(
                 Some(p),
                 &c,
@@ -208,12 +263,12 @@ impl<'a> State<'a> {
     }
 
     /// Runs a template of the set into a fresh buffer (`include`).
-    pub fn include(&mut self, name: &str, dot: Value, at: (usize, String)) -> R<String> {
+    fn include(&mut self, name: &str, dot: Value, at: At<'_>) -> R<String> {
         let n = self.included.get(name).copied().unwrap_or(0);
         if n > self.t.limits.max_include {
             return Err(self.errorf(
-                Some(at.0),
-                &at.1,
+                Some(at.pos()),
+                &at.ctx(),
                 format!(
                     "error calling include: rendering template has a nested reference name: {name}: unable to execute template"
                 ),
@@ -223,8 +278,8 @@ impl<'a> State<'a> {
         // wrapped as Go wraps a function's error, `error calling include: template: ...`.
         if self.lookup(name).is_none() {
             return Err(self.errorf(
-                Some(at.0),
-                &at.1,
+                Some(at.pos()),
+                &at.ctx(),
                 format!(
                     "error calling include: template: no template {} associated with template \"gotpl\"",
                     crate::fmt::go_quote(name)
@@ -242,9 +297,11 @@ impl<'a> State<'a> {
         }
         match r {
             Ok(()) => Ok(got),
-            Err(Error::Exec(inner)) => {
-                Err(self.errorf(Some(at.0), &at.1, format!("error calling include: {inner}")))
-            }
+            Err(Error::Exec(inner)) => Err(self.errorf(
+                Some(at.pos()),
+                &at.ctx(),
+                format!("error calling include: {inner}"),
+            )),
             Err(e) => Err(e),
         }
     }
@@ -311,11 +368,7 @@ impl<'a> State<'a> {
                     Some(p) => self.eval_pipeline(dot, p)?.unwrap_or_default(),
                     None => Value::Nil,
                 };
-                let ctx = match pipe {
-                    Some(p) => format!("{{{{template {} {}}}}}", crate::fmt::go_quote(name), p),
-                    None => format!("{{{{template {}}}}}", crate::fmt::go_quote(name)),
-                };
-                self.exec_template(name, v, Some((*pos, ctx)))?;
+                self.exec_template(name, v, Some(At::Tmpl(*pos, name, pipe.as_ref())))?;
             }
             Node::Break => return Ok(Flow::Break),
             Node::Continue => return Ok(Flow::Continue),
@@ -416,7 +469,7 @@ impl<'a> State<'a> {
     fn eval_pipeline(&mut self, dot: &Value, pipe: &Pipe) -> R<Option<Value>> {
         let mut val: Option<Option<Value>> = None;
         for cmd in &pipe.cmds {
-            let v = self.eval_command(dot, cmd, val.take())?;
+            let v = self.eval_command(dot, cmd.into(), val.take())?;
             val = Some(v);
         }
         let v = val.flatten();
@@ -431,7 +484,7 @@ impl<'a> State<'a> {
         Ok(v)
     }
 
-    fn not_a_function(&self, cmd: &Cmd, fin: &Option<Option<Value>>) -> R<()> {
+    fn not_a_function(&self, cmd: CmdRef<'_>, fin: &Option<Option<Value>>) -> R<()> {
         if cmd.args.len() > 1 || fin.is_some() {
             let a = cmd.args.first().map(|a| a.to_string()).unwrap_or_default();
             return Err(self.errorf(
@@ -446,7 +499,7 @@ impl<'a> State<'a> {
     fn eval_command(
         &mut self,
         dot: &Value,
-        cmd: &Cmd,
+        cmd: CmdRef<'_>,
         fin: Option<Option<Value>>,
     ) -> R<Option<Value>> {
         let Some(first) = cmd.args.first() else {
@@ -459,7 +512,7 @@ impl<'a> State<'a> {
                 } else {
                     Recv::Dot(dot)
                 };
-                self.eval_field_chain(dot, recv, *p, &first.to_string(), id, cmd, fin)
+                self.eval_field_chain(dot, recv, *p, first, id, cmd, fin)
             }
             Arg::Variable(p, name, id) => {
                 if id.is_empty() {
@@ -470,7 +523,7 @@ impl<'a> State<'a> {
                 let Some(i) = self.vars.iter().rposition(|(n, _)| n == name) else {
                     return Err(self.errorf(Some(*p), name, format!("undefined variable: {name}")));
                 };
-                self.eval_field_chain(dot, Recv::Var(i), *p, &first.to_string(), id, cmd, fin)
+                self.eval_field_chain(dot, Recv::Var(i), *p, first, id, cmd, fin)
             }
             Arg::Chain(p, inner, id) => {
                 let v = self.eval_arg(dot, inner)?;
@@ -486,7 +539,7 @@ impl<'a> State<'a> {
                     (Arg::Pipe(_), Value::Nil) => None,
                     _ => Some(v),
                 };
-                self.eval_field_chain(dot, Recv::Owned(recv), *p, &first.to_string(), id, cmd, fin)
+                self.eval_field_chain(dot, Recv::Owned(recv), *p, first, id, cmd, fin)
             }
             Arg::Ident(p, name) => self.eval_function(dot, *p, name, cmd, fin),
             Arg::Pipe(pipe) => {
@@ -509,7 +562,7 @@ impl<'a> State<'a> {
         &self,
         base: Option<&Value>,
         pos: usize,
-        ctx: &str,
+        ctx: &Arg,
         ident: &[String],
         last_has_args: bool,
     ) -> R<Step> {
@@ -520,7 +573,7 @@ impl<'a> State<'a> {
                 if self.t.missing_key == MissingKey::Error {
                     return Err(self.errorf(
                         Some(pos),
-                        ctx,
+                        &ctx.to_string(),
                         format!("nil data; no entry for key {}", crate::fmt::go_quote(name)),
                     ));
                 }
@@ -531,7 +584,7 @@ impl<'a> State<'a> {
                     if i + 1 == n && last_has_args {
                         return Err(self.errorf(
                             Some(pos),
-                            ctx,
+                            &ctx.to_string(),
                             format!("{name} is not a method but has arguments"),
                         ));
                     }
@@ -543,7 +596,7 @@ impl<'a> State<'a> {
                             MissingKey::Error => {
                                 return Err(self.errorf(
                                     Some(pos),
-                                    ctx,
+                                    &ctx.to_string(),
                                     format!(
                                         "map has no entry for key {}",
                                         crate::fmt::go_quote(name)
@@ -557,14 +610,14 @@ impl<'a> State<'a> {
                 Value::Nil => {
                     return Err(self.errorf(
                         Some(pos),
-                        ctx,
+                        &ctx.to_string(),
                         format!("nil pointer evaluating interface {{}}.{name}"),
                     ));
                 }
                 _ => {
                     return Err(self.errorf(
                         Some(pos),
-                        ctx,
+                        &ctx.to_string(),
                         format!("can't evaluate field {name} in type interface {{}}"),
                     ));
                 }
@@ -579,9 +632,9 @@ impl<'a> State<'a> {
         dot: &Value,
         receiver: Recv<'_>,
         pos: usize,
-        ctx: &str,
+        ctx: &Arg,
         ident: &[String],
-        cmd: &Cmd,
+        cmd: CmdRef<'_>,
         fin: Option<Option<Value>>,
     ) -> R<Option<Value>> {
         let has_args = cmd.args.len() > 1 || fin.is_some();
@@ -616,12 +669,16 @@ impl<'a> State<'a> {
             match o.call(name, &args) {
                 Some(Ok(v)) => v,
                 Some(Err(e)) => {
-                    return Err(self.errorf(Some(pos), ctx, format!("error calling {name}: {e}")));
+                    return Err(self.errorf(
+                        Some(pos),
+                        &ctx.to_string(),
+                        format!("error calling {name}: {e}"),
+                    ));
                 }
                 None => {
                     return Err(self.errorf(
                         Some(pos),
-                        ctx,
+                        &ctx.to_string(),
                         format!("can't evaluate field {name} in type {}", o.type_name()),
                     ));
                 }
@@ -659,19 +716,19 @@ impl<'a> State<'a> {
             Arg::Variable(p, name, id) if id.is_empty() => self.var(*p, name)?,
             Arg::Pipe(p) => self.eval_pipeline(dot, p)?.unwrap_or_default(),
             Arg::Ident(p, name) => {
-                let cmd = Cmd {
+                let cmd = CmdRef {
                     pos: *p,
-                    args: vec![a.clone()],
+                    args: std::slice::from_ref(a),
                 };
-                self.eval_function(dot, *p, name, &cmd, None)?
+                self.eval_function(dot, *p, name, cmd, None)?
                     .unwrap_or_default()
             }
             Arg::Field(..) | Arg::Variable(..) | Arg::Chain(..) => {
-                let cmd = Cmd {
+                let cmd = CmdRef {
                     pos: a.pos(),
-                    args: vec![a.clone()],
+                    args: std::slice::from_ref(a),
                 };
-                self.eval_command(dot, &cmd, None)?.unwrap_or_default()
+                self.eval_command(dot, cmd, None)?.unwrap_or_default()
             }
         })
     }
@@ -681,10 +738,9 @@ impl<'a> State<'a> {
         dot: &Value,
         pos: usize,
         name: &str,
-        cmd: &Cmd,
+        cmd: CmdRef<'_>,
         fin: Option<Option<Value>>,
     ) -> R<Option<Value>> {
-        let ctx = cmd.to_string();
         let rest = cmd.args.get(1..).unwrap_or(&[]);
         // short-circuit and/or
         if name == "and" || name == "or" {
@@ -719,33 +775,37 @@ impl<'a> State<'a> {
             args.push(f.unwrap_or_default());
         }
         let call_err = |s: &Self, e: String| {
-            s.errorf(Some(cmd.pos), &ctx, format!("error calling {name}: {e}"))
+            s.errorf(
+                Some(cmd.pos),
+                &cmd.to_string(),
+                format!("error calling {name}: {e}"),
+            )
         };
         match name {
             "include" => {
                 let [Value::Str(n), d] = args.as_slice() else {
                     return Err(self.errorf(
                         Some(pos),
-                        &ctx,
+                        &cmd.to_string(),
                         format!(
                             "wrong number of args for include: want 2 got {}",
                             args.len()
                         ),
                     ));
                 };
-                let got = self.include(n, d.clone(), (cmd.pos, ctx.clone()))?;
+                let got = self.include(n, d.clone(), At::Cmd(cmd))?;
                 return Ok(Some(Value::Str(got)));
             }
             "tpl" => {
                 let [Value::Str(text), d] = args.as_slice() else {
                     return Err(self.errorf(
                         Some(pos),
-                        &ctx,
+                        &cmd.to_string(),
                         format!("wrong number of args for tpl: want 2 got {}", args.len()),
                     ));
                 };
                 return self
-                    .tpl(text, d.clone(), (cmd.pos, ctx.clone()))
+                    .tpl(text, d.clone(), At::Cmd(cmd))
                     .map(|s| Some(Value::Str(s)));
             }
             _ => {}
@@ -821,11 +881,11 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tpl(&mut self, text: &str, dot: Value, at: (usize, String)) -> R<String> {
+    fn tpl(&mut self, text: &str, dot: Value, at: At<'_>) -> R<String> {
         if self.depth >= self.t.limits.max_depth {
             return Err(self.errorf(
-                Some(at.0),
-                &at.1,
+                Some(at.pos()),
+                &at.ctx(),
                 format!(
                     "exceeded maximum template depth ({})",
                     self.t.limits.max_depth
@@ -834,8 +894,8 @@ impl<'a> State<'a> {
         }
         let trees = parse("gotpl", text, &|f| self.t.has_func(f)).map_err(|e| {
             self.errorf(
-                Some(at.0),
-                &at.1,
+                Some(at.pos()),
+                &at.ctx(),
                 format!(
                     "error calling tpl: cannot parse template {}: {}",
                     crate::fmt::go_quote(text),
@@ -857,7 +917,7 @@ impl<'a> State<'a> {
         self.overlays.push(overlay);
         let saved_out = std::mem::take(&mut self.out);
         let saved_nil = std::mem::replace(&mut self.nil_root, false);
-        let r = self.exec_template("gotpl", dot, Some(at.clone()));
+        let r = self.exec_template("gotpl", dot, Some(at));
         self.nil_root = saved_nil;
         self.overlays.pop();
         let out = std::mem::replace(&mut self.out, saved_out);
@@ -872,8 +932,8 @@ impl<'a> State<'a> {
                 Ok(out.replace("<no value>", ""))
             }
             Err(e) => Err(self.errorf(
-                Some(at.0),
-                &at.1,
+                Some(at.pos()),
+                &at.ctx(),
                 format!(
                     "error calling tpl: error during tpl function execution for {}: {e}",
                     crate::fmt::go_quote(text)

@@ -142,7 +142,11 @@ fn regex(p: &str) -> Result<regex::Regex, String> {
 pub(crate) fn semver_compare(constraint: &str, version: &str) -> Result<bool, String> {
     let v = parse_version(version).ok_or_else(|| "Invalid Semantic Version".to_string())?;
     // Masterminds allows a space between an operator and its version (">= 1.2").
-    let joined = regex(r"(>=|<=|!=|=>|=<|~>|[><=~^])\s+")?
+    static OP_SPACE: std::sync::LazyLock<Result<regex::Regex, String>> =
+        std::sync::LazyLock::new(|| regex(r"(>=|<=|!=|=>|=<|~>|[><=~^])\s+"));
+    let joined = OP_SPACE
+        .as_ref()
+        .map_err(Clone::clone)?
         .replace_all(constraint, "$1")
         .into_owned();
     for alt in joined.split("||") {

@@ -96,6 +96,24 @@ pub fn from_yaml(text: &str) -> Result<Value, String> {
     })
 }
 
+#[derive(serde::Deserialize)]
+struct Head {
+    kind: Option<HelmValue>,
+    metadata: Option<HelmValue>,
+}
+
+/// A manifest's `kind` and `metadata` (Helm's `SimpleHead`), without building the rest
+/// of the document; `None` when the document is not a map of that shape.
+pub(crate) fn head(text: &str) -> Option<(Value, Value)> {
+    let mut o = serde_saphyr::Options::default();
+    o.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    let h: Head = serde_saphyr::from_str_with_options(text, o).ok()?;
+    Some((
+        h.kind.map(|k| k.0).unwrap_or_default(),
+        h.metadata.map(|m| m.0).unwrap_or_default(),
+    ))
+}
+
 /// Reads JSON as Go's `encoding/json` into `interface{}` (numbers are float64).
 pub fn from_json(text: &str) -> Result<Value, String> {
     let j: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
