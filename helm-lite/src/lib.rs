@@ -54,6 +54,7 @@ pub mod fmt;
 mod lex;
 mod parse;
 pub mod sprig;
+pub mod strvals;
 mod value;
 pub mod yaml;
 
