@@ -42,13 +42,16 @@
 //! Maps are shared as Go shares them ([`MapRef`]): `set .Values.x "k" v` changes what every
 //! later template of the chart sees, and copying a value costs a reference count.
 //!
+//! [`cli::template`] is `helm template` with its `-f`, `--set` family and `--namespace` flags.
+//!
 //! Not yet: `.tgz` archives, `.helmignore`,
-//! `values.schema.json`, `--set` strings, `toToml`, dates, crypto and certificate functions
+//! `values.schema.json`, `toToml`, dates, crypto and certificate functions
 //! (they parse but fail when called), `lookup` through an adapter (it gives an empty map, as
 //! `helm template` does). Sprig's `rand*` functions are deterministic here.
 
 mod builtins;
 pub mod chart;
+pub mod cli;
 mod exec;
 pub mod fmt;
 mod lex;

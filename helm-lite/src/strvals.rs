@@ -28,14 +28,14 @@ enum Stop {
 type R<T> = Result<T, Stop>;
 
 /// What `--set-file` calls to read the file a value names.
-pub type FileReader = dyn Fn(&str) -> Result<Value, String>;
+pub type FileReader<'a> = dyn Fn(&str) -> Result<Value, String> + 'a;
 
 struct Parser<'a> {
     s: Vec<char>,
     pos: usize,
     kind: Kind,
     /// `--set-file`: reads the file named by the value (the caller's I/O).
-    reader: Option<&'a FileReader>,
+    reader: Option<&'a FileReader<'a>>,
 }
 
 /// Parses `s` into `dest` as `helm --set` (or the flag `kind` names) does.
