@@ -53,7 +53,14 @@ fn scalar_string(v: &Value) -> Value {
 
 impl Chart {
     /// Loads a chart from its files.
+    ///
+    /// These are a chart directory's files: `.helmignore` (and Helm's default rule) leave
+    /// some out, as `helm template DIR` loads them.
     pub fn from_files(files: &BTreeMap<String, Vec<u8>>) -> Result<Chart, Error> {
+        Chart::from_loaded(&crate::ignore::filter(files)?)
+    }
+
+    fn from_loaded(files: &BTreeMap<String, Vec<u8>>) -> Result<Chart, Error> {
         let text = |p: &str| {
             files
                 .get(p)
@@ -108,7 +115,7 @@ impl Chart {
         let mut dependencies = Vec::new();
         for (_, f) in sub {
             if f.contains_key("Chart.yaml") {
-                dependencies.push(Chart::from_files(&f)?);
+                dependencies.push(Chart::from_loaded(&f)?);
             }
         }
         Ok(Chart {

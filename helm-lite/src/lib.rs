@@ -44,7 +44,9 @@
 //!
 //! [`cli::template`] is `helm template` with its `-f`, `--set` family and `--namespace` flags.
 //!
-//! Not yet: `.tgz` archives, `.helmignore`,
+//! Chart directories load as Helm loads them, `.helmignore` applied ([`ignore`]).
+//!
+//! Not yet: `.tgz` archives,
 //! `values.schema.json`, `toToml`, dates, crypto and certificate functions
 //! (they parse but fail when called), `lookup` through an adapter (it gives an empty map, as
 //! `helm template` does). Sprig's `rand*` functions are deterministic here.
@@ -54,6 +56,7 @@ pub mod chart;
 pub mod cli;
 mod exec;
 pub mod fmt;
+pub mod ignore;
 mod lex;
 mod parse;
 pub mod sprig;

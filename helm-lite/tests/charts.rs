@@ -66,7 +66,23 @@ const CASES: &[(&str, Option<&str>, &str)] = &[
         "lessons-values-2.expected",
     ),
     ("shared", None, "shared.expected"),
+    ("ignored", None, "ignored.expected"),
 ];
+
+/// Helm's negated `.helmignore` rule ignores every path it does not match, `Chart.yaml`
+/// too: helm v4.3.2 answers `Error: Chart.yaml file is missing` for this chart.
+#[test]
+fn a_negated_helmignore_rule_ignores_what_it_does_not_match() {
+    let mut files = BTreeMap::new();
+    files.insert(
+        "Chart.yaml".to_string(),
+        b"apiVersion: v2\nname: neg\nversion: 0.1.0\n".to_vec(),
+    );
+    files.insert(".helmignore".to_string(), b"!files/keep/*.txt\n".to_vec());
+    files.insert("files/keep/a.txt".to_string(), b"k\n".to_vec());
+    let err = Chart::from_files(&files).unwrap_err();
+    assert_eq!(err.to_string(), "Chart.yaml file is missing");
+}
 
 fn render(chart: &str, vals: Option<&str>) -> String {
     let rel = Release {
