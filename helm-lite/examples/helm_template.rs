@@ -1,4 +1,4 @@
-//! `helm_template [NAME] CHART_DIR [-f VALUES]... [--set K=V]... [--set-string K=V]...
+//! `helm_template [NAME] CHART_DIR|CHART.tgz [-f VALUES]... [--set K=V]... [--set-string K=V]...
 //! [--set-json K=JSON]... [--set-file K=PATH]... [--namespace NS]`: prints what
 //! `helm template` prints for the same arguments (through `helm_lite::cli::template`).
 
@@ -29,6 +29,11 @@ fn main() {
     let read = |p: &str| std::fs::read(p).map_err(|e| format!("open {p}: {e}"));
     let load = |dir: &str| {
         let root = Path::new(dir);
+        if root.is_file() {
+            let b =
+                std::fs::read(root).map_err(|e| helm_lite::Error::Chart(format!("{dir}: {e}")))?;
+            return helm_lite::Chart::from_tgz(&b);
+        }
         let mut files = BTreeMap::new();
         walk(root, root, &mut files).map_err(|e| helm_lite::Error::Chart(format!("{dir}: {e}")))?;
         helm_lite::Chart::from_files(&files)

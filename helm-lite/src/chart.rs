@@ -97,8 +97,20 @@ impl Chart {
         let mut templates = BTreeMap::new();
         let mut own = BTreeMap::new();
         let mut sub: BTreeMap<String, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
+        let mut archives: Vec<(&str, &[u8])> = Vec::new();
         for (p, b) in files {
             if let Some(rest) = p.strip_prefix("charts/") {
+                if rest.ends_with(".prov") {
+                    own.insert(p.clone(), b.clone());
+                    continue;
+                }
+                if rest.starts_with(['_', '.']) {
+                    continue;
+                }
+                if !rest.contains('/') && rest.ends_with(".tgz") {
+                    archives.push((rest, b));
+                    continue;
+                }
                 if let Some((name, inner)) = rest.split_once('/') {
                     sub.entry(name.to_string())
                         .or_default()
@@ -113,6 +125,18 @@ impl Chart {
             }
         }
         let mut dependencies = Vec::new();
+        for (n, b) in archives {
+            let d = Chart::from_tgz(b).map_err(|e| {
+                Error::Chart(format!(
+                    "error unpacking subchart {n} in {}: {e}",
+                    metadata
+                        .get("Name")
+                        .map(Value::to_go_string)
+                        .unwrap_or_default()
+                ))
+            })?;
+            dependencies.push(d);
+        }
         for (_, f) in sub {
             if f.contains_key("Chart.yaml") {
                 dependencies.push(Chart::from_loaded(&f)?);
@@ -127,12 +151,117 @@ impl Chart {
         })
     }
 
+    /// Loads a packaged chart (`.tgz`, as `helm package` writes it and chart repositories
+    /// serve it), with Helm's archive rules: the top directory is stripped, no paths outside
+    /// it, at most 100 MiB unpacked; `charts/*.tgz` inside load as subcharts.
+    pub fn from_tgz(bytes: &[u8]) -> Result<Chart, Error> {
+        Chart::from_loaded(&archive_files(bytes)?)
+    }
+
     /// The chart's name.
     pub fn name(&self) -> String {
         self.metadata
             .get("Name")
             .map(Value::to_go_string)
             .unwrap_or_default()
+    }
+}
+
+/// Helm's `MaxDecompressedChartSize`.
+pub const MAX_CHART_BYTES: u64 = 100 << 20;
+
+/// Helm's `LoadArchiveFiles`: the files of a `.tgz`, top directory stripped.
+pub fn archive_files(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, Error> {
+    use std::io::Read as _;
+    let e = |m: String| Error::Chart(m);
+    let gz = flate2::read::GzDecoder::new(bytes);
+    let mut tar = tar::Archive::new(gz);
+    let mut out = BTreeMap::new();
+    let mut remaining = MAX_CHART_BYTES;
+    let too_big = || {
+        e(format!(
+            "decompressed chart is larger than the maximum size {MAX_CHART_BYTES}"
+        ))
+    };
+    for entry in tar.entries().map_err(|x| e(x.to_string()))? {
+        let mut entry = entry.map_err(|x| e(x.to_string()))?;
+        let kind = entry.header().entry_type();
+        if kind.is_dir() || kind.is_pax_global_extensions() || kind.is_pax_local_extensions() {
+            continue;
+        }
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let delim = if raw.contains('\\') { '\\' } else { '/' };
+        let parts: Vec<&str> = raw.split(delim).collect();
+        let n = parts.get(1..).unwrap_or(&[]).join("/");
+        if n.starts_with('/') {
+            return Err(e("chart illegally contains absolute paths".into()));
+        }
+        let n = clean_path(&n);
+        if n == "." {
+            return Err(e(format!(
+                "chart illegally contains content outside the base directory: {}",
+                crate::fmt::go_quote(&raw)
+            )));
+        }
+        if n.starts_with("..") {
+            return Err(e("chart illegally references parent directory".into()));
+        }
+        if n.len() >= 2
+            && n.as_bytes().get(1) == Some(&b':')
+            && n.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        {
+            return Err(e("chart contains illegally named files".into()));
+        }
+        if parts.first() == Some(&"Chart.yaml") {
+            return Err(e("chart yaml not in base directory".into()));
+        }
+        let size = entry.header().size().unwrap_or(0);
+        if size > remaining {
+            return Err(too_big());
+        }
+        let mut data = Vec::new();
+        (&mut entry)
+            .take(remaining)
+            .read_to_end(&mut data)
+            .map_err(|x| e(x.to_string()))?;
+        remaining = remaining.saturating_sub(data.len() as u64);
+        if (data.len() as u64) < size || remaining == 0 {
+            return Err(too_big());
+        }
+        let data = data
+            .strip_prefix(&[0xEF, 0xBB, 0xBF])
+            .map(<[u8]>::to_vec)
+            .unwrap_or(data);
+        out.insert(n, data);
+    }
+    if out.is_empty() {
+        return Err(e("no files in chart archive".into()));
+    }
+    Ok(out)
+}
+
+/// Go's `path.Clean`.
+fn clean_path(p: &str) -> String {
+    let rooted = p.starts_with('/');
+    let mut out: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if matches!(out.last(), Some(l) if *l != "..") {
+                    out.pop();
+                } else if !rooted {
+                    out.push("..");
+                }
+            }
+            x => out.push(x),
+        }
+    }
+    let s = out.join("/");
+    match (rooted, s.is_empty()) {
+        (true, _) => format!("/{s}"),
+        (false, true) => ".".into(),
+        (false, false) => s,
     }
 }
 

@@ -46,7 +46,9 @@
 //!
 //! Chart directories load as Helm loads them, `.helmignore` applied ([`ignore`]).
 //!
-//! Not yet: `.tgz` archives,
+//! Packaged charts load with [`Chart::from_tgz`] (Helm's archive rules, `charts/*.tgz` subcharts).
+//!
+//! Not yet:
 //! `values.schema.json`, `toToml`, dates, crypto and certificate functions
 //! (they parse but fail when called), `lookup` through an adapter (it gives an empty map, as
 //! `helm template` does). Sprig's `rand*` functions are deterministic here.
