@@ -311,7 +311,7 @@ pub fn reconcile_helm_release(
         Err(e) => return HelmReleaseResult::failed(key, "InitFailed", e),
     };
     let user = match helm_lite::yaml::from_json(&Value::Object(user).to_string()) {
-        Ok(helm_lite::Value::Map(m)) => m,
+        Ok(helm_lite::Value::Map(m)) => m.to_map(),
         Ok(_) => helm_lite::Map::new(),
         Err(e) => return HelmReleaseResult::failed(key, "InitFailed", e),
     };

@@ -1,51 +1,44 @@
-//! `helm_template NAME CHART_DIR [VALUES.yaml]`: prints what `helm template` prints.
+//! `helm_template [NAME] CHART_DIR|CHART.tgz [-f VALUES]... [--set K=V]... [--set-string K=V]...
+//! [--set-json K=JSON]... [--set-file K=PATH]... [--namespace NS]`: prints what
+//! `helm template` prints for the same arguments (through `helm_lite::cli::template`).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    missing_docs
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
+fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
         if p.is_dir() {
-            walk(root, &p, out);
+            walk(root, &p, out)?;
         } else {
             let rel = p
                 .strip_prefix(root)
                 .unwrap()
                 .to_string_lossy()
                 .replace('\\', "/");
-            out.insert(rel, std::fs::read(&p).unwrap());
+            out.insert(rel, std::fs::read(&p)?);
         }
     }
+    Ok(())
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let root = Path::new(&args[2]);
-    let mut files = BTreeMap::new();
-    walk(root, root, &mut files);
-    let chart = helm_lite::Chart::from_files(&files).unwrap();
-    let user = match args.get(3) {
-        Some(p) => {
-            match helm_lite::yaml::from_yaml(&std::fs::read_to_string(p).unwrap()).unwrap() {
-                helm_lite::Value::Map(m) => m,
-                _ => Default::default(),
-            }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let read = |p: &str| std::fs::read(p).map_err(|e| format!("open {p}: {e}"));
+    let load = |dir: &str| {
+        let root = Path::new(dir);
+        if root.is_file() {
+            let b =
+                std::fs::read(root).map_err(|e| helm_lite::Error::Chart(format!("{dir}: {e}")))?;
+            return helm_lite::Chart::from_tgz(&b);
         }
-        None => Default::default(),
+        let mut files = BTreeMap::new();
+        walk(root, root, &mut files).map_err(|e| helm_lite::Error::Chart(format!("{dir}: {e}")))?;
+        helm_lite::Chart::from_files(&files)
     };
-    let rel = helm_lite::Release {
-        name: args[1].clone(),
-        namespace: "default".into(),
-    };
-    match helm_lite::helm_template(&chart, &rel, &user) {
+    match helm_lite::cli::template(&args, &read, &load) {
         Ok(s) => print!("{s}"),
         Err(e) => {
             eprintln!("Error: {e}");

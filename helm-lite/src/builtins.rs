@@ -27,19 +27,19 @@ pub(crate) fn index(args: &[Value]) -> Result<Value, String> {
             Value::List(l) => {
                 let n = int_arg(i)?;
                 if n < 0 || n as usize >= l.len() {
-                    return Err(format!("error calling index: index out of range: {n}"));
+                    return Err(format!("index out of range: {n}"));
                 }
                 l.get(n as usize).cloned().unwrap_or_default()
             }
             Value::Str(s) => {
                 let n = int_arg(i)?;
                 if n < 0 || n as usize >= s.len() {
-                    return Err(format!("error calling index: index out of range: {n}"));
+                    return Err(format!("index out of range: {n}"));
                 }
                 Value::Int(s.as_bytes().get(n as usize).copied().unwrap_or(0) as i64)
             }
             Value::Map(m) => match i {
-                Value::Str(k) => m.get(k).cloned().unwrap_or_default(),
+                Value::Str(k) => m.get(k).unwrap_or_default(),
                 Value::Nil => return Err("value is nil; should be string".into()),
                 other => {
                     return Err(format!(

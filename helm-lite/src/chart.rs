@@ -6,7 +6,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 
 use crate::exec::{MissingKey, Template};
-use crate::value::{Map, Object, Value};
+use crate::value::{Map, MapRef, Object, Value};
 use crate::{Error, sprig, yaml};
 
 /// A chart loaded from its files (paths relative to the chart directory, `/`-separated).
@@ -53,7 +53,14 @@ fn scalar_string(v: &Value) -> Value {
 
 impl Chart {
     /// Loads a chart from its files.
+    ///
+    /// These are a chart directory's files: `.helmignore` (and Helm's default rule) leave
+    /// some out, as `helm template DIR` loads them.
     pub fn from_files(files: &BTreeMap<String, Vec<u8>>) -> Result<Chart, Error> {
+        Chart::from_loaded(&crate::ignore::filter(files)?)
+    }
+
+    fn from_loaded(files: &BTreeMap<String, Vec<u8>>) -> Result<Chart, Error> {
         let text = |p: &str| {
             files
                 .get(p)
@@ -63,7 +70,7 @@ impl Chart {
             text("Chart.yaml").ok_or_else(|| Error::Chart("Chart.yaml file is missing".into()))?;
         let raw =
             yaml::from_yaml(&chart_yaml).map_err(|e| Error::Chart(format!("Chart.yaml: {e}")))?;
-        let raw = raw.as_map().cloned().unwrap_or_default();
+        let raw = raw.as_map().map(MapRef::to_map).unwrap_or_default();
         let mut metadata = Map::new();
         for (k, go) in FIELDS {
             let v = raw.get(*k).cloned().unwrap_or(Value::Nil);
@@ -81,7 +88,7 @@ impl Chart {
         let values = match text("values.yaml") {
             Some(t) => {
                 match yaml::from_yaml(&t).map_err(|e| Error::Chart(format!("values.yaml: {e}")))? {
-                    Value::Map(m) => m,
+                    Value::Map(m) => m.to_map(),
                     _ => Map::new(),
                 }
             }
@@ -90,8 +97,20 @@ impl Chart {
         let mut templates = BTreeMap::new();
         let mut own = BTreeMap::new();
         let mut sub: BTreeMap<String, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
+        let mut archives: Vec<(&str, &[u8])> = Vec::new();
         for (p, b) in files {
             if let Some(rest) = p.strip_prefix("charts/") {
+                if rest.ends_with(".prov") {
+                    own.insert(p.clone(), b.clone());
+                    continue;
+                }
+                if rest.starts_with(['_', '.']) {
+                    continue;
+                }
+                if !rest.contains('/') && rest.ends_with(".tgz") {
+                    archives.push((rest, b));
+                    continue;
+                }
                 if let Some((name, inner)) = rest.split_once('/') {
                     sub.entry(name.to_string())
                         .or_default()
@@ -106,9 +125,21 @@ impl Chart {
             }
         }
         let mut dependencies = Vec::new();
+        for (n, b) in archives {
+            let d = Chart::from_tgz(b).map_err(|e| {
+                Error::Chart(format!(
+                    "error unpacking subchart {n} in {}: {e}",
+                    metadata
+                        .get("Name")
+                        .map(Value::to_go_string)
+                        .unwrap_or_default()
+                ))
+            })?;
+            dependencies.push(d);
+        }
         for (_, f) in sub {
             if f.contains_key("Chart.yaml") {
-                dependencies.push(Chart::from_files(&f)?);
+                dependencies.push(Chart::from_loaded(&f)?);
             }
         }
         Ok(Chart {
@@ -120,12 +151,117 @@ impl Chart {
         })
     }
 
+    /// Loads a packaged chart (`.tgz`, as `helm package` writes it and chart repositories
+    /// serve it), with Helm's archive rules: the top directory is stripped, no paths outside
+    /// it, at most 100 MiB unpacked; `charts/*.tgz` inside load as subcharts.
+    pub fn from_tgz(bytes: &[u8]) -> Result<Chart, Error> {
+        Chart::from_loaded(&archive_files(bytes)?)
+    }
+
     /// The chart's name.
     pub fn name(&self) -> String {
         self.metadata
             .get("Name")
             .map(Value::to_go_string)
             .unwrap_or_default()
+    }
+}
+
+/// Helm's `MaxDecompressedChartSize`.
+pub const MAX_CHART_BYTES: u64 = 100 << 20;
+
+/// Helm's `LoadArchiveFiles`: the files of a `.tgz`, top directory stripped.
+pub fn archive_files(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, Error> {
+    use std::io::Read as _;
+    let e = |m: String| Error::Chart(m);
+    let gz = flate2::read::GzDecoder::new(bytes);
+    let mut tar = tar::Archive::new(gz);
+    let mut out = BTreeMap::new();
+    let mut remaining = MAX_CHART_BYTES;
+    let too_big = || {
+        e(format!(
+            "decompressed chart is larger than the maximum size {MAX_CHART_BYTES}"
+        ))
+    };
+    for entry in tar.entries().map_err(|x| e(x.to_string()))? {
+        let mut entry = entry.map_err(|x| e(x.to_string()))?;
+        let kind = entry.header().entry_type();
+        if kind.is_dir() || kind.is_pax_global_extensions() || kind.is_pax_local_extensions() {
+            continue;
+        }
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let delim = if raw.contains('\\') { '\\' } else { '/' };
+        let parts: Vec<&str> = raw.split(delim).collect();
+        let n = parts.get(1..).unwrap_or(&[]).join("/");
+        if n.starts_with('/') {
+            return Err(e("chart illegally contains absolute paths".into()));
+        }
+        let n = clean_path(&n);
+        if n == "." {
+            return Err(e(format!(
+                "chart illegally contains content outside the base directory: {}",
+                crate::fmt::go_quote(&raw)
+            )));
+        }
+        if n.starts_with("..") {
+            return Err(e("chart illegally references parent directory".into()));
+        }
+        if n.len() >= 2
+            && n.as_bytes().get(1) == Some(&b':')
+            && n.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        {
+            return Err(e("chart contains illegally named files".into()));
+        }
+        if parts.first() == Some(&"Chart.yaml") {
+            return Err(e("chart yaml not in base directory".into()));
+        }
+        let size = entry.header().size().unwrap_or(0);
+        if size > remaining {
+            return Err(too_big());
+        }
+        let mut data = Vec::new();
+        (&mut entry)
+            .take(remaining)
+            .read_to_end(&mut data)
+            .map_err(|x| e(x.to_string()))?;
+        remaining = remaining.saturating_sub(data.len() as u64);
+        if (data.len() as u64) < size || remaining == 0 {
+            return Err(too_big());
+        }
+        let data = data
+            .strip_prefix(&[0xEF, 0xBB, 0xBF])
+            .map(<[u8]>::to_vec)
+            .unwrap_or(data);
+        out.insert(n, data);
+    }
+    if out.is_empty() {
+        return Err(e("no files in chart archive".into()));
+    }
+    Ok(out)
+}
+
+/// Go's `path.Clean`.
+fn clean_path(p: &str) -> String {
+    let rooted = p.starts_with('/');
+    let mut out: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if matches!(out.last(), Some(l) if *l != "..") {
+                    out.pop();
+                } else if !rooted {
+                    out.push("..");
+                }
+            }
+            x => out.push(x),
+        }
+    }
+    let s = out.join("/");
+    match (rooted, s.is_empty()) {
+        (true, _) => format!("/{s}"),
+        (false, true) => ".".into(),
+        (false, false) => s,
     }
 }
 
@@ -152,7 +288,8 @@ fn coalesce_keep_nulls(defaults: &Map, user: &Map) -> Map {
     for (k, v) in user {
         match (out.get_mut(k), v) {
             (Some(Value::Map(d)), Value::Map(s)) => {
-                *d = coalesce_keep_nulls(d, s);
+                let merged = coalesce_keep_nulls(&d.read(), &s.read());
+                *d = MapRef::new(merged);
             }
             _ => {
                 out.insert(k.clone(), v.clone());
@@ -166,9 +303,19 @@ fn strip_nulls(m: &mut Map) {
     m.retain(|_, v| !matches!(v, Value::Nil));
     for v in m.values_mut() {
         if let Value::Map(mm) = v {
-            strip_nulls(mm);
+            // Copied, not changed in place: the chart's own defaults may share this map.
+            let mut inner = mm.to_map();
+            strip_nulls(&mut inner);
+            *mm = MapRef::new(inner);
         }
     }
+}
+
+fn map_under(m: &Map, key: &str) -> Map {
+    m.get(key)
+        .and_then(Value::as_map)
+        .map(MapRef::to_map)
+        .unwrap_or_default()
 }
 
 /// The values a chart's templates see, with subchart values scoped under their names
@@ -184,32 +331,19 @@ fn chart_values_keep(chart: &Chart, given: &Map) -> Map {
     let global = vals.get("global").cloned();
     for dep in &chart.dependencies {
         let name = dep.name();
-        let mut sub_given = vals
-            .get(&name)
-            .and_then(Value::as_map)
-            .cloned()
-            .unwrap_or_default();
+        let mut sub_given = map_under(&vals, &name);
         if let Some(Value::Map(g)) = &global {
-            let mut sg = dep
-                .values
-                .get("global")
-                .and_then(Value::as_map)
-                .cloned()
-                .unwrap_or_default();
-            let sub_g = sub_given
-                .get("global")
-                .and_then(Value::as_map)
-                .cloned()
-                .unwrap_or_default();
+            let mut sg = map_under(&dep.values, "global");
+            let sub_g = map_under(&sub_given, "global");
             sg = coalesce(&sg, &sub_g);
-            sg = coalesce(&sg, g);
-            sub_given.insert("global".into(), Value::Map(sg));
+            sg = coalesce(&sg, &g.read());
+            sub_given.insert("global".into(), Value::map(sg));
         }
         let sv = chart_values_keep(dep, &sub_given);
-        vals.insert(name, Value::Map(sv));
+        vals.insert(name, Value::map(sv));
     }
     if !vals.contains_key("global") && !chart.dependencies.is_empty() {
-        vals.insert("global".into(), Value::Map(Map::new()));
+        vals.insert("global".into(), Value::map(Map::new()));
     }
     vals
 }
@@ -304,7 +438,7 @@ impl Object for Files {
                     Value::Str(String::new())
                 } else {
                     Value::Str(
-                        yaml::to_yaml(&Value::Map(m))
+                        yaml::to_yaml(&Value::map(m))
                             .trim_end_matches('\n')
                             .to_string(),
                     )
@@ -325,7 +459,7 @@ impl Object for Files {
                     Value::Str(String::new())
                 } else {
                     Value::Str(
-                        yaml::to_yaml(&Value::Map(m))
+                        yaml::to_yaml(&Value::map(m))
                             .trim_end_matches('\n')
                             .to_string(),
                     )
@@ -353,7 +487,7 @@ impl Object for Files {
             .keys()
             .map(|k| (k.clone(), Value::Str("...".into())))
             .collect();
-        Value::Map(m).to_go_string()
+        Value::map(m).to_go_string()
     }
 }
 
@@ -407,14 +541,14 @@ fn capabilities() -> Value {
     kv.insert("Major".into(), "1".into());
     kv.insert("Minor".into(), "37".into());
     let mut c = Map::new();
-    c.insert("KubeVersion".into(), Value::Map(kv));
+    c.insert("KubeVersion".into(), Value::map(kv));
     c.insert(
         "APIVersions".into(),
         Value::Object(Arc::new(ApiVersions(
             API_VERSIONS.iter().map(|s| s.to_string()).collect(),
         ))),
     );
-    Value::Map(c)
+    Value::map(c)
 }
 
 const INSTALL_ORDER: &[&str] = &[
@@ -466,7 +600,7 @@ struct Job {
 fn collect(
     chart: &Chart,
     prefix: &str,
-    vals: &Map,
+    vals: &MapRef,
     top: &Map,
     jobs: &mut Vec<Job>,
 ) -> Result<(), Error> {
@@ -479,19 +613,20 @@ fn collect(
     let mut meta = chart.metadata.clone();
     meta.insert("IsRoot".into(), Value::Bool(prefix.is_empty()));
     let mut dot = top.clone();
-    dot.insert("Chart".into(), Value::Map(meta));
+    dot.insert("Chart".into(), Value::map(meta));
+    // One values map per chart, shared by its templates and with the parent's
+    // `.Values.NAME` as Helm shares them: a `set` in one template is seen by those after it.
     dot.insert("Values".into(), Value::Map(vals.clone()));
     dot.insert(
         "Files".into(),
         Value::Object(Arc::new(Files(chart.files.clone()))),
     );
-    dot.insert("Subcharts".into(), Value::Map(Map::new()));
+    dot.insert("Subcharts".into(), Value::map(Map::new()));
     for dep in &chart.dependencies {
-        let sv = vals
-            .get(&dep.name())
-            .and_then(Value::as_map)
-            .cloned()
-            .unwrap_or_default();
+        let sv = match vals.get(&dep.name()) {
+            Some(Value::Map(m)) => m,
+            _ => MapRef::default(),
+        };
         collect(dep, &full, &sv, top, jobs)?;
     }
     for path in chart.templates.keys() {
@@ -500,10 +635,10 @@ fn collect(
         let mut tm = Map::new();
         tm.insert("Name".into(), Value::Str(tname.clone()));
         tm.insert("BasePath".into(), Value::Str(format!("{full}/templates")));
-        d.insert("Template".into(), Value::Map(tm));
+        d.insert("Template".into(), Value::map(tm));
         jobs.push(Job {
             name: tname,
-            dot: Value::Map(d),
+            dot: Value::map(d),
         });
     }
     Ok(())
@@ -522,42 +657,111 @@ fn helm_error(e: Error) -> Error {
                 _ => Error::Parse(m),
             }
         }
-        Error::Exec(m) => {
-            let tokens: Vec<&str> = m.splitn(3, ": ").collect();
-            let (Some(loc), Some(rest)) = (tokens.get(1), tokens.get(2)) else {
-                return Error::Exec(m);
-            };
-            for f in ["fail", "required"] {
-                if let Some(i) = rest.find(&format!("error calling {f}: ")) {
-                    let msg = rest
-                        .get(i + "error calling : ".len() + f.len()..)
-                        .unwrap_or("");
-                    return Error::Exec(format!("execution error at ({loc}): {msg}"));
-                }
-            }
-            let Some(after) = rest.strip_prefix("executing ") else {
-                return Error::Exec(m);
-            };
-            match after.split_once(">: ") {
-                Some((head, msg)) => Error::Exec(format!("{loc}\n  executing {head}>:\n    {msg}")),
-                None => Error::Exec(m),
-            }
-        }
+        Error::Exec(m) => helm_exec_error(m),
         other => other,
     }
 }
 
-fn lookup_path<'a>(vals: &'a Map, path: &str) -> Option<&'a Value> {
-    let mut cur = vals;
-    let mut parts = path.split('.').peekable();
-    while let Some(p) = parts.next() {
-        let v = cur.get(p)?;
-        if parts.peek().is_none() {
-            return Some(v);
+/// Helm's `reformatExecErrorMsg`: `required`/`fail` as `execution error at (...)`; else,
+/// when every error of the chain (each `include` wraps the next) is a template error, the
+/// indented trace of their locations; else Go's message unchanged.
+fn helm_exec_error(m: String) -> Error {
+    let tokens: Vec<&str> = m.splitn(3, ": ").collect();
+    let (Some(loc), Some(rest)) = (tokens.get(1), tokens.get(2)) else {
+        return Error::Exec(m);
+    };
+    for f in ["fail", "required"] {
+        if let Some(i) = rest.find(&format!("error calling {f}: ")) {
+            let msg = rest
+                .get(i + "error calling : ".len() + f.len()..)
+                .unwrap_or("");
+            return Error::Exec(format!("execution error at ({loc}): {msg}"));
         }
-        cur = v.as_map()?;
     }
-    None
+    let mut traces: Vec<(String, String, String)> = Vec::new();
+    let mut cur = m.as_str();
+    loop {
+        let Some(rem) = cur.strip_prefix("template: ") else {
+            return Error::Exec(m);
+        };
+        if rem.starts_with("no template ") {
+            traces.push((String::new(), String::new(), cur.to_string()));
+            break;
+        }
+        let (trace, full_msg) = if let Some((name, after)) = rem.split_once(": executing \"")
+            && let Some((func, after_func)) = after.split_once('"')
+            && let Some(after_at) = after_func.strip_prefix(" at <")
+            && let Some((ctx, msg)) = after_at.split_once(">: ")
+        {
+            let shown = msg
+                .find(" template:")
+                .map_or(msg, |i| msg.get(..i).unwrap_or(msg));
+            (
+                (
+                    name.to_string(),
+                    format!("executing \"{func}\" at <{ctx}>:"),
+                    shown.to_string(),
+                ),
+                msg,
+            )
+        } else if let Some(i) = rem.rfind(": ") {
+            let msg = rem.get(i + 2..).unwrap_or("");
+            let shown = msg
+                .find(" template:")
+                .map_or(msg, |j| msg.get(..j).unwrap_or(msg));
+            (
+                (
+                    rem.get(..i).unwrap_or("").to_string(),
+                    String::new(),
+                    shown.to_string(),
+                ),
+                msg,
+            )
+        } else {
+            return Error::Exec(m);
+        };
+        if traces.last() != Some(&trace) {
+            traces.push(trace);
+        }
+        // A function's error is wrapped (`error calling NAME: ...`): the chain goes on into
+        // it, and Helm keeps the trace form only if it is a template error too.
+        let Some(wrapped) = full_msg.strip_prefix("error calling ") else {
+            break;
+        };
+        let Some((_, inner)) = wrapped.split_once(": ") else {
+            break;
+        };
+        if !inner.starts_with("template: ") {
+            return Error::Exec(m);
+        }
+        cur = inner;
+    }
+    let mut out = String::new();
+    for (loc, func, msg) in &traces {
+        if !loc.is_empty() {
+            out.push_str(loc);
+            out.push_str("\n  ");
+        }
+        if !func.is_empty() {
+            out.push_str(func);
+            out.push_str("\n    ");
+        }
+        if !msg.is_empty() {
+            out.push_str(msg);
+            out.push('\n');
+        }
+    }
+    Error::Exec(out.trim().to_string())
+}
+
+fn lookup_path(vals: &Map, path: &str) -> Option<Value> {
+    let mut parts = path.split('.');
+    let mut cur = vals.get(parts.next()?)?.clone();
+    for p in parts {
+        let next = cur.as_map()?.get(p)?;
+        cur = next;
+    }
+    Some(cur)
 }
 
 /// The chart with subcharts whose `condition`/`tags` are false left out and `alias`es
@@ -572,12 +776,13 @@ fn enabled(chart: &Chart, user: &Map) -> Chart {
     out.dependencies.clear();
     for dep in &chart.dependencies {
         let name = dep.name();
-        let entries: Vec<&Map> = raw_deps
+        let entries: Vec<Map> = raw_deps
             .iter()
             .filter_map(Value::as_map)
+            .map(MapRef::to_map)
             .filter(|m| m.get("name").map(Value::to_go_string).as_deref() == Some(name.as_str()))
             .collect();
-        let instances: Vec<Option<&Map>> = if entries.is_empty() {
+        let instances: Vec<Option<Map>> = if entries.is_empty() {
             vec![None]
         } else {
             entries.into_iter().map(Some).collect()
@@ -585,7 +790,7 @@ fn enabled(chart: &Chart, user: &Map) -> Chart {
         for entry in instances {
             let mut d = dep.clone();
             let mut on = true;
-            if let Some(e) = entry {
+            if let Some(e) = &entry {
                 if let Some(Value::Str(alias)) = e.get("alias")
                     && !alias.is_empty()
                 {
@@ -595,7 +800,7 @@ fn enabled(chart: &Chart, user: &Map) -> Chart {
                 if let Some(Value::Str(cond)) = e.get("condition") {
                     for c in cond.split(',') {
                         if let Some(Value::Bool(b)) = lookup_path(&vals, c.trim()) {
-                            on = *b;
+                            on = b;
                             decided = true;
                             break;
                         }
@@ -606,7 +811,7 @@ fn enabled(chart: &Chart, user: &Map) -> Chart {
                         .iter()
                         .filter_map(|t| {
                             match lookup_path(&vals, &format!("tags.{}", t.to_go_string())) {
-                                Some(Value::Bool(b)) => Some(*b),
+                                Some(Value::Bool(b)) => Some(b),
                                 _ => None,
                             }
                         })
@@ -617,11 +822,7 @@ fn enabled(chart: &Chart, user: &Map) -> Chart {
                 }
             }
             if on {
-                let sub_user = vals
-                    .get(&d.name())
-                    .and_then(Value::as_map)
-                    .cloned()
-                    .unwrap_or_default();
+                let sub_user = map_under(&vals, &d.name());
                 out.dependencies.push(enabled(&d, &sub_user));
             }
         }
@@ -629,10 +830,21 @@ fn enabled(chart: &Chart, user: &Map) -> Chart {
     out
 }
 
+/// Helm's `sortTemplates`: deeper paths first, then reverse lexical order.
+fn helm_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
+    cb.cmp(&ca).then_with(|| b.cmp(a))
+}
+
 /// Renders a chart as `helm template NAME CHART` prints it.
 pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<String, Error> {
     let chart = &enabled(chart, user_values);
-    let vals = chart_values(chart, user_values);
+    // Templates may change the values they are given (`set`), as Go's shared maps allow:
+    // they get a copy that shares nothing with the chart.
+    let vals = match Value::map(chart_values(chart, user_values)).deep_copy() {
+        Value::Map(m) => m,
+        _ => MapRef::default(),
+    };
     let mut rel = Map::new();
     rel.insert("Name".into(), Value::Str(release.name.clone()));
     rel.insert("Namespace".into(), Value::Str(release.namespace.clone()));
@@ -641,7 +853,7 @@ pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<S
     rel.insert("Revision".into(), Value::Int(1));
     rel.insert("Service".into(), Value::Str("Helm".into()));
     let mut top = Map::new();
-    top.insert("Release".into(), Value::Map(rel));
+    top.insert("Release".into(), Value::map(rel));
     top.insert("Capabilities".into(), capabilities());
     let mut t = Template::new();
     sprig::add_functions(&mut t);
@@ -664,14 +876,14 @@ pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<S
         }
     }
     all(chart, "", &mut texts);
-    texts.sort_by(|a, b| {
-        let (ca, cb) = (a.0.matches('/').count(), b.0.matches('/').count());
-        cb.cmp(&ca).then_with(|| b.0.cmp(&a.0))
-    });
+    texts.sort_by(|a, b| helm_order(&a.0, &b.0));
     for (n, s) in &texts {
         t.parse(n, s).map_err(helm_error)?;
     }
     let mut rendered: BTreeMap<String, String> = BTreeMap::new();
+    // Rendered in the order parsed (deeper first, then reverse lexical), which is what a
+    // template sees of another's changes to the shared values.
+    jobs.sort_by(|a, b| helm_order(&a.name, &b.name));
     for j in &jobs {
         let base = base_name(&j.name);
         if base.starts_with('_') || j.name.ends_with("NOTES.txt") {
@@ -680,7 +892,9 @@ pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<S
         let out = t.execute(&j.name, &j.dot).map_err(helm_error)?;
         rendered.insert(j.name.clone(), out.replace("<no value>", ""));
     }
-    let sep = regex::Regex::new(r"(?m)^---[ \t]*").map_err(|e| Error::Chart(e.to_string()))?;
+    static SEP: std::sync::LazyLock<Result<regex::Regex, regex::Error>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(?m)^---[ \t]*"));
+    let sep = SEP.as_ref().map_err(|e| Error::Chart(e.to_string()))?;
     let mut manifests: Vec<(usize, String, String, String)> = Vec::new();
     let mut hooks: Vec<(usize, String, String, String)> = Vec::new();
     for (path, content) in &rendered {
@@ -693,20 +907,29 @@ pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<S
                 continue;
             }
             let d = doc.trim_start().to_string();
-            let head = yaml::from_yaml(&d)
-                .map_err(|e| Error::Chart(format!("YAML parse error on {path}: {e}")))?;
-            let kind = head
+            let (kind, metadata) = match yaml::head(&d) {
+                Some(h) => h,
+                None => {
+                    let head = yaml::from_yaml(&d)
+                        .map_err(|e| Error::Chart(format!("YAML parse error on {path}: {e}")))?;
+                    let m = head.as_map();
+                    (
+                        m.and_then(|m| m.get("kind")).unwrap_or_default(),
+                        m.and_then(|m| m.get("metadata")).unwrap_or_default(),
+                    )
+                }
+            };
+            let kind = match kind {
+                Value::Nil => String::new(),
+                k => k.to_go_string(),
+            };
+            let is_hook = metadata
                 .as_map()
-                .and_then(|m| m.get("kind"))
-                .map(Value::to_go_string)
-                .unwrap_or_default();
-            let is_hook = head
-                .as_map()
-                .and_then(|m| m.get("metadata"))
-                .and_then(Value::as_map)
                 .and_then(|m| m.get("annotations"))
-                .and_then(Value::as_map)
-                .is_some_and(|a| a.contains_key("helm.sh/hook"));
+                .is_some_and(|a| {
+                    a.as_map()
+                        .is_some_and(|a| a.read().contains_key("helm.sh/hook"))
+                });
             let order = INSTALL_ORDER
                 .iter()
                 .position(|k| *k == kind)

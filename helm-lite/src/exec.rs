@@ -27,17 +27,20 @@ pub type Func = Arc<dyn Fn(&[Value]) -> Result<Value, String> + Send + Sync>;
 pub struct Limits {
     /// Most bytes a template may write.
     pub max_output: usize,
-    /// Deepest nesting of `template`/`include`/`tpl` calls. Go allows 100,000 and Helm stops
-    /// `include` at 1,000 (both on growable stacks); the default here, 100, keeps a hostile
-    /// recursion inside a 2 MiB thread stack even in debug builds. Raise it on bigger stacks.
+    /// Deepest nesting of `template`/`include`/`tpl` calls together (Go allows 100,000
+    /// `template`s, Helm 1,000 `include`s of one name, `tpl` has no bound there). The stack
+    /// grows on the heap as needed, so this bounds memory.
     pub max_depth: usize,
+    /// How deep one name may be `include`d within itself: Helm's 1,000.
+    pub max_include: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_output: 64 << 20,
-            max_depth: 100,
+            max_depth: 3_000,
+            max_include: 1_000,
         }
     }
 }
@@ -45,7 +48,7 @@ impl Default for Limits {
 /// A set of named templates with their functions, as Go's `*template.Template`.
 #[derive(Clone, Default)]
 pub struct Template {
-    trees: BTreeMap<String, Tree>,
+    trees: BTreeMap<String, Arc<Tree>>,
     funcs: BTreeMap<String, Func>,
     /// The `missingkey` option.
     pub missing_key: MissingKey,
@@ -64,10 +67,64 @@ enum Recv<'a> {
     Owned(Option<Value>),
 }
 
-enum Step<'v> {
+enum Step {
     Done(Option<Value>),
-    Ref(Option<&'v Value>),
     Object(Arc<dyn crate::value::Object>, usize),
+}
+
+/// A command of a pipeline, or one argument evaluated as a command, without copying it.
+#[derive(Clone, Copy)]
+struct CmdRef<'a> {
+    pos: usize,
+    args: &'a [Arg],
+}
+
+impl<'a> From<&'a Cmd> for CmdRef<'a> {
+    fn from(c: &'a Cmd) -> Self {
+        CmdRef {
+            pos: c.pos,
+            args: &c.args,
+        }
+    }
+}
+
+impl std::fmt::Display for CmdRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, a) in self.args.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{a}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a `template` action, `include` or `tpl` was called, for its errors (the context
+/// text is only built when an error needs it).
+#[derive(Clone, Copy)]
+enum At<'c> {
+    Cmd(CmdRef<'c>),
+    Tmpl(usize, &'c str, Option<&'c Pipe>),
+}
+
+impl At<'_> {
+    fn pos(&self) -> usize {
+        match self {
+            At::Cmd(c) => c.pos,
+            At::Tmpl(p, _, _) => *p,
+        }
+    }
+
+    fn ctx(&self) -> String {
+        match self {
+            At::Cmd(c) => c.to_string(),
+            At::Tmpl(_, name, Some(p)) => {
+                format!("{{{{template {} {}}}}}", crate::fmt::go_quote(name), p)
+            }
+            At::Tmpl(_, name, None) => format!("{{{{template {}}}}}", crate::fmt::go_quote(name)),
+        }
+    }
 }
 
 enum Flow {
@@ -103,7 +160,7 @@ impl Template {
             {
                 continue;
             }
-            self.trees.insert(n, t);
+            self.trees.insert(n, Arc::new(t));
         }
         Ok(())
     }
@@ -122,6 +179,8 @@ impl Template {
             depth: 0,
             tree: None,
             nil_root: matches!(data, Value::Nil),
+            overlays: Vec::new(),
+            included: BTreeMap::new(),
         };
         st.exec_template(name, data.clone(), None)?;
         Ok(st.out)
@@ -133,7 +192,11 @@ struct State<'a> {
     out: String,
     vars: Vec<(String, Value)>,
     depth: usize,
-    tree: Option<&'a Tree>,
+    tree: Option<Arc<Tree>>,
+    /// Templates `tpl` texts defined, innermost last: seen before the set's own.
+    overlays: Vec<BTreeMap<String, Arc<Tree>>>,
+    /// How deep each name is being `include`d (Helm stops past 1,000).
+    included: BTreeMap<String, usize>,
     /// Executed with nil data: the top-level dot is Go's invalid value, whose fields are
     /// zero rather than errors.
     nil_root: bool,
@@ -143,7 +206,7 @@ type R<T> = Result<T, Error>;
 
 impl<'a> State<'a> {
     fn errorf(&self, pos: Option<usize>, context: &str, msg: String) -> Error {
-        match (self.tree, pos) {
+        match (self.tree.as_deref(), pos) {
             (Some(t), Some(p)) => Error::Exec(format!(
                 "template: {}: executing {} at <{}>: {}",
                 t.location(p),
@@ -156,11 +219,11 @@ impl<'a> State<'a> {
         }
     }
 
-    fn exec_template(&mut self, name: &str, dot: Value, at: Option<(usize, String)>) -> R<()> {
-        let Some(tree) = self.t.trees.get(name) else {
+    fn exec_template(&mut self, name: &str, dot: Value, at: Option<At<'_>>) -> R<()> {
+        let Some(tree) = self.lookup(name) else {
             let msg = format!("template {} not defined", crate::fmt::go_quote(name));
             return Err(match at {
-                Some((p, c)) => self.errorf(Some(p), &c, msg),
+                Some(at) => self.errorf(Some(at.pos()), &at.ctx(), msg),
                 None => Error::Exec(format!(
                     "template: no template {} associated with template",
                     crate::fmt::go_quote(name)
@@ -168,7 +231,7 @@ impl<'a> State<'a> {
             });
         };
         if self.depth >= self.t.limits.max_depth {
-            let (p, c) = at.unwrap_or((0, String::new()));
+            let (p, c) = at.map_or((0, String::new()), |a| (a.pos(), a.ctx()));
             return Err(self.errorf(
                 Some(p),
                 &c,
@@ -179,21 +242,68 @@ impl<'a> State<'a> {
             ));
         }
         self.depth += 1;
-        let saved_tree = self.tree.replace(tree);
+        let saved_tree = self.tree.replace(tree.clone());
         let saved_vars = std::mem::replace(&mut self.vars, vec![("$".into(), dot.clone())]);
-        let r = self.walk_list(&dot, &tree.root);
+        // Deep recursion (Helm allows 1,000 nested includes) runs on a stack grown on the
+        // heap, so it fits any thread's stack.
+        let r = stacker::maybe_grow(128 * 1024, 4 << 20, || self.walk_list(&dot, &tree.root));
         self.vars = saved_vars;
         self.tree = saved_tree;
         self.depth -= 1;
         r.map(|_| ())
     }
 
+    fn lookup(&self, name: &str) -> Option<Arc<Tree>> {
+        self.overlays
+            .iter()
+            .rev()
+            .find_map(|o| o.get(name))
+            .or_else(|| self.t.trees.get(name))
+            .cloned()
+    }
+
     /// Runs a template of the set into a fresh buffer (`include`).
-    pub fn include(&mut self, name: &str, dot: Value, at: (usize, String)) -> R<String> {
+    fn include(&mut self, name: &str, dot: Value, at: At<'_>) -> R<String> {
+        let n = self.included.get(name).copied().unwrap_or(0);
+        if n > self.t.limits.max_include {
+            return Err(self.errorf(
+                Some(at.pos()),
+                &at.ctx(),
+                format!(
+                    "error calling include: rendering template has a nested reference name: {name}: unable to execute template"
+                ),
+            ));
+        }
+        // Helm runs the named template on its own (`ExecuteTemplate`): a failure inside is
+        // wrapped as Go wraps a function's error, `error calling include: template: ...`.
+        if self.lookup(name).is_none() {
+            return Err(self.errorf(
+                Some(at.pos()),
+                &at.ctx(),
+                format!(
+                    "error calling include: template: no template {} associated with template \"gotpl\"",
+                    crate::fmt::go_quote(name)
+                ),
+            ));
+        }
+        self.included.insert(name.to_string(), n + 1);
         let saved = std::mem::take(&mut self.out);
-        let r = self.exec_template(name, dot, Some(at));
+        let saved_tree = self.tree.take();
+        let r = self.exec_template(name, dot, None);
+        self.tree = saved_tree;
         let got = std::mem::replace(&mut self.out, saved);
-        r.map(|_| got)
+        if let Some(c) = self.included.get_mut(name) {
+            *c = c.saturating_sub(1);
+        }
+        match r {
+            Ok(()) => Ok(got),
+            Err(Error::Exec(inner)) => Err(self.errorf(
+                Some(at.pos()),
+                &at.ctx(),
+                format!("error calling include: {inner}"),
+            )),
+            Err(e) => Err(e),
+        }
     }
 
     fn write(&mut self, s: &str) -> R<()> {
@@ -258,11 +368,7 @@ impl<'a> State<'a> {
                     Some(p) => self.eval_pipeline(dot, p)?.unwrap_or_default(),
                     None => Value::Nil,
                 };
-                let ctx = match pipe {
-                    Some(p) => format!("{{{{template {} {}}}}}", crate::fmt::go_quote(name), p),
-                    None => format!("{{{{template {}}}}}", crate::fmt::go_quote(name)),
-                };
-                self.exec_template(name, v, Some((*pos, ctx)))?;
+                self.exec_template(name, v, Some(At::Tmpl(*pos, name, pipe.as_ref())))?;
             }
             Node::Break => return Ok(Flow::Break),
             Node::Continue => return Ok(Flow::Continue),
@@ -281,7 +387,7 @@ impl<'a> State<'a> {
                 }
             }
             Value::Map(m) => {
-                for (k, e) in m {
+                for (k, e) in m.read().iter() {
                     items.push((Value::Str(k.clone()), e.clone()));
                 }
             }
@@ -352,23 +458,6 @@ impl<'a> State<'a> {
         }
     }
 
-    fn set_path(&mut self, name: &str, fields: &[String], v: Value) {
-        let Some(slot) = self.vars.iter_mut().rev().find(|(n, _)| n == name) else {
-            return;
-        };
-        let mut cur = &mut slot.1;
-        for f in fields {
-            match cur {
-                Value::Map(m) => match m.get_mut(f) {
-                    Some(next) => cur = next,
-                    None => return,
-                },
-                _ => return,
-            }
-        }
-        *cur = v;
-    }
-
     fn var(&self, pos: usize, name: &str) -> R<Value> {
         match self.vars.iter().rev().find(|(n, _)| n == name) {
             Some((_, v)) => Ok(v.clone()),
@@ -380,7 +469,7 @@ impl<'a> State<'a> {
     fn eval_pipeline(&mut self, dot: &Value, pipe: &Pipe) -> R<Option<Value>> {
         let mut val: Option<Option<Value>> = None;
         for cmd in &pipe.cmds {
-            let v = self.eval_command(dot, cmd, val.take())?;
+            let v = self.eval_command(dot, cmd.into(), val.take())?;
             val = Some(v);
         }
         let v = val.flatten();
@@ -395,7 +484,7 @@ impl<'a> State<'a> {
         Ok(v)
     }
 
-    fn not_a_function(&self, cmd: &Cmd, fin: &Option<Option<Value>>) -> R<()> {
+    fn not_a_function(&self, cmd: CmdRef<'_>, fin: &Option<Option<Value>>) -> R<()> {
         if cmd.args.len() > 1 || fin.is_some() {
             let a = cmd.args.first().map(|a| a.to_string()).unwrap_or_default();
             return Err(self.errorf(
@@ -410,7 +499,7 @@ impl<'a> State<'a> {
     fn eval_command(
         &mut self,
         dot: &Value,
-        cmd: &Cmd,
+        cmd: CmdRef<'_>,
         fin: Option<Option<Value>>,
     ) -> R<Option<Value>> {
         let Some(first) = cmd.args.first() else {
@@ -423,7 +512,7 @@ impl<'a> State<'a> {
                 } else {
                     Recv::Dot(dot)
                 };
-                self.eval_field_chain(dot, recv, *p, &first.to_string(), id, cmd, fin)
+                self.eval_field_chain(dot, recv, *p, first, id, cmd, fin)
             }
             Arg::Variable(p, name, id) => {
                 if id.is_empty() {
@@ -434,7 +523,7 @@ impl<'a> State<'a> {
                 let Some(i) = self.vars.iter().rposition(|(n, _)| n == name) else {
                     return Err(self.errorf(Some(*p), name, format!("undefined variable: {name}")));
                 };
-                self.eval_field_chain(dot, Recv::Var(i), *p, &first.to_string(), id, cmd, fin)
+                self.eval_field_chain(dot, Recv::Var(i), *p, first, id, cmd, fin)
             }
             Arg::Chain(p, inner, id) => {
                 let v = self.eval_arg(dot, inner)?;
@@ -450,7 +539,7 @@ impl<'a> State<'a> {
                     (Arg::Pipe(_), Value::Nil) => None,
                     _ => Some(v),
                 };
-                self.eval_field_chain(dot, Recv::Owned(recv), *p, &first.to_string(), id, cmd, fin)
+                self.eval_field_chain(dot, Recv::Owned(recv), *p, first, id, cmd, fin)
             }
             Arg::Ident(p, name) => self.eval_function(dot, *p, name, cmd, fin),
             Arg::Pipe(pipe) => {
@@ -467,25 +556,24 @@ impl<'a> State<'a> {
         }
     }
 
-    /// Walks a field chain through maps by reference; stops at an object (whose fields and
-    /// methods need `&mut self` for arguments).
-    fn walk_fields<'v>(
+    /// Walks a field chain through maps (each step a reference-count copy); stops at an
+    /// object (whose fields and methods need `&mut self` for arguments).
+    fn walk_fields(
         &self,
-        base: Option<&'v Value>,
+        base: Option<&Value>,
         pos: usize,
-        ctx: &str,
+        ctx: &Arg,
         ident: &[String],
         last_has_args: bool,
-    ) -> R<Step<'v>> {
-        static NIL: Value = Value::Nil;
-        let mut cur = base;
+    ) -> R<Step> {
+        let mut cur: Option<Value> = base.cloned();
         let n = ident.len();
         for (i, name) in ident.iter().enumerate() {
-            let Some(r) = cur else {
+            let Some(r) = cur.take() else {
                 if self.t.missing_key == MissingKey::Error {
                     return Err(self.errorf(
                         Some(pos),
-                        ctx,
+                        &ctx.to_string(),
                         format!("nil data; no entry for key {}", crate::fmt::go_quote(name)),
                     ));
                 }
@@ -496,7 +584,7 @@ impl<'a> State<'a> {
                     if i + 1 == n && last_has_args {
                         return Err(self.errorf(
                             Some(pos),
-                            ctx,
+                            &ctx.to_string(),
                             format!("{name} is not a method but has arguments"),
                         ));
                     }
@@ -504,11 +592,11 @@ impl<'a> State<'a> {
                         Some(v) => Some(v),
                         None => match self.t.missing_key {
                             MissingKey::Default => None,
-                            MissingKey::Zero => Some(&NIL),
+                            MissingKey::Zero => Some(Value::Nil),
                             MissingKey::Error => {
                                 return Err(self.errorf(
                                     Some(pos),
-                                    ctx,
+                                    &ctx.to_string(),
                                     format!(
                                         "map has no entry for key {}",
                                         crate::fmt::go_quote(name)
@@ -518,24 +606,24 @@ impl<'a> State<'a> {
                         },
                     }
                 }
-                Value::Object(o) => return Ok(Step::Object(o.clone(), i)),
+                Value::Object(o) => return Ok(Step::Object(o, i)),
                 Value::Nil => {
                     return Err(self.errorf(
                         Some(pos),
-                        ctx,
+                        &ctx.to_string(),
                         format!("nil pointer evaluating interface {{}}.{name}"),
                     ));
                 }
                 _ => {
                     return Err(self.errorf(
                         Some(pos),
-                        ctx,
+                        &ctx.to_string(),
                         format!("can't evaluate field {name} in type interface {{}}"),
                     ));
                 }
             };
         }
-        Ok(Step::Ref(cur))
+        Ok(Step::Done(cur))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -544,9 +632,9 @@ impl<'a> State<'a> {
         dot: &Value,
         receiver: Recv<'_>,
         pos: usize,
-        ctx: &str,
+        ctx: &Arg,
         ident: &[String],
-        cmd: &Cmd,
+        cmd: CmdRef<'_>,
         fin: Option<Option<Value>>,
     ) -> R<Option<Value>> {
         let has_args = cmd.args.len() > 1 || fin.is_some();
@@ -556,15 +644,10 @@ impl<'a> State<'a> {
                 Recv::Var(i) => self.vars.get(*i).map(|(_, v)| v),
                 Recv::Owned(v) => v.as_ref(),
             };
-            match self.walk_fields(base, pos, ctx, ident, has_args)? {
-                Step::Done(v) => Step::Done(v),
-                Step::Ref(v) => Step::Done(v.cloned()),
-                Step::Object(o, i) => Step::Object(o, i),
-            }
+            self.walk_fields(base, pos, ctx, ident, has_args)?
         };
         let (o, i) = match step {
             Step::Done(v) => return Ok(v),
-            Step::Ref(v) => return Ok(v.cloned()),
             Step::Object(o, i) => (o, i),
         };
         let Some(name) = ident.get(i) else {
@@ -586,12 +669,16 @@ impl<'a> State<'a> {
             match o.call(name, &args) {
                 Some(Ok(v)) => v,
                 Some(Err(e)) => {
-                    return Err(self.errorf(Some(pos), ctx, format!("error calling {name}: {e}")));
+                    return Err(self.errorf(
+                        Some(pos),
+                        &ctx.to_string(),
+                        format!("error calling {name}: {e}"),
+                    ));
                 }
                 None => {
                     return Err(self.errorf(
                         Some(pos),
-                        ctx,
+                        &ctx.to_string(),
                         format!("can't evaluate field {name} in type {}", o.type_name()),
                     ));
                 }
@@ -629,19 +716,19 @@ impl<'a> State<'a> {
             Arg::Variable(p, name, id) if id.is_empty() => self.var(*p, name)?,
             Arg::Pipe(p) => self.eval_pipeline(dot, p)?.unwrap_or_default(),
             Arg::Ident(p, name) => {
-                let cmd = Cmd {
+                let cmd = CmdRef {
                     pos: *p,
-                    args: vec![a.clone()],
+                    args: std::slice::from_ref(a),
                 };
-                self.eval_function(dot, *p, name, &cmd, None)?
+                self.eval_function(dot, *p, name, cmd, None)?
                     .unwrap_or_default()
             }
             Arg::Field(..) | Arg::Variable(..) | Arg::Chain(..) => {
-                let cmd = Cmd {
+                let cmd = CmdRef {
                     pos: a.pos(),
-                    args: vec![a.clone()],
+                    args: std::slice::from_ref(a),
                 };
-                self.eval_command(dot, &cmd, None)?.unwrap_or_default()
+                self.eval_command(dot, cmd, None)?.unwrap_or_default()
             }
         })
     }
@@ -651,10 +738,9 @@ impl<'a> State<'a> {
         dot: &Value,
         pos: usize,
         name: &str,
-        cmd: &Cmd,
+        cmd: CmdRef<'_>,
         fin: Option<Option<Value>>,
     ) -> R<Option<Value>> {
-        let ctx = cmd.to_string();
         let rest = cmd.args.get(1..).unwrap_or(&[]);
         // short-circuit and/or
         if name == "and" || name == "or" {
@@ -689,33 +775,37 @@ impl<'a> State<'a> {
             args.push(f.unwrap_or_default());
         }
         let call_err = |s: &Self, e: String| {
-            s.errorf(Some(cmd.pos), &ctx, format!("error calling {name}: {e}"))
+            s.errorf(
+                Some(cmd.pos),
+                &cmd.to_string(),
+                format!("error calling {name}: {e}"),
+            )
         };
         match name {
             "include" => {
                 let [Value::Str(n), d] = args.as_slice() else {
                     return Err(self.errorf(
                         Some(pos),
-                        &ctx,
+                        &cmd.to_string(),
                         format!(
                             "wrong number of args for include: want 2 got {}",
                             args.len()
                         ),
                     ));
                 };
-                let got = self.include(n, d.clone(), (cmd.pos, ctx.clone()))?;
+                let got = self.include(n, d.clone(), At::Cmd(cmd))?;
                 return Ok(Some(Value::Str(got)));
             }
             "tpl" => {
                 let [Value::Str(text), d] = args.as_slice() else {
                     return Err(self.errorf(
                         Some(pos),
-                        &ctx,
+                        &cmd.to_string(),
                         format!("wrong number of args for tpl: want 2 got {}", args.len()),
                     ));
                 };
                 return self
-                    .tpl(text, d.clone(), (cmd.pos, ctx.clone()))
+                    .tpl(text, d.clone(), At::Cmd(cmd))
                     .map(|s| Some(Value::Str(s)));
             }
             _ => {}
@@ -784,20 +874,6 @@ impl<'a> State<'a> {
                 }
             },
         };
-        // Go maps are references: Sprig's set/unset/merge change their first argument.
-        // Here that is carried back into a variable named as that argument.
-        if let (
-            Ok(v),
-            "set" | "unset" | "merge" | "mergeOverwrite" | "mustMerge" | "mustMergeOverwrite",
-        ) = (&r, name)
-            && let Some(Arg::Variable(_, var, fields)) = rest.first()
-        {
-            if fields.is_empty() {
-                self.set_var(var, v.clone());
-            } else {
-                self.set_path(var, fields, v.clone());
-            }
-        }
         match r {
             Ok(v) => Ok(Some(v)),
             Err(e) if e.starts_with("wrong number of args") => Err(self.errorf(Some(pos), name, e)),
@@ -805,41 +881,48 @@ impl<'a> State<'a> {
         }
     }
 
-    fn tpl(&mut self, text: &str, dot: Value, at: (usize, String)) -> R<String> {
+    fn tpl(&mut self, text: &str, dot: Value, at: At<'_>) -> R<String> {
         if self.depth >= self.t.limits.max_depth {
             return Err(self.errorf(
-                Some(at.0),
-                &at.1,
+                Some(at.pos()),
+                &at.ctx(),
                 format!(
                     "exceeded maximum template depth ({})",
                     self.t.limits.max_depth
                 ),
             ));
         }
-        let mut t = self.t.clone();
-        t.parse("gotpl", text).map_err(|e| {
+        let trees = parse("gotpl", text, &|f| self.t.has_func(f)).map_err(|e| {
             self.errorf(
-                Some(at.0),
-                &at.1,
+                Some(at.pos()),
+                &at.ctx(),
                 format!(
-                    "error calling tpl: cannot parse template {}: {e}",
-                    crate::fmt::go_quote(text)
+                    "error calling tpl: cannot parse template {}: {}",
+                    crate::fmt::go_quote(text),
+                    Error::Parse(e)
                 ),
             )
         })?;
-        // Run with a state over the extended set.
-        let mut st = State {
-            t: &t,
-            out: String::new(),
-            vars: Vec::new(),
-            depth: self.depth + 1,
-            tree: None,
-            nil_root: false,
-        };
-        let r = st.exec_template("gotpl", dot, Some(at.clone()));
+        let mut overlay = BTreeMap::new();
+        for (n, t) in trees {
+            if t.is_empty()
+                && let Some(old) = self.lookup(&n)
+                && !old.is_empty()
+            {
+                continue;
+            }
+            overlay.insert(n, Arc::new(t));
+        }
+        // Run over the set extended with the text's templates, into a fresh buffer.
+        self.overlays.push(overlay);
+        let saved_out = std::mem::take(&mut self.out);
+        let saved_nil = std::mem::replace(&mut self.nil_root, false);
+        let r = self.exec_template("gotpl", dot, Some(at));
+        self.nil_root = saved_nil;
+        self.overlays.pop();
+        let out = std::mem::replace(&mut self.out, saved_out);
         match r {
             Ok(()) => {
-                let out = st.out;
                 if self.out.len() + out.len() > self.t.limits.max_output {
                     return Err(Error::Limit(format!(
                         "output exceeds {} bytes",
@@ -849,8 +932,8 @@ impl<'a> State<'a> {
                 Ok(out.replace("<no value>", ""))
             }
             Err(e) => Err(self.errorf(
-                Some(at.0),
-                &at.1,
+                Some(at.pos()),
+                &at.ctx(),
                 format!(
                     "error calling tpl: error during tpl function execution for {}: {e}",
                     crate::fmt::go_quote(text)

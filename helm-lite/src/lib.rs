@@ -12,7 +12,7 @@
 //! let mut data = helm_lite::Map::new();
 //! data.insert("b".into(), Value::Int(2));
 //! data.insert("a".into(), Value::Int(1));
-//! assert_eq!(t.execute("t", &Value::Map(data)).unwrap(), "a=1 b=2 ");
+//! assert_eq!(t.execute("t", &Value::map(data)).unwrap(), "a=1 b=2 ");
 //! ```
 //!
 //! A chart, loaded from a map of its files, renders as `helm template NAME CHART` prints it:
@@ -39,25 +39,36 @@
 //! `condition`/`tags`/`alias` and `global`, `.Files`, `.Capabilities` (Kubernetes v1.37.0 as
 //! Helm v4.3 defaults), install-order output with hooks last, and Helm's error wording.
 //!
-//! Not yet: `set` on a path such as `.Values.x` (Go's maps are shared, ours are values: only
-//! a variable named as the first argument is updated), `.tgz` archives, `.helmignore`,
-//! `values.schema.json`, `--set` strings, `toToml`, dates, crypto and certificate functions
+//! Maps are shared as Go shares them ([`MapRef`]): `set .Values.x "k" v` changes what every
+//! later template of the chart sees, and copying a value costs a reference count.
+//!
+//! [`cli::template`] is `helm template` with its `-f`, `--set` family and `--namespace` flags.
+//!
+//! Chart directories load as Helm loads them, `.helmignore` applied ([`ignore`]).
+//!
+//! Packaged charts load with [`Chart::from_tgz`] (Helm's archive rules, `charts/*.tgz` subcharts).
+//!
+//! Not yet:
+//! `values.schema.json`, `toToml`, dates, crypto and certificate functions
 //! (they parse but fail when called), `lookup` through an adapter (it gives an empty map, as
 //! `helm template` does). Sprig's `rand*` functions are deterministic here.
 
 mod builtins;
 pub mod chart;
+pub mod cli;
 mod exec;
 pub mod fmt;
+pub mod ignore;
 mod lex;
 mod parse;
 pub mod sprig;
+pub mod strvals;
 mod value;
 pub mod yaml;
 
 pub use chart::{Chart, Release, template as helm_template};
 pub use exec::{Func, Limits, MissingKey, Template};
-pub use value::{Map, Object, Value, format_float_json, format_float_v};
+pub use value::{Map, MapRef, Object, Value, format_float_json, format_float_v};
 
 /// What can go wrong parsing or running a template.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]

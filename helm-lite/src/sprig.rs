@@ -6,7 +6,7 @@ use base64::Engine as _;
 use sha2::Digest as _;
 
 use crate::exec::Template;
-use crate::value::{Map, Value};
+use crate::value::{Map, MapRef, Value};
 use crate::yaml;
 
 type F = fn(&[Value]) -> Result<Value, String>;
@@ -94,17 +94,38 @@ fn indent_str(n: i64, text: &str) -> String {
     format!("{pad}{}", text.replace('\n', &format!("\n{pad}")))
 }
 
-fn merge_into(dst: &mut Map, src: &Map, overwrite: bool) {
-    for (k, v) in src {
-        match (dst.get_mut(k), v) {
-            (Some(Value::Map(d)), Value::Map(s)) => merge_into(d, s, overwrite),
+fn merge_into(dst: &MapRef, src: &MapRef, overwrite: bool) {
+    if dst.ptr_eq(src) {
+        return;
+    }
+    // Entries are read first so that no read of `src` is held while `dst` is written
+    // (they may share inner maps).
+    let entries: Vec<(String, Value)> = src
+        .read()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, v) in entries {
+        let cur = dst.get(&k);
+        match (cur, v) {
+            (Some(Value::Map(d)), Value::Map(s)) => merge_into(&d, &s, overwrite),
             (Some(d), v) => {
                 if overwrite || matches!(d, Value::Nil) {
-                    *d = v.clone();
+                    if let Value::Map(m) = &v
+                        && m.reaches(dst)
+                    {
+                        continue;
+                    }
+                    dst.write().insert(k, v);
                 }
             }
             (None, v) => {
-                dst.insert(k.clone(), v.clone());
+                if let Value::Map(m) = &v
+                    && m.reaches(dst)
+                {
+                    continue;
+                }
+                dst.write().insert(k, v);
             }
         }
     }
@@ -121,7 +142,11 @@ fn regex(p: &str) -> Result<regex::Regex, String> {
 pub(crate) fn semver_compare(constraint: &str, version: &str) -> Result<bool, String> {
     let v = parse_version(version).ok_or_else(|| "Invalid Semantic Version".to_string())?;
     // Masterminds allows a space between an operator and its version (">= 1.2").
-    let joined = regex(r"(>=|<=|!=|=>|=<|~>|[><=~^])\s+")?
+    static OP_SPACE: std::sync::LazyLock<Result<regex::Regex, String>> =
+        std::sync::LazyLock::new(|| regex(r"(>=|<=|!=|=>|=<|~>|[><=~^])\s+"));
+    let joined = OP_SPACE
+        .as_ref()
+        .map_err(Clone::clone)?
         .replace_all(constraint, "$1")
         .into_owned();
     for alt in joined.split("||") {
@@ -688,44 +713,51 @@ pub fn add_functions(t: &mut Template) {
                     kv.get(1).cloned().unwrap_or_default(),
                 );
             }
-            Ok(Value::Map(m))
+            Ok(Value::map(m))
         }),
         ("set", |a| {
-            let mut m = a
+            // Go maps are references: the map given is changed and returned.
+            let m = a
                 .first()
                 .and_then(Value::as_map)
                 .cloned()
                 .unwrap_or_default();
-            m.insert(s(a, 1), a.get(2).cloned().unwrap_or_default());
+            let v = a.get(2).cloned().unwrap_or_default();
+            if let Value::Map(inner) = &v
+                && inner.reaches(&m)
+            {
+                return Err("a map cannot be set inside itself".into());
+            }
+            m.write().insert(s(a, 1), v);
             Ok(Value::Map(m))
         }),
         ("unset", |a| {
-            let mut m = a
+            let m = a
                 .first()
                 .and_then(Value::as_map)
                 .cloned()
                 .unwrap_or_default();
-            m.remove(&s(a, 1));
+            m.write().remove(&s(a, 1));
             Ok(Value::Map(m))
         }),
         ("hasKey", |a| {
             Ok(Value::Bool(
                 a.first()
                     .and_then(Value::as_map)
-                    .is_some_and(|m| m.contains_key(&s(a, 1))),
+                    .is_some_and(|m| m.read().contains_key(&s(a, 1))),
             ))
         }),
         ("get", |a| {
             Ok(a.first()
                 .and_then(Value::as_map)
-                .and_then(|m| m.get(&s(a, 1)).cloned())
+                .and_then(|m| m.get(&s(a, 1)))
                 .unwrap_or(Value::Str(String::new())))
         }),
         ("keys", |a| {
             let mut k: Vec<String> = a
                 .iter()
                 .filter_map(Value::as_map)
-                .flat_map(|m| m.keys().cloned())
+                .flat_map(|m| m.read().keys().cloned().collect::<Vec<_>>())
                 .collect();
             k.sort();
             Ok(Value::List(k.into_iter().map(Value::Str).collect()))
@@ -734,7 +766,7 @@ pub fn add_functions(t: &mut Template) {
             Ok(Value::List(
                 a.first()
                     .and_then(Value::as_map)
-                    .map(|m| m.values().cloned().collect())
+                    .map(|m| m.read().values().cloned().collect())
                     .unwrap_or_default(),
             ))
         }),
@@ -744,33 +776,35 @@ pub fn add_functions(t: &mut Template) {
                 a.iter()
                     .skip(1)
                     .filter_map(Value::as_map)
-                    .filter_map(|m| m.get(&k).cloned())
+                    .filter_map(|m| m.get(&k))
                     .collect(),
             ))
         }),
         ("merge", |a| {
-            let mut d = a
+            let d = a
                 .first()
                 .and_then(Value::as_map)
                 .cloned()
                 .unwrap_or_default();
             for src in a.iter().skip(1).filter_map(Value::as_map) {
-                merge_into(&mut d, src, false);
+                merge_into(&d, src, false);
             }
             Ok(Value::Map(d))
         }),
         ("mergeOverwrite", |a| {
-            let mut d = a
+            let d = a
                 .first()
                 .and_then(Value::as_map)
                 .cloned()
                 .unwrap_or_default();
             for src in a.iter().skip(1).filter_map(Value::as_map) {
-                merge_into(&mut d, src, true);
+                merge_into(&d, src, true);
             }
             Ok(Value::Map(d))
         }),
-        ("deepCopy", |a| Ok(a.first().cloned().unwrap_or_default())),
+        ("deepCopy", |a| {
+            Ok(a.first().map(Value::deep_copy).unwrap_or_default())
+        }),
         ("first", |a| {
             Ok(list_of(a.first().unwrap_or(&Value::Nil))?
                 .first()
@@ -928,7 +962,7 @@ pub fn add_functions(t: &mut Template) {
         ("fromYaml", |a| {
             Ok(match yaml::from_yaml(&s(a, 0)) {
                 Ok(v) => v,
-                Err(e) => Value::Map([("Error".to_string(), Value::Str(e))].into_iter().collect()),
+                Err(e) => Value::map([("Error".to_string(), Value::Str(e))].into_iter().collect()),
             })
         }),
         ("toJson", |a| {
@@ -940,10 +974,10 @@ pub fn add_functions(t: &mut Template) {
         ("fromJson", |a| {
             Ok(match yaml::from_json(&s(a, 0)) {
                 Ok(v) => v,
-                Err(e) => Value::Map([("Error".to_string(), Value::Str(e))].into_iter().collect()),
+                Err(e) => Value::map([("Error".to_string(), Value::Str(e))].into_iter().collect()),
             })
         }),
-        ("lookup", |_| Ok(Value::Map(Map::new()))),
+        ("lookup", |_| Ok(Value::map(Map::new()))),
         ("tuple", |a| Ok(Value::List(a.to_vec()))),
         ("shuffle", |a| Ok(Value::Str(s(a, 0)))),
         ("sha512sum", |a| {
@@ -1017,21 +1051,21 @@ pub fn add_functions(t: &mut Template) {
             let mut m = a
                 .first()
                 .and_then(Value::as_map)
-                .cloned()
+                .map(MapRef::to_map)
                 .unwrap_or_default();
             for k in a.iter().skip(1) {
                 m.remove(&strval(k));
             }
-            Ok(Value::Map(m))
+            Ok(Value::map(m))
         }),
         ("pick", |a| {
             let m = a
                 .first()
                 .and_then(Value::as_map)
-                .cloned()
+                .map(MapRef::to_map)
                 .unwrap_or_default();
             let keys: Vec<String> = a.iter().skip(1).map(strval).collect();
-            Ok(Value::Map(
+            Ok(Value::map(
                 m.into_iter().filter(|(k, _)| keys.contains(k)).collect(),
             ))
         }),
@@ -1041,7 +1075,7 @@ pub fn add_functions(t: &mut Template) {
                 .enumerate()
                 .map(|(i, p)| (format!("_{i}"), Value::from(p)))
                 .collect();
-            Ok(Value::Map(m))
+            Ok(Value::map(m))
         }),
         ("fromYamlArray", |a| {
             Ok(match yaml::from_yaml(&s(a, 0)) {

@@ -2,10 +2,71 @@
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// A map as Go templates see `map[string]interface{}`: keys in sorted order.
 pub type Map = BTreeMap<String, Value>;
+
+/// A shared map, as Go's maps are references: a clone is the same map, so `set` through
+/// `.Values.x` changes what every holder sees, and copying a value costs a reference count.
+#[derive(Clone, Default)]
+pub struct MapRef(Arc<RwLock<Map>>);
+
+impl MapRef {
+    /// Wraps a map.
+    pub fn new(m: Map) -> Self {
+        MapRef(Arc::new(RwLock::new(m)))
+    }
+
+    /// Reads the map.
+    pub fn read(&self) -> RwLockReadGuard<'_, Map> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Changes the map in place (every holder sees the change).
+    pub fn write(&self) -> RwLockWriteGuard<'_, Map> {
+        self.0.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The value under `key`, a shallow copy (maps inside stay shared).
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.read().get(key).cloned()
+    }
+
+    /// Whether both are the same map.
+    pub fn ptr_eq(&self, other: &MapRef) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// A shallow copy of the entries (maps inside stay shared).
+    pub fn to_map(&self) -> Map {
+        self.read().clone()
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.read().is_empty()
+    }
+
+    /// Whether `needle` is this map or is reachable from it (a `set` that would make a cycle).
+    pub(crate) fn reaches(&self, needle: &MapRef) -> bool {
+        if self.ptr_eq(needle) {
+            return true;
+        }
+        self.read().values().any(|v| v.reaches(needle))
+    }
+}
+
+impl From<Map> for MapRef {
+    fn from(m: Map) -> Self {
+        MapRef::new(m)
+    }
+}
 
 /// A value with methods, as Helm's `.Files` and `.Capabilities.APIVersions`.
 pub trait Object: Send + Sync {
@@ -39,8 +100,8 @@ pub enum Value {
     Str(String),
     /// A `[]interface{}`.
     List(Vec<Value>),
-    /// A `map[string]interface{}`.
-    Map(Map),
+    /// A `map[string]interface{}`, shared as Go shares maps.
+    Map(MapRef),
     /// A value with methods.
     Object(Arc<dyn Object>),
 }
@@ -54,7 +115,7 @@ impl fmt::Debug for Value {
             Value::Float(x) => write!(f, "Float({x})"),
             Value::Str(s) => write!(f, "Str({s:?})"),
             Value::List(l) => f.debug_list().entries(l).finish(),
-            Value::Map(m) => f.debug_map().entries(m).finish(),
+            Value::Map(m) => f.debug_map().entries(m.read().iter()).finish(),
             Value::Object(o) => write!(f, "Object({})", o.type_name()),
         }
     }
@@ -69,7 +130,7 @@ impl PartialEq for Value {
             (Value::Float(a), Value::Float(b)) => a == b,
             (Value::Str(a), Value::Str(b)) => a == b,
             (Value::List(a), Value::List(b)) => a == b,
-            (Value::Map(a), Value::Map(b)) => a == b,
+            (Value::Map(a), Value::Map(b)) => a.ptr_eq(b) || *a.read() == *b.read(),
             (Value::Object(a), Value::Object(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
@@ -98,7 +159,7 @@ impl From<i64> for Value {
 }
 impl From<Map> for Value {
     fn from(m: Map) -> Self {
-        Value::Map(m)
+        Value::Map(MapRef::new(m))
     }
 }
 impl From<Vec<Value>> for Value {
@@ -159,10 +220,37 @@ impl Value {
     }
 
     /// The map inside, if this is a map.
-    pub fn as_map(&self) -> Option<&Map> {
+    pub fn as_map(&self) -> Option<&MapRef> {
         match self {
             Value::Map(m) => Some(m),
             _ => None,
+        }
+    }
+
+    /// A map value.
+    pub fn map(m: Map) -> Value {
+        Value::Map(MapRef::new(m))
+    }
+
+    /// A copy sharing nothing with `self` (Sprig's `deepCopy`, and values handed to a render).
+    pub fn deep_copy(&self) -> Value {
+        match self {
+            Value::Map(m) => Value::map(
+                m.read()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.deep_copy()))
+                    .collect(),
+            ),
+            Value::List(l) => Value::List(l.iter().map(Value::deep_copy).collect()),
+            other => other.clone(),
+        }
+    }
+
+    fn reaches(&self, needle: &MapRef) -> bool {
+        match self {
+            Value::Map(m) => m.reaches(needle),
+            Value::List(l) => l.iter().any(|v| v.reaches(needle)),
+            _ => false,
         }
     }
 
@@ -290,7 +378,7 @@ pub(crate) fn write_value(out: &mut String, v: &Value, nested: bool) {
         }
         Value::Map(m) => {
             out.push_str("map[");
-            for (i, (k, e)) in m.iter().enumerate() {
+            for (i, (k, e)) in m.read().iter().enumerate() {
                 if i > 0 {
                     out.push(' ');
                 }

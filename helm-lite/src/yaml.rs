@@ -66,7 +66,7 @@ impl<'de> Visitor<'de> for V {
             };
             out.insert(key, v);
         }
-        Ok(Value::Map(out))
+        Ok(Value::map(out))
     }
 }
 
@@ -74,7 +74,7 @@ impl<'de> Visitor<'de> for V {
 /// an empty document is an empty map.
 pub fn from_yaml(text: &str) -> Result<Value, String> {
     if text.trim().is_empty() {
-        return Ok(Value::Map(Map::new()));
+        return Ok(Value::map(Map::new()));
     }
     // yaml.v2 (non-strict) keeps the last of duplicate keys.
     let opts = || {
@@ -91,9 +91,27 @@ pub fn from_yaml(text: &str) -> Result<Value, String> {
         },
     };
     Ok(match v.0 {
-        Value::Nil => Value::Map(Map::new()),
+        Value::Nil => Value::map(Map::new()),
         v => v,
     })
+}
+
+#[derive(serde::Deserialize)]
+struct Head {
+    kind: Option<HelmValue>,
+    metadata: Option<HelmValue>,
+}
+
+/// A manifest's `kind` and `metadata` (Helm's `SimpleHead`), without building the rest
+/// of the document; `None` when the document is not a map of that shape.
+pub(crate) fn head(text: &str) -> Option<(Value, Value)> {
+    let mut o = serde_saphyr::Options::default();
+    o.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    let h: Head = serde_saphyr::from_str_with_options(text, o).ok()?;
+    Some((
+        h.kind.map(|k| k.0).unwrap_or_default(),
+        h.metadata.map(|m| m.0).unwrap_or_default(),
+    ))
 }
 
 /// Reads JSON as Go's `encoding/json` into `interface{}` (numbers are float64).
@@ -109,7 +127,7 @@ fn json_to_value(j: &serde_json::Value) -> Value {
         serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or_default()),
         serde_json::Value::String(s) => Value::Str(s.clone()),
         serde_json::Value::Array(a) => Value::List(a.iter().map(json_to_value).collect()),
-        serde_json::Value::Object(o) => Value::Map(
+        serde_json::Value::Object(o) => Value::map(
             o.iter()
                 .map(|(k, v)| (k.clone(), json_to_value(v)))
                 .collect(),
@@ -164,7 +182,7 @@ fn write_json(out: &mut String, v: &Value) {
         }
         Value::Map(m) => {
             out.push('{');
-            for (i, (k, e)) in m.iter().enumerate() {
+            for (i, (k, e)) in m.read().iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -202,6 +220,7 @@ fn pretty(out: &mut String, v: &Value, ind: usize) {
         }
         Value::Map(m) if !m.is_empty() => {
             out.push_str("{\n");
+            let m = m.read();
             for (i, (k, e)) in m.iter().enumerate() {
                 indent(out, ind + 2);
                 json_str(out, k);
@@ -223,7 +242,7 @@ fn pretty(out: &mut String, v: &Value, ind: usize) {
 pub fn to_yaml(v: &Value) -> String {
     let mut out = String::new();
     match v {
-        Value::Map(m) if !m.is_empty() => write_map(&mut out, m, 0),
+        Value::Map(m) if !m.is_empty() => write_map(&mut out, &m.read(), 0),
         Value::List(l) if !l.is_empty() => write_list(&mut out, l, 0),
         other => {
             write_scalar(&mut out, other, 0);
@@ -265,7 +284,7 @@ fn write_map(out: &mut String, m: &Map, ind: usize) {
             Value::Map(mm) => {
                 out.push('\n');
                 indent(out, ind + 2);
-                write_map(out, mm, ind + 2);
+                write_map(out, &mm.read(), ind + 2);
             }
             Value::List(l) => {
                 out.push('\n');
@@ -293,7 +312,7 @@ fn write_list(out: &mut String, l: &[Value], ind: usize) {
             }
             Value::Map(mm) => {
                 out.push(' ');
-                write_map(out, mm, ind + 2);
+                write_map(out, &mm.read(), ind + 2);
             }
             Value::List(ll) => {
                 out.push(' ');

@@ -43,7 +43,7 @@ fn values(file: Option<&str>) -> Map {
             match helm_lite::yaml::from_yaml(&std::fs::read_to_string(dir().join(f)).unwrap())
                 .unwrap()
             {
-                Value::Map(m) => m,
+                Value::Map(m) => m.to_map(),
                 _ => Map::new(),
             }
         }
@@ -59,7 +59,30 @@ const CASES: &[(&str, Option<&str>, &str)] = &[
         Some("sampler-values-2.yaml"),
         "sampler-values-2.expected",
     ),
+    ("lessons", None, "lessons.expected"),
+    (
+        "lessons",
+        Some("lessons-values-2.yaml"),
+        "lessons-values-2.expected",
+    ),
+    ("shared", None, "shared.expected"),
+    ("ignored", None, "ignored.expected"),
 ];
+
+/// Helm's negated `.helmignore` rule ignores every path it does not match, `Chart.yaml`
+/// too: helm v4.3.2 answers `Error: Chart.yaml file is missing` for this chart.
+#[test]
+fn a_negated_helmignore_rule_ignores_what_it_does_not_match() {
+    let mut files = BTreeMap::new();
+    files.insert(
+        "Chart.yaml".to_string(),
+        b"apiVersion: v2\nname: neg\nversion: 0.1.0\n".to_vec(),
+    );
+    files.insert(".helmignore".to_string(), b"!files/keep/*.txt\n".to_vec());
+    files.insert("files/keep/a.txt".to_string(), b"k\n".to_vec());
+    let err = Chart::from_files(&files).unwrap_err();
+    assert_eq!(err.to_string(), "Chart.yaml file is missing");
+}
 
 fn render(chart: &str, vals: Option<&str>) -> String {
     let rel = Release {
@@ -113,4 +136,82 @@ fn charts_match_live_helm() {
             "{chart} with {vals:?} against live helm"
         );
     }
+}
+
+/// Helm v4.3.2 on `shared` with `depth: 1002`: 1,002 nested includes of one name, one past
+/// Helm's limit. Its message (154,440 bytes with `Error: `, the `--debug` hint left out)
+/// nests 1,002 `error calling include:` and ends as below.
+#[test]
+fn include_nesting_stops_where_helm_stops() {
+    let mut vals = Map::new();
+    vals.insert("depth".into(), Value::Float(1002.0));
+    let rel = Release {
+        name: "rel".into(),
+        namespace: "default".into(),
+    };
+    let err = helm_lite::helm_template(&load("shared"), &rel, &vals)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err.len(), 154_440 - "Error: ".len());
+    assert!(err.starts_with("template: shared/templates/a-first.yaml:18:12: executing \"shared/templates/a-first.yaml\" at <include \"shared.count\" (dict \"n\" 0 \"max\" (.Values.depth | default 1000))>: error calling include: template: shared/templates/_helpers.tpl:3:4: executing \"shared.count\" at <include"));
+    assert!(err.ends_with(": error calling include: rendering template has a nested reference name: shared.count: unable to execute template"));
+    assert_eq!(err.matches("error calling include").count(), 1002);
+    // 1,001 nested includes render (the default, `max: 1000`): see shared.expected.
+}
+
+/// `helm template` flags, through `helm_lite::cli::template`: `-f` with two files (one
+/// flag, comma-separated), `--set` with a list index past the end, `--set-string`,
+/// `--set-json` of a whole object, `--set-file`, `--namespace`. Recorded from Helm v4.3.2
+/// run in `tests/charts/` with these arguments; compared live when helm is on PATH.
+const FLAG_ARGS: &[&str] = &[
+    "rel",
+    "sampler",
+    "-f",
+    "sampler-values-2.yaml,sampler-flags.yaml",
+    "--set",
+    "replicas=5,env.C=007,config.nested.list[5]=x",
+    "--set-string",
+    "big=12",
+    "--set-json",
+    r#"labels={"json":[1,2]}"#,
+    "--set-file",
+    "name=sampler-file.txt",
+    "--namespace",
+    "prod",
+];
+
+fn render_flags() -> String {
+    let args: Vec<String> = FLAG_ARGS.iter().map(|s| s.to_string()).collect();
+    let read = |p: &str| std::fs::read(dir().join(p)).map_err(|e| e.to_string());
+    let load = |c: &str| Ok(load(c));
+    helm_lite::cli::template(&args, &read, &load).unwrap()
+}
+
+#[test]
+fn flags_match_recorded_helm_output() {
+    let want = std::fs::read_to_string(dir().join("sampler-flags.expected")).unwrap();
+    assert_eq!(render_flags(), want);
+}
+
+#[test]
+fn flags_match_live_helm() {
+    let Some(helm) = helm() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("helm is not on PATH but CI is set: the differential test needs Helm v4");
+        }
+        eprintln!("notice: helm not on PATH; skipping the live differential test");
+        return;
+    };
+    let out = std::process::Command::new(helm)
+        .arg("template")
+        .args(FLAG_ARGS)
+        .current_dir(dir())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(render_flags(), String::from_utf8(out.stdout).unwrap());
 }

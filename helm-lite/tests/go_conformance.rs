@@ -39,7 +39,7 @@ fn json_to_value(j: &serde_json::Value) -> Value {
         },
         serde_json::Value::String(s) => Value::Str(s.clone()),
         serde_json::Value::Array(a) => Value::List(a.iter().map(json_to_value).collect()),
-        serde_json::Value::Object(o) => Value::Map(
+        serde_json::Value::Object(o) => Value::map(
             o.iter()
                 .map(|(k, v)| (k.clone(), json_to_value(v)))
                 .collect(),
@@ -76,7 +76,7 @@ fn test_funcs(t: &mut Template) {
                     m.insert(k.clone(), v.clone());
                 }
             }
-            Ok(Value::Map(m))
+            Ok(Value::map(m))
         }),
     );
     t.add_func("die", Arc::new(|_| Err("die".into())));
@@ -102,7 +102,7 @@ fn test_funcs(t: &mut Template) {
     t.add_func(
         "mapOfThree",
         Arc::new(|_| {
-            Ok(Value::Map(
+            Ok(Value::map(
                 [("three".to_string(), Value::Int(3))].into_iter().collect(),
             ))
         }),
