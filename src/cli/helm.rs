@@ -1,7 +1,8 @@
 //! `gitops-toolkit helm template`.
 
 use super::{Fail, Out, Outcome};
-use crate::helm::{Chart, Release, Value, chart::coalesce, helm_template, yaml};
+use crate::helm::cli::{TemplateArgs, merge_values};
+use crate::helm::{Chart, Release, helm_template};
 use clap::Subcommand;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,11 +17,23 @@ pub(crate) enum Command {
     Template {
         /// Release name.
         name: String,
-        /// Chart directory.
+        /// Chart directory or packaged chart (`.tgz`).
         chart: String,
-        /// Values files, merged in order (later files win).
+        /// Values files, merged in order (later files win; a comma separates several).
         #[arg(short = 'f', long = "values", value_name = "VALUES.yaml")]
         values: Vec<String>,
+        /// `K=V` values, typed as Helm's `--set`.
+        #[arg(long = "set", value_name = "K=V")]
+        set: Vec<String>,
+        /// `K=V` values kept as strings.
+        #[arg(long = "set-string", value_name = "K=V")]
+        set_string: Vec<String>,
+        /// `K=PATH`: the value is the file's text.
+        #[arg(long = "set-file", value_name = "K=PATH")]
+        set_file: Vec<String>,
+        /// `K=JSON` values.
+        #[arg(long = "set-json", value_name = "K=JSON")]
+        set_json: Vec<String>,
         /// Release namespace.
         #[arg(short = 'n', long, default_value = "default")]
         namespace: String,
@@ -32,26 +45,45 @@ pub(crate) fn run(cmd: Command, out: &mut Out) -> Outcome {
         name,
         chart,
         values,
+        set,
+        set_string,
+        set_file,
+        set_json,
         namespace,
     } = cmd;
-    let root = Path::new(&chart);
-    if !root.is_dir() {
-        return Err(Fail::Message(format!("{chart}: not a chart directory")));
-    }
-    let mut files = BTreeMap::new();
-    let mut total = 0;
-    walk(root, root, &mut files, &mut total)?;
-    let chart = Chart::from_files(&files).map_err(|e| format!("{chart}: {e}"))?;
-    let mut user = crate::helm::Map::new();
-    for f in &values {
-        let text = std::fs::read_to_string(f).map_err(|e| format!("{f}: {e}"))?;
-        match yaml::from_yaml(&text).map_err(|e| format!("{f}: {e}"))? {
-            Value::Map(m) => user = coalesce(&user, &m),
-            Value::Nil => {}
-            _ => return Err(Fail::Message(format!("{f}: values must be a mapping"))),
-        }
-    }
-    let release = Release { name, namespace };
+    let args = TemplateArgs {
+        name,
+        chart,
+        namespace,
+        values_files: values
+            .iter()
+            .flat_map(|v| v.split(','))
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .collect(),
+        set_json,
+        set,
+        set_string,
+        set_file,
+    };
+    let read = |path: &str| std::fs::read(path).map_err(|e| format!("{path}: {e}"));
+    let user = merge_values(&args, &read).map_err(|e| e.to_string())?;
+    let root = Path::new(&args.chart);
+    let chart = if root.is_dir() {
+        let mut files = BTreeMap::new();
+        let mut total = 0;
+        walk(root, root, &mut files, &mut total)?;
+        Chart::from_files(&files).map_err(|e| format!("{}: {e}", args.chart))?
+    } else if root.is_file() {
+        let bytes = std::fs::read(root).map_err(|e| format!("{}: {e}", args.chart))?;
+        Chart::from_tgz(&bytes).map_err(|e| format!("{}: {e}", args.chart))?
+    } else {
+        return Err(Fail::Message(format!("{}: no such chart", args.chart)));
+    };
+    let release = Release {
+        name: args.name,
+        namespace: args.namespace,
+    };
     let text = helm_template(&chart, &release, &user).map_err(|e| e.to_string())?;
     if out.structured() {
         let docs =
