@@ -88,7 +88,9 @@ fn oracle(app: &Application, root: &Path) -> Vec<Value> {
     let src = &app.spec.source;
     let dir = root.join(&src.path);
     if dir.join("kustomization.yaml").is_file() {
-        return run(Command::new(need("kubectl").unwrap()).arg("kustomize").arg(&dir));
+        return run(Command::new(need("kubectl").unwrap())
+            .arg("kustomize")
+            .arg(&dir));
     }
     if dir.join("Chart.yaml").is_file() {
         let h = src.helm.clone().unwrap_or_default();
@@ -98,7 +100,10 @@ fn oracle(app: &Application, root: &Path) -> Vec<Value> {
             h.release_name
         };
         let mut cmd = Command::new(need("helm").unwrap());
-        cmd.arg("template").arg(&release).arg(&dir).arg("--include-crds");
+        cmd.arg("template")
+            .arg(&release)
+            .arg(&dir)
+            .arg("--include-crds");
         if !app.spec.destination.namespace.is_empty() {
             cmd.arg("--namespace").arg(&app.spec.destination.namespace);
         }
@@ -123,7 +128,9 @@ fn argocd_example_apps_render_as_argo_renders_them() {
     }
     let repos = Repos::disk(&root).unwrap();
     // The app of apps is itself a Helm source.
-    let app_of_apps = &apps("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: apps\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/argoproj/argocd-example-apps\n    path: apps\n  destination:\n    namespace: argocd\n")[0];
+    let app_of_apps = &apps(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: apps\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://github.com/argoproj/argocd-example-apps\n    path: apps\n  destination:\n    namespace: argocd\n",
+    )[0];
     let rendered = render_sources(app_of_apps, &repos).unwrap();
     assert_eq!(rendered, oracle(app_of_apps, &root));
     let text = kustomize_lite::yaml::emit_stream(&rendered);

@@ -4,3 +4,4 @@
 //!
 //! - [`source`]: `directory`, `kustomize`, `helm` sources and multiple `sources` with `ref`.
 pub mod source;
+pub mod sync;

@@ -193,10 +193,7 @@ pub fn render_sources(app: &Application, repos: &Repos) -> Result<Vec<Value>, Er
         if !fs.is_dir(&dir) {
             return Err(app_err(
                 app,
-                format!(
-                    "{label}: app path does not exist: {}",
-                    kfs::display(&dir)
-                ),
+                format!("{label}: app path does not exist: {}", kfs::display(&dir)),
             ));
         }
         let objs = match source_type(src, &**fs, &dir) {
@@ -406,7 +403,9 @@ fn expand_braces(p: &str) -> Result<Vec<String>, String> {
         for rest in expand_braces(&format!("{head}{mid}{tail}"))? {
             out.push(rest);
             if out.len() > MAX_GLOB_ALTERNATIVES {
-                return Err(format!("glob {p:?}: over {MAX_GLOB_ALTERNATIVES} alternatives"));
+                return Err(format!(
+                    "glob {p:?}: over {MAX_GLOB_ALTERNATIVES} alternatives"
+                ));
             }
         }
     }
@@ -575,7 +574,10 @@ fn render_kustomize(
     build(&overlay)
 }
 
-fn list_field<'a>(map: &'a mut Map<String, Value>, key: &str) -> Result<&'a mut Vec<Value>, String> {
+fn list_field<'a>(
+    map: &'a mut Map<String, Value>,
+    key: &str,
+) -> Result<&'a mut Vec<Value>, String> {
     let e = map
         .entry(key.to_string())
         .or_insert_with(|| Value::Array(Vec::new()));
@@ -980,7 +982,9 @@ fn helm_values(
     let mut values = Map::new();
     for vf in &h.value_files {
         if vf.contains("://") {
-            return Err(format!("value file {vf:?}: remote value files are not fetched"));
+            return Err(format!(
+                "value file {vf:?}: remote value files are not fetched"
+            ));
         }
         let (vfs, path): (&dyn FileSystem, Option<String>) = match vf.strip_prefix('$') {
             Some(rest) => {
@@ -989,9 +993,12 @@ fn helm_values(
                     .iter()
                     .find(|s| s.ref_name == name)
                     .ok_or_else(|| format!("value file {vf:?}: no source has ref {name:?}"))?;
-                let rfs = repos
-                    .get(&r.repo_url)
-                    .ok_or_else(|| format!("value file {vf:?}: repository {:?} is not available", r.repo_url))?;
+                let rfs = repos.get(&r.repo_url).ok_or_else(|| {
+                    format!(
+                        "value file {vf:?}: repository {:?} is not available",
+                        r.repo_url
+                    )
+                })?;
                 (&**rfs, kfs::normalize(p))
             }
             None => (fs, kfs::join(dir, vf)),
