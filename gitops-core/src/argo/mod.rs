@@ -3,5 +3,6 @@
 //! and Argo Rollouts canaries as a pure state machine.
 //!
 //! - [`source`]: `directory`, `kustomize`, `helm` sources and multiple `sources` with `ref`.
+pub mod health;
 pub mod source;
 pub mod sync;
