@@ -212,11 +212,12 @@ fn statefulset(o: &Value) -> HealthStatus {
     if strategy == "RollingUpdate"
         && o.pointer("/spec/updateStrategy/rollingUpdate")
             .is_some_and(|v| !v.is_null())
-    {
-        if let (Some(r), Some(p)) = (
+        && let (Some(r), Some(p)) = (
             replicas,
             opt_i(o, "/spec/updateStrategy/rollingUpdate/partition"),
-        ) {
+        )
+    {
+        {
             if updated < r - p {
                 return HealthStatus::new(
                     Progressing,
@@ -557,7 +558,7 @@ mod tests {
             Degraded,
             Unknown,
         ];
-        assert!(order.windows(2).all(|w| w[0] < w[1]));
+        assert!(order.windows(2).all(|w| w.first() < w.get(1)));
     }
 
     #[test]

@@ -314,6 +314,9 @@ pub struct SyncTask {
     pub message: String,
     /// Hook phase once run (`Running`, `Succeeded`, `Failed`, `Error`).
     pub hook_phase: Option<String>,
+    /// The destination namespace `CreateNamespace=true` adds (not one of the
+    /// Application's resources).
+    pub managed_namespace: bool,
 }
 
 impl SyncTask {
@@ -326,6 +329,7 @@ impl SyncTask {
             result: None,
             message: String::new(),
             hook_phase: None,
+            managed_namespace: false,
         }
     }
 
@@ -424,7 +428,7 @@ pub fn compare_tasks(a: &SyncTask, b: &SyncTask) -> Ordering {
 
 /// Sorts tasks as gitops-engine's `syncTasks.Sort`: by [`compare_tasks`], then namespaces
 /// before the first task in them and CRDs before the first resource of their kind.
-pub fn sort_tasks(tasks: &mut Vec<SyncTask>) {
+pub fn sort_tasks(tasks: &mut [SyncTask]) {
     tasks.sort_by(compare_tasks);
     adjust_deps(
         tasks,
@@ -670,7 +674,9 @@ pub fn plan_sync(
             let live_ns = live
                 .get(&ResId::new("", "Namespace", "", &op.namespace))
                 .cloned();
-            tasks.push(SyncTask::new(SyncPhase::PreSync, Some(ns), live_ns));
+            let mut t = SyncTask::new(SyncPhase::PreSync, Some(ns), live_ns);
+            t.managed_namespace = true;
+            tasks.push(t);
         }
     }
     // Prunes in reversed waves.
