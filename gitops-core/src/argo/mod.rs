@@ -37,6 +37,7 @@ mod app;
 pub mod health;
 pub mod hooks;
 pub mod operation;
+pub mod rollouts;
 pub mod source;
 pub mod sync;
 
