@@ -197,3 +197,54 @@ fn live_objects(
     ids.extend(planned.iter().map(super::sync::SyncTask::id));
     store.get_many(&mut ids.iter())
 }
+
+/// The one `Application` of a YAML file (the `argo` command's APPLICATION_FILE).
+pub fn load_application(text: &str, origin: &str) -> Result<Application, Error> {
+    let mut apps: Vec<Application> = crate::model::parse_objects(text, origin)?
+        .into_iter()
+        .filter_map(|o| match o {
+            crate::model::Object::Application(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    match apps.len() {
+        1 => Ok(apps.remove(0)),
+        n => Err(Error::Model {
+            origin: origin.to_string(),
+            message: format!("expected one argoproj.io Application, found {n}"),
+        }),
+    }
+}
+
+/// A sync as `argocd app sync` prints it: one line per resource result (`GROUP KIND
+/// NAMESPACE NAME STATUS HOOK MESSAGE`), then the phase, message, sync status and health.
+pub fn format_sync(s: &ApplicationSync) -> String {
+    let mut out = String::new();
+    match &s.run {
+        None => out.push_str(&format!("no sync started: {:?}\n", s.decision)),
+        Some(run) => {
+            for t in run.tasks.iter().filter(|t| t.hook_phase.is_some()) {
+                out.push_str(&format!(
+                    "{:<12} {:<22} {:<12} {:<40} {:<12} {:<9} {}\n",
+                    t.group(),
+                    t.kind(),
+                    t.namespace(),
+                    t.name(),
+                    t.result.map_or("", super::sync::ResultCode::as_str),
+                    if t.is_hook() { t.phase.as_str() } else { "" },
+                    t.message
+                ));
+            }
+            out.push_str(&format!(
+                "Phase:       {}\nMessage:     {}\n",
+                run.phase.as_str(),
+                run.message
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "Sync Status: {}\nHealth:      {}\n",
+        s.sync_status, s.health.status
+    ));
+    out
+}

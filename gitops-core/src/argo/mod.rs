@@ -42,6 +42,6 @@ pub mod source;
 pub mod sync;
 
 pub use app::{
-    ApplicationSync, OutputFormat, RenderedObject, format_rendered, owner_key, render_application,
-    sync_application,
+    ApplicationSync, OutputFormat, RenderedObject, format_rendered, format_sync, load_application,
+    owner_key, render_application, sync_application,
 };
