@@ -90,6 +90,15 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// An Argo CD Application could not be rendered or synced (a refused source type, a
+    /// missing values file, a failed hook).
+    #[error("application {app}: {message}")]
+    Application {
+        /// `namespace/name` of the Application.
+        app: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Error {

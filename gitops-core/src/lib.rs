@@ -41,6 +41,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod argo;
 pub mod automation;
 pub mod bootstrap;
 mod error;

@@ -9,6 +9,8 @@
 //! gitops-toolkit helm template NAME CHART [-f VALUES]... [--namespace NS]
 //! gitops-toolkit gitops substitute [--strict] [--var K=V]... FILE
 //! gitops-toolkit gitops reconcile REPO [--cluster PATH [--fetch CACHE]] --store DIR
+//! gitops-toolkit argo render APPLICATION_FILE --repo DIR [-o yaml|json]
+//! gitops-toolkit argo sync APPLICATION_FILE --repo DIR --store DIR [--force]
 //! ```
 //!
 //! Every command takes `-o text|json|yaml` (`--output`). `--help` prints to stdout and exits
@@ -16,6 +18,7 @@
 //! (`| head`) ends the command quietly. The example tools (`cargo run --example kustomize
 //! -- build DIR` ...) are thin wrappers over these commands with the same arguments.
 
+mod argo;
 mod gitops;
 mod helm;
 mod image;
@@ -75,6 +78,9 @@ enum Command {
     /// Flux post-build substitution and reconcile into a directory store.
     #[command(subcommand)]
     Gitops(gitops::Command),
+    /// Argo CD Applications: render in sync order, or sync into a directory store.
+    #[command(subcommand)]
+    Argo(argo::Command),
 }
 
 /// Why a command stopped.
@@ -193,6 +199,7 @@ where
         Command::Image(c) => image::run(c, &mut out),
         Command::Helm(c) => helm::run(c, &mut out),
         Command::Gitops(c) => gitops::run(c, &mut out),
+        Command::Argo(c) => argo::run(c, &mut out),
     };
     match result {
         Ok(code) => code,

@@ -84,7 +84,16 @@ impl Object {
             ("image.toolkit.fluxcd.io", "ImageUpdateAutomation") => {
                 Object::ImageUpdateAutomation(typed(value, origin, kind)?)
             }
-            ("argoproj.io", "Application") => Object::Application(typed(value, origin, kind)?),
+            ("argoproj.io", "Application") => {
+                if let Some(field) = application_unknown_field(&value) {
+                    let name = value.pointer("/metadata/name").and_then(Value::as_str);
+                    return Err(Error::Model {
+                        origin: format!("{origin}: {kind}/{}", name.unwrap_or("")),
+                        message: format!("unknown field {field:?}"),
+                    });
+                }
+                Object::Application(typed(value, origin, kind)?)
+            }
             _ => Object::Other(value),
         })
     }
