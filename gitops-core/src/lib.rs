@@ -54,4 +54,4 @@ pub mod source;
 pub mod store;
 pub mod substitute;
 
-pub use error::Error;
+pub use error::{Error, KubeReason};
