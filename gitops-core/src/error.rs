@@ -56,6 +56,18 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// The Kubernetes API refused or failed an operation on an object (feature `kube`).
+    #[error("kube: {op} {object}: {reason}: {message}")]
+    Kube {
+        /// `get`, `apply`, `delete`, `discover`, `inventory`, `connect`.
+        op: &'static str,
+        /// The object (`Kind/namespace/name`), inventory or API resource.
+        object: String,
+        /// What kind of failure.
+        reason: KubeReason,
+        /// The API server's message.
+        message: String,
+    },
     /// File-system I/O.
     #[error("{path}: {message}")]
     Io {
@@ -99,6 +111,41 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+}
+
+/// Why the Kubernetes API refused an operation ([`Error::Kube`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KubeReason {
+    /// Another field manager owns a field (server-side apply without `force`), or a
+    /// resourceVersion was stale (HTTP 409).
+    Conflict,
+    /// The credentials may not do this (HTTP 403).
+    Forbidden,
+    /// The API server does not serve this kind (a missing CRD, or a typo in `kind`).
+    UnknownKind,
+    /// The object failed validation (HTTP 422).
+    Invalid,
+    /// A CustomResourceDefinition did not become `Established` in time.
+    NotEstablished,
+    /// The API server could not be reached or answered something unreadable.
+    Unavailable,
+    /// Any other HTTP status.
+    Status(u16),
+}
+
+impl std::fmt::Display for KubeReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KubeReason::Conflict => f.write_str("conflict"),
+            KubeReason::Forbidden => f.write_str("forbidden"),
+            KubeReason::UnknownKind => f.write_str("unknown kind (is its CRD installed?)"),
+            KubeReason::Invalid => f.write_str("invalid"),
+            KubeReason::NotEstablished => f.write_str("CRD not established"),
+            KubeReason::Unavailable => f.write_str("API unavailable"),
+            KubeReason::Status(c) => write!(f, "HTTP {c}"),
+        }
+    }
 }
 
 impl Error {

@@ -55,4 +55,4 @@ pub mod source;
 pub mod store;
 pub mod substitute;
 
-pub use error::Error;
+pub use error::{Error, KubeReason};

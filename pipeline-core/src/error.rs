@@ -200,6 +200,14 @@ pub enum Error {
         "invalid list of done tasks; some tasks were indicated completed without ancestors being done: {0:?}"
     )]
     InvalidDoneTasks(Vec<String>),
+    /// The Kubernetes API could not be configured or reached (the `kube` executor).
+    #[error("kube: {context}: {message}")]
+    Kube {
+        /// What was being done (`kubeconfig PATH`, `client`).
+        context: String,
+        /// The client's message.
+        message: String,
+    },
     /// An I/O error of the local executor or runner.
     #[error("{context}: {source}")]
     Io {

@@ -6,9 +6,13 @@
 //! pattern, and easy to inspect).
 
 mod dir;
+#[cfg(feature = "kube")]
+pub mod kube;
 mod memory;
 
 pub use dir::DirStore;
+#[cfg(feature = "kube")]
+pub use kube::{KubeStore, KubeStoreOptions};
 pub use memory::MemoryStore;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -6,6 +6,8 @@
 
 mod confine;
 mod duration;
+#[cfg(feature = "kube")]
+pub mod kube;
 mod local;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -15,6 +17,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub use duration::parse_duration;
+#[cfg(feature = "kube")]
+pub use kube::{KubePodExecutor, WorkspaceVolume};
 pub use local::LocalExecutor;
 
 use crate::error::Error;
