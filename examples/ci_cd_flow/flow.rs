@@ -35,7 +35,8 @@ use gitops_toolkit::pipeline::runner::{LogSink, RunInfo};
 use gitops_toolkit::pipeline::substitute::{MapLookup, substitute};
 use gitops_toolkit::pipeline::{
     ExecOutcome, LocalExecutor, ParamValue, PipelineRun, PipelineRunOutcome, PipelineRunState,
-    RunContext, Runner, TaskExecution, TaskExecutor, TaskJob, load,
+    RunContext, Runner, TaskExecution, TaskExecutor, TaskJob, describe_pipeline_run, load,
+    outcome_objects,
 };
 use gitops_toolkit::triggers::{Event, Headers, Listener, MemorySecretStore, Outcome};
 use serde_json::{Value, json};
@@ -779,6 +780,7 @@ impl<'a> Flow<'a> {
             out: &self.out,
             lines: std::sync::Mutex::new(Vec::new()),
         };
+        let started = unix_nanos_now();
         let outcome = Runner::new(&executor, &resources)
             .logs(&logs)
             .parallelism(2)
@@ -791,8 +793,12 @@ impl<'a> Flow<'a> {
             "PipelineRun    {} finished: {} ({})",
             outcome.name, outcome.condition.reason, outcome.condition.message
         ));
-        for line in describe(&outcome) {
-            self.out.detail(line);
+        // The run as a cluster would hold it, printed as `tkn pipelinerun describe` does.
+        let (pr_object, task_runs) = outcome_objects(&outcome, run, started);
+        let described = describe_pipeline_run(&pr_object, &task_runs, unix_nanos_now())
+            .map_err(|e| e.to_string())?;
+        for line in described.lines() {
+            self.out.detail(line.to_string());
         }
         if outcome.condition.status.as_str() != "True" {
             return Err(format!(
@@ -1173,44 +1179,11 @@ fn short_digest(digest: &str) -> String {
     }
 }
 
-/// The rows of `tkn pipelinerun describe`.
-pub fn describe(outcome: &PipelineRunOutcome) -> Vec<String> {
-    let mut out = vec![
-        format!("Name:        {}", outcome.name),
-        format!("Pipeline:    {}", outcome.pipeline),
-        format!(
-            "Status:      {} ({})",
-            outcome.condition.reason,
-            fmt_duration(outcome.duration)
-        ),
-        String::new(),
-        format!("{:<26} {:<11} {:>9}  REASON", "TASK", "STATUS", "DURATION"),
-    ];
-    for t in &outcome.tasks {
-        let name = if t.finally {
-            format!("{} (finally)", t.name)
-        } else {
-            t.name.clone()
-        };
-        out.push(format!(
-            "{:<26} {:<11} {:>9}  {}",
-            name,
-            t.state.as_str(),
-            t.duration.map_or("---".to_string(), fmt_duration),
-            t.reason
-        ));
-        for m in &t.messages {
-            out.push(format!("{:<26} {m}", ""));
-        }
-    }
-    if !outcome.results.is_empty() {
-        out.push(String::new());
-        out.push("RESULT     VALUE".to_string());
-        for (k, v) in &outcome.results {
-            out.push(format!("{k:<10} {v}"));
-        }
-    }
-    out
+/// The system clock as Unix nanoseconds.
+fn unix_nanos_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 // ---- the executor -------------------------------------------------------------------------
@@ -1683,7 +1656,7 @@ fn push_payload(
         "tree_id": commit.tree,
         "distinct": true,
         "message": message,
-        "timestamp": rfc3339(commit.time),
+        "timestamp": gitops_toolkit::object::time::format_rfc3339(commit.time),
         "url": format!("{html}/commit/{}", commit.id),
         "author": person,
         "committer": person,
@@ -1752,26 +1725,5 @@ fn delivery_id(commit: &str) -> String {
         h(12..16),
         h(16..20),
         h(20..32)
-    )
-}
-
-/// `2024-05-01T12:00:00Z` for Unix seconds (proleptic Gregorian, UTC).
-fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
     )
 }

@@ -8,6 +8,7 @@
 //!   (a cluster's version-less identity), cluster scope ([`is_cluster_scoped`], [`Scopes`]
 //!   learning from CRDs).
 //! - [`json`] and [`number`]: Go's `encoding/json` output and number formatting.
+//! - [`time`]: RFC 3339 stamps and Go's `Duration.String`.
 //!
 //! Typed documents are read with [`from_yaml_stream`]: the text goes through the one reader,
 //! then each document is decoded, and an error names the origin, document, kind, name and the
@@ -35,6 +36,7 @@ pub mod id;
 pub mod json;
 pub mod meta;
 pub mod number;
+pub mod time;
 pub mod yaml;
 
 pub use id::{Gvk, MissingIdentity, ObjectRef, ResId, Scope, Scopes, is_cluster_scoped};

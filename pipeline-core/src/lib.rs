@@ -27,6 +27,9 @@
 //! - [`runner`]: a [`TaskExecutor`] trait, a bounded-parallelism runner on std threads, and
 //!   [`LocalExecutor`], which runs step scripts with `sh` in a work directory.
 //!
+//! - [`describe`]: `tkn pipelinerun describe`'s text for PipelineRun and TaskRun objects,
+//!   and the objects of a finished local run ([`outcome_objects`]).
+//!
 //! - [`cel_when`]: CEL `when` expressions behind Tekton's `enable-cel-in-whenexpression` flag
 //!   ([`Limits::enable_cel_in_when`]), with a cost bound.
 //!
@@ -63,6 +66,7 @@
 
 pub mod cel_when;
 pub mod dag;
+pub mod describe;
 pub mod error;
 pub mod limits;
 pub mod matrix;
@@ -77,6 +81,7 @@ pub mod substitute;
 pub mod validate;
 pub mod when;
 
+pub use describe::{DescribeError, describe_pipeline_run, outcome_objects};
 pub use error::{Error, FieldError, FieldErrors, ObjectKind};
 pub use limits::Limits;
 pub use model::{

@@ -1,4 +1,4 @@
-//! `gitops-toolkit pipeline validate|simulate|run`.
+//! `gitops-toolkit pipeline validate|simulate|run|describe`.
 //!
 //! FILE is a YAML stream of Tekton objects (`tekton.dev/v1` or `v1beta1`): Pipelines, Tasks,
 //! PipelineRuns, TaskRuns, StepActions, CustomRuns; documents of other kinds (a PVC, a
@@ -15,7 +15,7 @@ use crate::pipeline::simulate::{
 use crate::pipeline::validate::{resource_errors_with_limits, unresolved_references};
 use crate::pipeline::{
     Error, Limits, LocalExecutor, Param, ParamType, ParamValue, PipelineRunState, PipelineSpec,
-    Resources, RunContext, Runner, TaskState, load,
+    Resources, RunContext, Runner, TaskState, describe_pipeline_run, load, outcome_objects,
 };
 use clap::Subcommand;
 use serde_json::{Map, Value, json};
@@ -76,8 +76,21 @@ pub(crate) enum Command {
         #[arg(long)]
         no_results: bool,
     },
+    /// Print what `tkn pipelinerun describe` prints for a PipelineRun of the FILEs (objects or
+    /// `kubectl get -o yaml` Lists), with the TaskRuns its `status.childReferences` name.
+    Describe {
+        /// YAML streams of PipelineRun and TaskRun objects, read as one.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// The PipelineRun to describe (needed when the files hold several).
+        #[arg(long)]
+        name: Option<String>,
+        /// The time ages are counted from, RFC 3339 (default: now).
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<String>,
+    },
     /// Execute each step's script with `sh` in a work directory, streaming `[task : step]`
-    /// logs, and print a summary.
+    /// logs, and print the run as `tkn pipelinerun describe` does.
     Run {
         /// YAML streams of Tekton objects, read as one.
         #[arg(required = true)]
@@ -136,6 +149,7 @@ fn params(raw: &[String]) -> Result<Vec<(String, String)>, Fail> {
 
 pub(crate) fn run(cmd: Command, out: &mut Out) -> Outcome {
     let (files, options, which) = match cmd {
+        Command::Describe { files, name, now } => return describe_cmd(&files, name, now, out),
         Command::Validate {
             files,
             case_sensitive,
@@ -418,10 +432,6 @@ fn simulate_cmd(resources: &Resources, options: &Options, output: &mut Out) -> O
     Ok(ExitCode::SUCCESS)
 }
 
-fn fmt_duration(d: Option<std::time::Duration>) -> String {
-    d.map_or("---".to_string(), |d| format!("{:.2}s", d.as_secs_f64()))
-}
-
 fn run_cmd(resources: &Resources, options: &Options, output: &mut Out) -> Outcome {
     let (pipeline, spec, ctx) = select(resources, options)?;
     let info = RunInfo {
@@ -440,6 +450,7 @@ fn run_cmd(resources: &Resources, options: &Options, output: &mut Out) -> Outcom
         duration(&ctx.timeouts.tasks),
         duration(&ctx.timeouts.finally),
     );
+    let run_object = pipeline_run_object(resources, &info.pipeline, &ctx);
     let state =
         PipelineRunState::with_limits(spec, ctx, options.limits).map_err(|e| e.to_string())?;
     let tmp;
@@ -452,6 +463,7 @@ fn run_cmd(resources: &Resources, options: &Options, output: &mut Out) -> Outcom
     };
     let executor = LocalExecutor::new(&root);
     let logs = StdoutLogs;
+    let started = unix_nanos_now();
     let outcome = Runner::new(&executor, resources)
         .parallelism(options.parallel)
         .logs(&logs)
@@ -491,46 +503,126 @@ fn run_cmd(resources: &Resources, options: &Options, output: &mut Out) -> Outcom
             ExitCode::from(1)
         });
     }
-    out!("");
-    out!("Name:      {}", outcome.name);
-    out!("Pipeline:  {}", outcome.pipeline);
-    out!(
-        "Status:    {} ({})",
-        outcome.condition.reason,
-        outcome.condition.message
-    );
-    out!("Duration:  {}", fmt_duration(Some(outcome.duration)));
-    out!("Workdir:   {}", root.display());
-    out!("");
-    out!("{:<24} {:<10} {:<10} REASON", "TASK", "STATUS", "DURATION");
+    // The run as a cluster would hold it, printed as `tkn pipelinerun describe` prints it;
+    // where the run happened and what the executor said go to stderr.
+    let (pr, task_runs) = outcome_objects(&outcome, &run_object, started);
+    let text =
+        describe_pipeline_run(&pr, &task_runs, unix_nanos_now()).map_err(|e| e.to_string())?;
+    output.text(&text)?;
+    eprintln!("Workdir: {}", root.display());
     for t in &outcome.tasks {
-        let name = if t.finally {
-            format!("{} (finally)", t.name)
-        } else {
-            t.name.clone()
-        };
-        out!(
-            "{:<24} {:<10} {:<10} {}",
-            name,
-            t.state.as_str(),
-            fmt_duration(t.duration),
-            t.reason
-        );
         for m in &t.messages {
-            out!("{:<24} {m}", "");
+            eprintln!("{}: {m}", t.name);
         }
         for (k, v) in &t.results {
-            out!("{:<24} result {k} = {v}", "");
+            eprintln!("{}: result {k} = {v}", t.name);
         }
-    }
-    for (k, v) in &outcome.results {
-        out!("pipeline result {k} = {v}");
     }
     Ok(if outcome.condition.status.as_str() == "True" {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The system clock as Unix nanoseconds (the command line is the adapter that reads it).
+fn unix_nanos_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+/// The PipelineRun object of a local run: the one in the files (with the command line's
+/// params), else one referring to the Pipeline by name.
+fn pipeline_run_object(resources: &Resources, pipeline: &str, ctx: &RunContext) -> Value {
+    let mut pr = match resources.pipeline_runs.first() {
+        Some(pr) => serde_json::to_value(pr).unwrap_or_else(|_| json!({})),
+        None => json!({
+            "apiVersion": "tekton.dev/v1",
+            "kind": "PipelineRun",
+            "spec": {"pipelineRef": {"name": pipeline}},
+        }),
+    };
+    if let Some(m) = pr.as_object_mut() {
+        let meta = m.entry("metadata").or_insert_with(|| json!({}));
+        if let Some(meta) = meta.as_object_mut() {
+            meta.insert("name".into(), Value::String(ctx.name.clone()));
+            meta.insert("namespace".into(), Value::String(ctx.namespace.clone()));
+        }
+        let spec = m.entry("spec").or_insert_with(|| json!({}));
+        if let Some(spec) = spec.as_object_mut()
+            && !ctx.params.is_empty()
+        {
+            spec.insert(
+                "params".into(),
+                serde_json::to_value(&ctx.params).unwrap_or(Value::Null),
+            );
+        }
+    }
+    pr
+}
+
+/// `pipeline describe`: PipelineRuns and TaskRuns from files (objects or Lists).
+fn describe_cmd(
+    files: &[String],
+    name: Option<String>,
+    now: Option<String>,
+    output: &mut Out,
+) -> Outcome {
+    let now = match now {
+        None => unix_nanos_now(),
+        Some(t) => kube_object::time::parse_rfc3339(&t)
+            .ok_or_else(|| Fail::Usage(format!("--now {t:?}: want an RFC 3339 time")))?,
+    };
+    let mut objects = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+        let docs = kube_object::yaml::parse_stream(&text, file).map_err(|e| e.to_string())?;
+        for doc in docs {
+            match doc.get("items").and_then(Value::as_array) {
+                Some(items) if doc.get("kind").and_then(Value::as_str) == Some("List") => {
+                    objects.extend(items.iter().cloned());
+                }
+                _ => objects.push(doc),
+            }
+        }
+    }
+    let kind = |v: &Value, k: &str| v.get("kind").and_then(Value::as_str) == Some(k);
+    let name_of = |v: &Value| {
+        v.pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let runs: Vec<&Value> = objects.iter().filter(|v| kind(v, "PipelineRun")).collect();
+    let task_runs: Vec<Value> = objects
+        .iter()
+        .filter(|v| kind(v, "TaskRun"))
+        .cloned()
+        .collect();
+    let pr = match (&name, runs.as_slice()) {
+        (Some(n), _) => runs
+            .iter()
+            .find(|r| &name_of(r) == n)
+            .ok_or_else(|| format!("failed to find pipelinerun {n:?}"))?,
+        (None, []) => return Err("no PipelineRuns found".into()),
+        (None, [one]) => one,
+        (None, several) => {
+            let names: Vec<String> = several.iter().map(|r| name_of(r)).collect();
+            return Err(Fail::Usage(format!(
+                "the files hold {} PipelineRuns ({}): name one with --name",
+                names.len(),
+                names.join(", ")
+            )));
+        }
+    };
+    if output.structured() {
+        output.value(pr)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let text = describe_pipeline_run(pr, &task_runs, now).map_err(|e| e.to_string())?;
+    output.text(&text)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn validate_cmd(resources: &Resources, options: &Options, output: &mut Out) -> Outcome {

@@ -176,6 +176,8 @@ pub struct TaskOutcome {
     pub reason: String,
     /// Results.
     pub results: BTreeMap<String, ParamValue>,
+    /// When the first instance started, as an offset from the run's start.
+    pub started: Option<Duration>,
     /// Wall time from the first instance's start to the last instance's end.
     pub duration: Option<Duration>,
     /// Instances (matrix combinations).
@@ -702,6 +704,7 @@ impl<'a> Runner<'a> {
             .into_iter()
             .enumerate()
             .map(|(i, s)| TaskOutcome {
+                started: times.get(&i).map(|(a, _)| a.duration_since(start)),
                 duration: times.get(&i).map(|(a, b)| b.duration_since(*a)),
                 messages: messages.remove(&i).unwrap_or_default(),
                 name: s.name,

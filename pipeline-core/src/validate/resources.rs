@@ -130,41 +130,7 @@ fn check_timeout_sum(errs: &mut Errs<'_>, t: &TimeoutFields, old_timeout: Option
 
 /// A duration as Go's `time.Duration.String` writes it (`1h0m0s`, `1m30s`, `1.5s`, `500ms`).
 pub(crate) fn go_duration(d: Duration) -> String {
-    let ns = d.as_nanos();
-    if ns == 0 {
-        return "0s".into();
-    }
-    let frac = |v: u128, unit: u128| {
-        let whole = v / unit;
-        let rest = v % unit;
-        if rest == 0 {
-            whole.to_string()
-        } else {
-            let digits = unit.to_string().len() - 1;
-            let f = format!("{rest:0digits$}");
-            format!("{whole}.{}", f.trim_end_matches('0'))
-        }
-    };
-    if ns < 1_000 {
-        return format!("{ns}ns");
-    }
-    if ns < 1_000_000 {
-        return format!("{}\u{b5}s", frac(ns, 1_000));
-    }
-    if ns < 1_000_000_000 {
-        return format!("{}ms", frac(ns, 1_000_000));
-    }
-    let secs_ns = ns % 60_000_000_000;
-    let mins = ns / 60_000_000_000;
-    let (h, m) = (mins / 60, mins % 60);
-    let s = format!("{}s", frac(secs_ns, 1_000_000_000));
-    if h > 0 {
-        format!("{h}h{m}m{s}")
-    } else if m > 0 {
-        format!("{m}m{s}")
-    } else {
-        s
-    }
+    kube_object::time::go_duration(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 fn pipeline_task_timeouts(kind: ObjectKind, name: &str, spec: &PipelineSpec) -> Vec<FieldError> {
