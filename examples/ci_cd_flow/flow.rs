@@ -798,7 +798,7 @@ impl<'a> Flow<'a> {
         let described = describe_pipeline_run(&pr_object, &task_runs, unix_nanos_now())
             .map_err(|e| e.to_string())?;
         for line in described.lines() {
-            self.out.detail(line.to_string());
+            self.out.detail(line);
         }
         if outcome.condition.status.as_str() != "True" {
             return Err(format!(
