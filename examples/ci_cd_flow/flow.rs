@@ -616,7 +616,7 @@ impl<'a> Flow<'a> {
                 .count(gitops_toolkit::gitops::plan::ActionKind::Create);
             let ready = r
                 .ready_condition()
-                .map(|c| format!("{}={}", c.kind, c.status))
+                .map(|c| format!("{}={}", c.type_, c.status))
                 .unwrap_or_default();
             self.out.event(format!(
                 "cluster        Kustomization/{} bootstrapped: {created} objects created, {ready}",
@@ -934,7 +934,7 @@ impl<'a> Flow<'a> {
             if let Some(c) = r.ready_condition() {
                 self.out.event(format!(
                     "Kustomization  {}: {}={} {}: {}",
-                    r.key, c.kind, c.status, c.reason, c.message
+                    r.key, c.type_, c.status, c.reason, c.message
                 ));
             }
         }

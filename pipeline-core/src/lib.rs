@@ -77,7 +77,7 @@ pub mod substitute;
 pub mod validate;
 pub mod when;
 
-pub use error::{Error, FieldError, FieldErrors, ObjectKind};
+pub use error::{Error, FieldError, FieldErrors, InvalidDuration, ObjectKind};
 pub use limits::Limits;
 pub use model::{
     CustomRun, Matrix, Param, ParamSpec, ParamType, ParamValue, Pipeline, PipelineRun,

@@ -129,7 +129,7 @@ impl Report {
                     .conditions
                     .iter()
                     .map(|c| {
-                        json!({"type": c.kind, "status": c.status, "reason": c.reason,
+                        json!({"type": c.type_, "status": c.status, "reason": c.reason,
                                "message": c.message})
                     })
                     .collect();

@@ -9,6 +9,7 @@
 //! that is not registered rejects every event and is listed by
 //! [`Listener::problems`](crate::Listener::problems).
 
+use crate::error::Error;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -87,7 +88,14 @@ impl InterceptorResponse {
 
     /// Reads the JSON an interceptor service answers with
     /// (`{"continue", "extensions", "status": {"code", "message"}}`).
-    pub fn from_json(v: &Value) -> Result<InterceptorResponse, String> {
+    pub fn from_json(v: &Value) -> Result<InterceptorResponse, Error> {
+        Self::from_json_text(v).map_err(|message| Error::Invalid {
+            what: "interceptor response",
+            message,
+        })
+    }
+
+    fn from_json_text(v: &Value) -> Result<InterceptorResponse, String> {
         let Value::Object(m) = v else {
             return Err("an interceptor response must be a JSON object".into());
         };

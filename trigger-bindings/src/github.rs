@@ -10,6 +10,7 @@
 //! [`StaticGitHubApi`] answers from memory: a fake for tests and for the command-line
 //! tool's `--github-api FILE`.
 
+use crate::error::Error;
 use crate::secrets::Secret;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -137,7 +138,14 @@ impl StaticGitHubApi {
     /// Reads the JSON form `{"orgMembers": {ORG: [LOGIN..]}, "collaborators":
     /// {"OWNER/REPO": [LOGIN..]}, "files": {"OWNER/REPO": {PATH: TEXT or null for a
     /// directory}}, "pullRequestFiles": {"OWNER/REPO#N": [FILE..]}}`.
-    pub fn from_json(v: &Value) -> Result<StaticGitHubApi, String> {
+    pub fn from_json(v: &Value) -> Result<StaticGitHubApi, Error> {
+        Self::from_json_text(v).map_err(|message| Error::Invalid {
+            what: "GitHub API fixture",
+            message,
+        })
+    }
+
+    fn from_json_text(v: &Value) -> Result<StaticGitHubApi, String> {
         let Value::Object(top) = v else {
             return Err("the GitHub API fixture must be a JSON object".into());
         };

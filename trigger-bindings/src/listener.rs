@@ -451,7 +451,7 @@ fn select_plans(
     for t in candidates {
         let selected = match labels {
             None => true,
-            Some(sel) => match sel.matches(&t.metadata.labels) {
+            Some(sel) => match sel.matches_text(&t.metadata.labels) {
                 Ok(m) => m,
                 Err(e) => {
                     notes.push((
