@@ -269,10 +269,7 @@ pub fn run_automation_with_policies(
     let key = automation.metadata.key();
     backend.checkout(url, branch, workdir)?;
     let rel = automation.spec.update.path.trim_start_matches('/');
-    let options = TreeOptions {
-        update_path: (!rel.is_empty()).then(|| rel.into()),
-        dry_run: false,
-    };
+    let options = TreeOptions::default().update_path((!rel.is_empty()).then(|| rel.into()));
     let report = update_tree_with(workdir, policies, &options).map_err(|e| Error::Image {
         origin: key.clone(),
         message: e.to_string(),

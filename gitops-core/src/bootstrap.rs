@@ -27,6 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Bounds of a bootstrap reconcile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BootstrapOptions {
     /// Rounds of "read the Kustomizations back, reconcile the new ones" (default 16).
     pub max_rounds: usize,
@@ -40,6 +41,20 @@ impl Default for BootstrapOptions {
             max_rounds: 16,
             reconcile: ReconcileOptions::default(),
         }
+    }
+}
+
+impl BootstrapOptions {
+    /// Rounds of reading the Kustomizations back (default 16).
+    pub fn max_rounds(mut self, rounds: usize) -> Self {
+        self.max_rounds = rounds;
+        self
+    }
+
+    /// Options of each Kustomization's reconcile.
+    pub fn reconcile(mut self, reconcile: ReconcileOptions) -> Self {
+        self.reconcile = reconcile;
+        self
     }
 }
 

@@ -62,10 +62,7 @@ pub(crate) fn run(cmd: Command, out: &mut Out) -> Outcome {
             let result = substitute_all(
                 &objs,
                 &v,
-                SubstituteOptions {
-                    strict,
-                    always: true,
-                },
+                SubstituteOptions::default().strict(strict).always(true),
             )
             .map_err(|e| format!("{file}: {e}"))?;
             out.objects(&result)?;

@@ -110,8 +110,13 @@ pub fn sync_application(
             let mut ids = previous.clone();
             ids.extend(desired.iter().filter_map(|o| ResId::of(o).ok()));
             let live = store.get_many(&mut ids.iter()).unwrap_or_default();
-            let p =
-                plan(&desired, &live, &previous, PlanOptions { prune: false }).unwrap_or_default();
+            let p = plan(
+                &desired,
+                &live,
+                &previous,
+                PlanOptions::default().prune(false),
+            )
+            .unwrap_or_default();
             let sync_status = if p.is_noop() { "Synced" } else { "OutOfSync" };
             let c = if hold {
                 Condition::new(

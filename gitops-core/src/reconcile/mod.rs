@@ -51,7 +51,7 @@ pub use health::{Health, HealthChecker, StatusHealth};
 pub use kube_object::{Condition, ConditionStatus};
 
 /// The outcome of reconciling one Kustomization.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct KustomizationResult {
     /// `namespace/name`.
     pub key: String,
@@ -114,6 +114,7 @@ impl fmt::Display for KustomizationResult {
 
 /// Options of a reconcile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReconcileOptions {
     /// Strict post-build substitution (Flux's default since v1.9).
     pub strict_substitution: bool,
@@ -124,6 +125,14 @@ impl Default for ReconcileOptions {
         ReconcileOptions {
             strict_substitution: true,
         }
+    }
+}
+
+impl ReconcileOptions {
+    /// Strict post-build substitution (default `true`).
+    pub fn strict_substitution(mut self, strict: bool) -> Self {
+        self.strict_substitution = strict;
+        self
     }
 }
 
@@ -371,7 +380,13 @@ pub fn apply_objects(
         ids.insert(ResId::of(o).map_err(fail)?);
     }
     let live = store.get_many(&mut ids.iter()).map_err(fail)?;
-    let p = plan(desired, &live, &previous, PlanOptions { prune }).map_err(fail)?;
+    let p = plan(
+        desired,
+        &live,
+        &previous,
+        PlanOptions::default().prune(prune),
+    )
+    .map_err(fail)?;
     let mut inventory = previous;
     let mut done = 0usize;
     let mut result = Ok(());
