@@ -26,7 +26,7 @@ use gitops_toolkit::gitops::plan::Action;
 use gitops_toolkit::gitops::reconcile::{
     KustomizationResult, ReconcileOptions, Renderer, Source, StatusHealth, reconcile_all,
 };
-use gitops_toolkit::gitops::render::{BuildOverrides, flux_build};
+use gitops_toolkit::gitops::render::{BuildOverrides, RenderError, flux_build};
 use gitops_toolkit::gitops::source::{GitBackend, GixBackend, resolve_ref};
 use gitops_toolkit::gitops::store::{ClusterStore, MemoryStore};
 use gitops_toolkit::image::{ImageRef, OciLayout, OciLayoutLister, TagLister};
@@ -1417,7 +1417,7 @@ struct TreeRenderer {
 }
 
 impl Renderer for TreeRenderer {
-    fn render(&self, dir: &Path) -> Result<Vec<Value>, String> {
+    fn render(&self, dir: &Path) -> Result<Vec<Value>, RenderError> {
         let rel = dir
             .strip_prefix(&self.root)
             .map_err(|_| format!("{} is outside the source", dir.display()))?;
@@ -1432,7 +1432,7 @@ impl Renderer for TreeRenderer {
         _root: &Path,
         path: &str,
         overrides: &BuildOverrides,
-    ) -> Result<Vec<Value>, String> {
+    ) -> Result<Vec<Value>, RenderError> {
         flux_build(&self.fs, path, overrides)
     }
 }

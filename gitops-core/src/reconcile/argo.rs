@@ -63,7 +63,7 @@ pub fn sync_application(
     let mut desired = match renderer.render(&dir) {
         Ok(d) => d,
         Err(m) => {
-            let result = KustomizationResult::stopped(key, "BuildFailed", m, true);
+            let result = KustomizationResult::stopped(key, "BuildFailed", m.to_string(), true);
             return ApplicationResult {
                 result,
                 sync_status: "OutOfSync",

@@ -35,7 +35,7 @@ pub struct Source {
     pub revision: String,
 }
 
-pub use crate::render::{BuildOverrides, DirRenderer, Renderer};
+pub use crate::render::{BuildOverrides, DirRenderer, RenderError, Renderer};
 
 mod argo;
 mod depends_on;
@@ -199,14 +199,16 @@ pub fn render(
     opts: ReconcileOptions,
 ) -> Result<Vec<Value>, Error> {
     let key = k.metadata.key();
-    let build_err = |message: String| Error::Build {
+    let build_err = |source: RenderError| Error::Build {
         kustomization: key.clone(),
         path: k.spec.path.clone(),
-        message,
+        source,
     };
     let rel = k.spec.path.trim_start_matches('/');
     if rel.split('/').any(|s| s == "..") {
-        return Err(build_err("path leaves the source".into()));
+        return Err(build_err(RenderError::Invalid(
+            "path leaves the source".into(),
+        )));
     }
     let overrides = BuildOverrides {
         target_namespace: k.spec.target_namespace.clone().filter(|ns| !ns.is_empty()),
@@ -217,7 +219,7 @@ pub fn render(
     let objs = renderer
         .render_source(&source.root, rel, &overrides)
         .map_err(build_err)?;
-    let vars = load_vars(k, store).map_err(build_err)?;
+    let vars = load_vars(k, store).map_err(|m| build_err(m.into()))?;
     let mut objs = if k.spec.post_build.is_some() {
         substitute_all(
             &objs,
