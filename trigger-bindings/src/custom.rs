@@ -196,25 +196,26 @@ pub struct WebhookAnswer {
 /// answer's body and headers replace the event's for the interceptors and bindings after
 /// it. A status other than 200 stops the trigger.
 pub trait WebhookClient: Send + Sync {
-    /// POSTs `body` with `headers` to `url` (Tekton gives it 5 seconds).
+    /// POSTs `body` with `headers` to `url` (Tekton gives it 5 seconds). A failure's text
+    /// (usually [`Error::Adapter`]) becomes the rejection reason.
     fn post(
         &self,
         url: &str,
         headers: &[(String, String)],
         body: &[u8],
-    ) -> Result<WebhookAnswer, String>;
+    ) -> Result<WebhookAnswer, Error>;
 }
 
 impl<F> WebhookClient for F
 where
-    F: Fn(&str, &[(String, String)], &[u8]) -> Result<WebhookAnswer, String> + Send + Sync,
+    F: Fn(&str, &[(String, String)], &[u8]) -> Result<WebhookAnswer, Error> + Send + Sync,
 {
     fn post(
         &self,
         url: &str,
         headers: &[(String, String)],
         body: &[u8],
-    ) -> Result<WebhookAnswer, String> {
+    ) -> Result<WebhookAnswer, Error> {
         self(url, headers, body)
     }
 }

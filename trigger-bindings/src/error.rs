@@ -77,6 +77,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A host adapter (the GitHub API, a webhook interceptor's HTTP client) failed; the
+    /// message is the whole text, as it goes into a rejection reason.
+    #[error("{message}")]
+    Adapter {
+        /// The adapter (`GitHub API`, `webhook client`).
+        adapter: &'static str,
+        /// What went wrong.
+        message: String,
+    },
     /// The host's secret store could not answer (an absent secret or key is `Ok(None)`, not
     /// this). The message never holds a secret value.
     #[error("secret store: secret {name:?} key {key:?} in namespace {namespace:?}: {message}")]

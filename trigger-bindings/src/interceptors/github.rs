@@ -434,19 +434,25 @@ fn allowed(
     request: &GitHubRequest<'_>,
 ) -> Result<bool, String> {
     if (check_type == "orgMembers" || check_type == "all")
-        && let Some(members) = api.public_org_members(request, &p.owner)?
+        && let Some(members) = api
+            .public_org_members(request, &p.owner)
+            .map_err(|e| e.to_string())?
         && members.contains(&p.sender)
     {
         return Ok(true);
     }
     if (check_type == "repoMembers" || check_type == "all")
         && api
-            .repo_collaborators(request, &p.owner, &p.repo)?
+            .repo_collaborators(request, &p.owner, &p.repo)
+            .map_err(|e| e.to_string())?
             .contains(&p.sender)
     {
         return Ok(true);
     }
-    match api.contents(request, &p.owner, &p.repo, "OWNERS")? {
+    match api
+        .contents(request, &p.owner, &p.repo, "OWNERS")
+        .map_err(|e| e.to_string())?
+    {
         None => Ok(false),
         Some(Contents::Directory) => {
             Err("referenced file inside the Github Repository OWNERS is a directory".into())

@@ -70,7 +70,7 @@ pub(super) fn intercept(
         }
     }
     match client.post(&url, &headers, &body) {
-        Err(e) => Decision::Stop(RejectionKind::Interceptor, e),
+        Err(e) => Decision::Stop(RejectionKind::Interceptor, e.to_string()),
         Ok(answer) if answer.status != 200 => Decision::Stop(
             RejectionKind::Interceptor,
             format!(
