@@ -27,13 +27,19 @@ use crate::source::IgnoreRules;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RenderError {
-    /// kustomize-lite refused the build (the cause is kept).
+    /// kustomize-lite refused the build (the cause is kept, boxed: it is large).
     #[error(transparent)]
-    Kustomize(#[from] kustomize_lite::Error),
+    Kustomize(Box<kustomize_lite::Error>),
     /// The path or kustomization is not usable: it leaves the source, is missing, is not a
     /// mapping, or the renderer cannot apply an override. The message names the file.
     #[error("{0}")]
     Invalid(String),
+}
+
+impl From<kustomize_lite::Error> for RenderError {
+    fn from(e: kustomize_lite::Error) -> Self {
+        RenderError::Kustomize(Box::new(e))
+    }
 }
 
 impl From<String> for RenderError {
