@@ -7,6 +7,11 @@
 //! reports run-level timeouts and cancellation as events, and reads the final
 //! [`Condition`] once [`PipelineRunState::is_done`].
 //!
+//! The rules have a file each: `state` (building the run, what is ready next, the events),
+//! `skip` (why a ready task is skipped: one function for DAG and finally tasks), `status`
+//! (task states and the `Succeeded` condition) and `timeouts` (run-level and per-task
+//! timeouts and deadlines).
+//!
 //! ```
 //! use pipeline_core::{PipelineSpec, RunContext, PipelineRunState};
 //! let spec: PipelineSpec = serde_json::from_str(r#"{"tasks": [
