@@ -30,6 +30,7 @@
 //! | `cli` | yes | the [`cli`] module and the `gitops-toolkit` binary (clap) |
 //! | `server` | no | the Triggers sink and Flux receivers over HTTP (hyper on tokio) |
 //! | `oci` | no | real OCI registries through oci-client (`image`) |
+//! | `kube` | no | the Kubernetes API through kube-rs: `gitops`' `KubeStore` and `pipeline`'s `KubePodExecutor` |
 //!
 //! [`object`] (kube-object) is always there. A library user who wants no command line turns
 //! the defaults off: `gitops-toolkit = { version = "0.1", default-features = false,

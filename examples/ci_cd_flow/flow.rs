@@ -26,7 +26,7 @@ use gitops_toolkit::gitops::plan::Action;
 use gitops_toolkit::gitops::reconcile::{
     KustomizationResult, ReconcileOptions, Renderer, Source, StatusHealth, reconcile_all,
 };
-use gitops_toolkit::gitops::render::{BuildOverrides, flux_build};
+use gitops_toolkit::gitops::render::{BuildOverrides, RenderError, flux_build};
 use gitops_toolkit::gitops::source::{GitBackend, GixBackend, resolve_ref};
 use gitops_toolkit::gitops::store::{ClusterStore, MemoryStore};
 use gitops_toolkit::image::{ImageRef, OciLayout, OciLayoutLister, TagLister};
@@ -617,7 +617,7 @@ impl<'a> Flow<'a> {
                 .count(gitops_toolkit::gitops::plan::ActionKind::Create);
             let ready = r
                 .ready_condition()
-                .map(|c| format!("{}={}", c.kind, c.status))
+                .map(|c| format!("{}={}", c.type_, c.status))
                 .unwrap_or_default();
             self.out.event(format!(
                 "cluster        Kustomization/{} bootstrapped: {created} objects created, {ready}",
@@ -940,7 +940,7 @@ impl<'a> Flow<'a> {
             if let Some(c) = r.ready_condition() {
                 self.out.event(format!(
                     "Kustomization  {}: {}={} {}: {}",
-                    r.key, c.kind, c.status, c.reason, c.message
+                    r.key, c.type_, c.status, c.reason, c.message
                 ));
             }
         }
@@ -1390,7 +1390,7 @@ struct TreeRenderer {
 }
 
 impl Renderer for TreeRenderer {
-    fn render(&self, dir: &Path) -> Result<Vec<Value>, String> {
+    fn render(&self, dir: &Path) -> Result<Vec<Value>, RenderError> {
         let rel = dir
             .strip_prefix(&self.root)
             .map_err(|_| format!("{} is outside the source", dir.display()))?;
@@ -1405,7 +1405,7 @@ impl Renderer for TreeRenderer {
         _root: &Path,
         path: &str,
         overrides: &BuildOverrides,
-    ) -> Result<Vec<Value>, String> {
+    ) -> Result<Vec<Value>, RenderError> {
         flux_build(&self.fs, path, overrides)
     }
 }

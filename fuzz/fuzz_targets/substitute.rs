@@ -20,10 +20,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = substitute_object(
                 obj,
                 &vars,
-                SubstituteOptions {
-                    strict: false,
-                    always: true,
-                },
+                SubstituteOptions::default().always(true),
             );
         }
     }

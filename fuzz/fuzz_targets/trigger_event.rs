@@ -64,13 +64,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let secrets = MemorySecretStore::new().with("s", "k", "secret");
-    let limits = Limits {
-        max_body_bytes: 64 * 1024,
-        max_json_depth: 32,
-        max_cel_cost: 100_000,
-        max_cel_memory_bytes: 4 * 1024 * 1024,
-        max_render_bytes: 256 * 1024,
-    };
+    let limits = Limits::default()
+        .max_body_bytes(64 * 1024)
+        .max_json_depth(32)
+        .max_cel_cost(100_000)
+        .max_cel_memory_bytes(4 * 1024 * 1024)
+        .max_render_bytes(256 * 1024);
     let listener = Listener::new(el, &resources, Arc::new(secrets), limits);
     let mut headers = Headers::new();
     for line in header_text.lines() {

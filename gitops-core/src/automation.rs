@@ -10,7 +10,7 @@
 //! ```
 //! use gitops_core::automation::{Change, render_message};
 //! let changes = vec![Change { file: "app.yaml".into(), old_value: "nginx:1.0".into(),
-//!     new_value: "nginx:1.1".into(), setter: "flux-system:web".into() }];
+//!     new_value: "nginx:1.1".into(), setter: "flux-system:web".into(), ..Change::default() }];
 //! let msg = render_message(Some("{{range .Changed.Changes}}{{print .OldValue}} -> {{println .NewValue}}{{end}}"),
 //!     "flux-system/auto", &changes).unwrap();
 //! assert_eq!(msg, "nginx:1.0 -> nginx:1.1\n");
@@ -26,18 +26,10 @@ use crate::Error;
 use crate::model::{ImagePolicy, ImageUpdateAutomation};
 use crate::source::{GitBackend, Signature};
 
-/// One value a setter changed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    /// File, relative to the repository root.
-    pub file: String,
-    /// Value before.
-    pub old_value: String,
-    /// Value after.
-    pub new_value: String,
-    /// The setter (`namespace:policy`).
-    pub setter: String,
-}
+/// One value a setter changed: image-policy's [`Change`](image_policy::Change) (file, line,
+/// object, setter, old and new value), so a commit template sees the same fields whichever
+/// way the changes were made.
+pub use image_policy::Change;
 
 /// Flux's default message template.
 pub const DEFAULT_TEMPLATE: &str = "Update from image update automation";
@@ -148,18 +140,7 @@ pub fn render_message(
     } else {
         tpl.to_string()
     };
-    let changed: Vec<image_policy::Change> = changes
-        .iter()
-        .map(|c| image_policy::Change {
-            file: c.file.clone(),
-            line: 0,
-            object: image_policy::ObjectIdentifier::default(),
-            setter: c.setter.clone(),
-            old_value: c.old_value.clone(),
-            new_value: c.new_value.clone(),
-        })
-        .collect();
-    let report = Report::from_changes(changed, Vec::new());
+    let report = Report::from_changes(changes.to_vec(), Vec::new());
     render_with(&hbs, automation, &report)
 }
 
@@ -288,10 +269,7 @@ pub fn run_automation_with_policies(
     let key = automation.metadata.key();
     backend.checkout(url, branch, workdir)?;
     let rel = automation.spec.update.path.trim_start_matches('/');
-    let options = TreeOptions {
-        update_path: (!rel.is_empty()).then(|| rel.into()),
-        dry_run: false,
-    };
+    let options = TreeOptions::default().update_path((!rel.is_empty()).then(|| rel.into()));
     let report = update_tree_with(workdir, policies, &options).map_err(|e| Error::Image {
         origin: key.clone(),
         message: e.to_string(),
@@ -301,17 +279,15 @@ pub fn run_automation_with_policies(
     }
     let commit_spec = &automation.spec.git.commit;
     let message = render_message_report(commit_spec.message_template.as_deref(), &key, &report)?;
-    let changes = report
-        .changes
-        .into_iter()
-        .map(|c| Change {
-            file: c.file,
-            old_value: c.old_value,
-            new_value: c.new_value,
-            setter: c.setter,
-        })
-        .collect();
-    commit_and_push(automation, url, branch, workdir, backend, &message, changes)
+    commit_and_push(
+        automation,
+        url,
+        branch,
+        workdir,
+        backend,
+        &message,
+        report.changes,
+    )
 }
 
 fn commit_and_push(
@@ -370,12 +346,14 @@ mod tests {
                 old_value: "x:1".into(),
                 new_value: "x:2".into(),
                 setter: "ns:p".into(),
+                ..Change::default()
             },
             Change {
                 file: "b.yaml".into(),
                 old_value: "y:1".into(),
                 new_value: "y:3".into(),
                 setter: "ns:q".into(),
+                ..Change::default()
             },
         ];
         let cases: &[(Option<&str>, Result<&str, &str>)] = &[

@@ -27,6 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Bounds of a bootstrap reconcile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BootstrapOptions {
     /// Rounds of "read the Kustomizations back, reconcile the new ones" (default 16).
     pub max_rounds: usize,
@@ -40,6 +41,20 @@ impl Default for BootstrapOptions {
             max_rounds: 16,
             reconcile: ReconcileOptions::default(),
         }
+    }
+}
+
+impl BootstrapOptions {
+    /// Rounds of reading the Kustomizations back (default 16).
+    pub fn max_rounds(mut self, rounds: usize) -> Self {
+        self.max_rounds = rounds;
+        self
+    }
+
+    /// Options of each Kustomization's reconcile.
+    pub fn reconcile(mut self, reconcile: ReconcileOptions) -> Self {
+        self.reconcile = reconcile;
+        self
     }
 }
 
@@ -195,7 +210,7 @@ pub trait SourceResolver {
         namespace: &str,
         name: &str,
         object: &Value,
-    ) -> Result<Source, String>;
+    ) -> Result<Source, Error>;
 }
 
 /// Resolves nothing: every other source is reported as not fetched.
@@ -209,14 +224,17 @@ impl SourceResolver for NoFetch {
         namespace: &str,
         name: &str,
         object: &Value,
-    ) -> Result<Source, String> {
+    ) -> Result<Source, Error> {
         let url = object
             .pointer("/spec/url")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        Err(format!(
-            "source '{kind}/{namespace}/{name}' ({url}) is not the repository reconciled here, and no source resolver fetches it"
-        ))
+        Err(Error::SourceFetch {
+            object: format!("{kind}/{namespace}/{name}"),
+            message: format!(
+                "source '{kind}/{namespace}/{name}' ({url}) is not the repository reconciled here, and no source resolver fetches it"
+            ),
+        })
     }
 }
 
@@ -340,16 +358,20 @@ impl SourceResolver for GitSources<'_> {
         namespace: &str,
         name: &str,
         object: &Value,
-    ) -> Result<Source, String> {
+    ) -> Result<Source, Error> {
         if kind != "GitRepository" {
             return NoFetch.resolve(kind, namespace, name, object);
         }
         let at = format!("GitRepository/{namespace}/{name}");
+        let failed = |message: String| Error::SourceFetch {
+            object: at.clone(),
+            message,
+        };
         let spec: crate::model::GitRepositorySpec =
             serde_json::from_value(object.get("spec").cloned().unwrap_or(Value::Null))
-                .map_err(|e| format!("{at}: {e}"))?;
+                .map_err(|e| failed(format!("{at}: {e}")))?;
         self.fetch(&spec, &at)
-            .map_err(|e| format!("failed to fetch {at} ({}): {e}", spec.url))
+            .map_err(|e| failed(format!("failed to fetch {at} ({}): {e}", spec.url)))
     }
 }
 
@@ -488,9 +510,12 @@ pub fn reconcile_cluster_with(
                         &ready,
                         opts.reconcile,
                     ),
-                    Err(why) => {
-                        KustomizationResult::stopped(key.clone(), "ArtifactFailed", why, false)
-                    }
+                    Err(why) => KustomizationResult::stopped(
+                        key.clone(),
+                        "ArtifactFailed",
+                        why.to_string(),
+                        false,
+                    ),
                 },
             };
             ready.insert(r.key.clone(), r.ready());
@@ -592,9 +617,11 @@ fn reconcile_helm_releases(
                                 object,
                             } => match resolver.resolve(&kind, &namespace, &name, &object) {
                                 Ok(src) => reconcile_helm_release(&hr, &src, &path, store),
-                                Err(why) => {
-                                    HelmReleaseResult::failed(key.clone(), "ArtifactFailed", why)
-                                }
+                                Err(why) => HelmReleaseResult::failed(
+                                    key.clone(),
+                                    "ArtifactFailed",
+                                    why.to_string(),
+                                ),
                             },
                         }
                     }

@@ -37,14 +37,15 @@ pub enum Error {
         message: String,
     },
     /// Rendering a Kustomization's path failed.
-    #[error("kustomization {kustomization}: build of {path:?} failed: {message}")]
+    #[error("kustomization {kustomization}: build of {path:?} failed: {source}")]
     Build {
         /// `namespace/name` of the Kustomization.
         kustomization: String,
         /// The path in the source.
         path: String,
-        /// The renderer's message.
-        message: String,
+        /// Why: kustomize-lite's error, or what else is wrong.
+        #[source]
+        source: crate::render::RenderError,
     },
     /// A cluster store operation failed.
     #[error("store: {op} {object}: {message}")]
@@ -99,6 +100,15 @@ pub enum Error {
     Image {
         /// Policy, file or automation.
         origin: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A source other than the root's repository could not be fetched (bootstrap's
+    /// [`SourceResolver`](crate::bootstrap::SourceResolver)); the message is the whole text.
+    #[error("{message}")]
+    SourceFetch {
+        /// The source, `Kind/namespace/name`.
+        object: String,
         /// What went wrong.
         message: String,
     },

@@ -15,7 +15,7 @@
 
 use crate::object::{ResId, is_cluster_scoped, set_meta_entry};
 use crate::plan::Plan;
-use crate::reconcile::{Condition, Source, apply_objects};
+use crate::reconcile::{Condition, ConditionStatus, Source, apply_objects};
 use crate::store::ClusterStore;
 use serde_json::{Map, Value};
 use std::fmt;
@@ -41,9 +41,7 @@ pub struct HelmReleaseResult {
 impl HelmReleaseResult {
     /// Whether `Ready` is `True`.
     pub fn ready(&self) -> bool {
-        self.conditions
-            .first()
-            .is_some_and(|c| c.kind == "Ready" && c.status == "True")
+        self.conditions.first().is_some_and(|c| c.is_true("Ready"))
     }
 
     /// A release that was not rendered, with its reason.
@@ -52,7 +50,12 @@ impl HelmReleaseResult {
             key,
             plan: Plan::default(),
             applied: 0,
-            conditions: vec![Condition::new("Ready", "False", reason, message)],
+            conditions: vec![Condition::new(
+                "Ready",
+                ConditionStatus::False,
+                reason,
+                message,
+            )],
         }
     }
 }
@@ -359,7 +362,7 @@ pub fn reconcile_helm_release(
             applied,
             conditions: vec![Condition::new(
                 "Ready",
-                "True",
+                ConditionStatus::True,
                 "InstallSucceeded",
                 format!(
                     "Helm install succeeded for release {namespace}/{release_name} with chart {} from {}",
@@ -374,7 +377,7 @@ pub fn reconcile_helm_release(
             applied,
             conditions: vec![Condition::new(
                 "Ready",
-                "False",
+                ConditionStatus::False,
                 "InstallFailed",
                 e.to_string(),
             )],

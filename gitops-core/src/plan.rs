@@ -20,6 +20,7 @@
 //! assert_eq!(p.entries[0].to_string(), "ConfigMap/x/a created");
 //! ```
 
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -32,7 +33,7 @@ use crate::object::ResId;
 pub const PRUNE_KEY: &str = "kustomize.toolkit.fluxcd.io/prune";
 
 /// One changed field of an update.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldChange {
     /// JSON pointer of the field (`/spec/replicas`).
     pub path: String,
@@ -42,8 +43,10 @@ pub struct FieldChange {
     pub desired: Value,
 }
 
-/// What happens to one object.
-#[derive(Debug, Clone, PartialEq)]
+/// What happens to one object. Serialises as `{"action": "create"}`, or with the changed
+/// fields for an update: `{"action": "update", "changes": [...]}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", content = "changes", rename_all = "lowercase")]
 pub enum Action {
     /// Not live: created.
     Create,
@@ -109,11 +112,12 @@ impl ActionKind {
 }
 
 /// One plan entry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlanEntry {
     /// The object.
     pub id: ResId,
     /// What happens to it.
+    #[serde(flatten)]
     pub action: Action,
     /// The object to apply: present for create and update entries only (unchanged, prune
     /// and orphan entries carry no copy).
@@ -127,7 +131,7 @@ impl fmt::Display for PlanEntry {
 }
 
 /// A reconcile plan, in apply order.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Plan {
     /// Entries: creates, updates and unchanged in apply order, then prunes in reverse order.
     pub entries: Vec<PlanEntry>,
@@ -161,6 +165,7 @@ impl Plan {
 
 /// Options of [`plan`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PlanOptions {
     /// Prune objects of the previous inventory that left the source.
     pub prune: bool,
@@ -169,6 +174,14 @@ pub struct PlanOptions {
 impl Default for PlanOptions {
     fn default() -> Self {
         PlanOptions { prune: true }
+    }
+}
+
+impl PlanOptions {
+    /// Whether objects that left the source are pruned (default `true`).
+    pub fn prune(mut self, prune: bool) -> Self {
+        self.prune = prune;
+        self
     }
 }
 
@@ -351,6 +364,33 @@ mod tests {
 
     fn cm(name: &str, v: &str) -> Value {
         json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "n"}, "data": {"k": v}})
+    }
+
+    #[test]
+    fn plans_serialise_with_their_actions() {
+        let mut live = BTreeMap::new();
+        let old = cm("changed", "old");
+        live.insert(ResId::of(&old).unwrap(), old);
+        let p = plan(
+            &[cm("changed", "new"), cm("fresh", "1")],
+            &live,
+            &BTreeSet::new(),
+            PlanOptions::default(),
+        )
+        .unwrap();
+        let v = serde_json::to_value(&p).unwrap();
+        let entries = v["entries"].as_array().unwrap();
+        let by_name = |n: &str| {
+            entries
+                .iter()
+                .find(|e| e["id"]["name"] == n)
+                .unwrap_or_else(|| panic!("{n} in {v}"))
+        };
+        assert_eq!(by_name("fresh")["action"], "create");
+        let changed = by_name("changed");
+        assert_eq!(changed["action"], "update");
+        assert_eq!(changed["changes"][0]["path"], "/data/k", "{changed}");
+        assert_eq!(changed["changes"][0]["desired"], "new");
     }
 
     #[test]

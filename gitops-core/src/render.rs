@@ -23,6 +23,31 @@ use serde_json::{Map, Value};
 use crate::object::set_namespace;
 use crate::source::IgnoreRules;
 
+/// Why a directory could not be rendered.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenderError {
+    /// kustomize-lite refused the build (the cause is kept, boxed: it is large).
+    #[error(transparent)]
+    Kustomize(Box<kustomize_lite::Error>),
+    /// The path or kustomization is not usable: it leaves the source, is missing, is not a
+    /// mapping, or the renderer cannot apply an override. The message names the file.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<kustomize_lite::Error> for RenderError {
+    fn from(e: kustomize_lite::Error) -> Self {
+        RenderError::Kustomize(Box::new(e))
+    }
+}
+
+impl From<String> for RenderError {
+    fn from(message: String) -> Self {
+        RenderError::Invalid(message)
+    }
+}
+
 /// Most files a generated kustomization lists.
 pub const MAX_GENERATED_RESOURCES: usize = 100_000;
 
@@ -52,7 +77,7 @@ impl BuildOverrides {
 /// Renders a directory of a source into objects.
 pub trait Renderer {
     /// The objects of `dir` (a kustomization, or plain manifests).
-    fn render(&self, dir: &Path) -> Result<Vec<Value>, String>;
+    fn render(&self, dir: &Path) -> Result<Vec<Value>, RenderError>;
 
     /// The objects of `path` (relative to the source `root`) with a Flux Kustomization's
     /// overrides. The default renders `root/path` with [`Renderer::render`], sets the
@@ -62,12 +87,14 @@ pub trait Renderer {
         root: &Path,
         path: &str,
         overrides: &BuildOverrides,
-    ) -> Result<Vec<Value>, String> {
+    ) -> Result<Vec<Value>, RenderError> {
         if !overrides.patches.is_empty()
             || !overrides.images.is_empty()
             || !overrides.components.is_empty()
         {
-            return Err("this renderer does not apply patches, images or components".into());
+            return Err(RenderError::Invalid(
+                "this renderer does not apply patches, images or components".into(),
+            ));
         }
         let rel = kfs::normalize(path).ok_or_else(|| format!("path {path:?} leaves the source"))?;
         let dir = if rel.is_empty() {
@@ -89,7 +116,7 @@ pub trait Renderer {
 pub struct DirRenderer;
 
 impl Renderer for DirRenderer {
-    fn render(&self, dir: &Path) -> Result<Vec<Value>, String> {
+    fn render(&self, dir: &Path) -> Result<Vec<Value>, RenderError> {
         self.render_source(dir, "", &BuildOverrides::default())
     }
 
@@ -98,7 +125,7 @@ impl Renderer for DirRenderer {
         root: &Path,
         path: &str,
         overrides: &BuildOverrides,
-    ) -> Result<Vec<Value>, String> {
+    ) -> Result<Vec<Value>, RenderError> {
         let fs = DiskFs::new(root).map_err(|e| format!("{}: {e}", root.display()))?;
         flux_build(&fs, path, overrides)
     }
@@ -109,13 +136,13 @@ pub fn flux_build(
     fs: &dyn FileSystem,
     path: &str,
     overrides: &BuildOverrides,
-) -> Result<Vec<Value>, String> {
+) -> Result<Vec<Value>, RenderError> {
     let dir = kfs::normalize(path).ok_or_else(|| format!("path {path:?} leaves the source"))?;
     if !fs.is_dir(&dir) {
-        return Err(format!(
+        return Err(RenderError::Invalid(format!(
             "kustomization path not found: {}",
             kfs::display(&dir)
-        ));
+        )));
     }
     let existing = FILE_NAMES
         .iter()
@@ -145,7 +172,7 @@ pub fn flux_build(
         doc = Value::Object(Map::new());
     }
     let Value::Object(map) = &mut doc else {
-        return Err(format!("{file}: not a mapping"));
+        return Err(RenderError::Invalid(format!("{file}: not a mapping")));
     };
     apply_overrides(map, overrides).map_err(|e| format!("{file}: {e}"))?;
     let text = kustomize_lite::yaml::emit_document(&doc);
@@ -157,12 +184,12 @@ pub fn flux_build(
     build(&overlay, &dir)
 }
 
-fn build(fs: &dyn FileSystem, dir: &str) -> Result<Vec<Value>, String> {
+fn build(fs: &dyn FileSystem, dir: &str) -> Result<Vec<Value>, RenderError> {
     let opts = Options {
         load_restrictions: LoadRestrictions::None,
         ..Options::default()
     };
-    kustomize_lite::build_with(fs, dir, opts).map_err(|e| e.to_string())
+    Ok(kustomize_lite::build_with(fs, dir, opts)?)
 }
 
 /// Writes the overrides into a kustomization mapping, as Flux's generator does.
@@ -450,7 +477,7 @@ mod tests {
             let got = flux_build(&fs, path, &o);
             match (want, got) {
                 (Ok(w), Ok(g)) => assert_eq!(ids(&g), w, "{path}"),
-                (Err(w), Err(g)) => assert!(g.contains(w), "{path}: {g}"),
+                (Err(w), Err(g)) => assert!(g.to_string().contains(w), "{path}: {g}"),
                 (w, g) => panic!("{path}: want {w:?}, got {g:?}"),
             }
         }

@@ -234,10 +234,7 @@ fn rounds_are_bounded() {
     }
     write(repo.path(), "l5/cm.yaml", &cm("deep"));
     write(repo.path(), "clusters/c/k.yaml", &ks("l0", "./l0", ""));
-    let opts = BootstrapOptions {
-        max_rounds: 3,
-        ..BootstrapOptions::default()
-    };
+    let opts = BootstrapOptions::default().max_rounds(3);
     let (r, _store) = run(repo.path(), "clusters/c", "directory", opts);
     assert!(
         r.notes.iter().any(|n| n.contains("stopped after 3 rounds")),

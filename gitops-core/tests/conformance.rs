@@ -36,9 +36,13 @@ fn run_case(case: &Value) -> conformance::Outcome {
         Some("resource") => {
             let objs =
                 kustomize_lite::yaml::parse_stream(input, "input").map_err(|e| e.to_string())?;
-            substitute_all(&objs, &vars, SubstituteOptions { strict, always })
-                .map(|out| kustomize_lite::yaml::emit_stream(&out))
-                .map_err(|e| e.to_string())
+            substitute_all(
+                &objs,
+                &vars,
+                SubstituteOptions::default().strict(strict).always(always),
+            )
+            .map(|out| kustomize_lite::yaml::emit_stream(&out))
+            .map_err(|e| e.to_string())
         }
         other => return Err(format!("unknown level {other:?}")),
     };

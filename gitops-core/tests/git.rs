@@ -181,6 +181,7 @@ fn bump(dir: &Path) -> Result<Vec<Change>, Error> {
         old_value: "nginx:1.0".into(),
         new_value: "nginx:1.1".into(),
         setter: "flux-system:web".into(),
+        ..Change::default()
     }])
 }
 

@@ -36,7 +36,7 @@ pub struct ObjectIdentifier {
 
 /// One rewritten field. Serialises with Flux's commit-template names (`OldValue`,
 /// `NewValue`, `Setter`) plus `File`, `Line` and `Object`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Change {
     /// The file, as named by the caller (relative to the tree for [`crate::update_tree`]).

@@ -18,12 +18,27 @@ pub const MAX_DEPTH: usize = 64;
 
 /// Options of [`update_tree_with`].
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct TreeOptions {
     /// Only files under this path (relative to the tree, like Flux's
     /// `ImageUpdateAutomation.spec.update.path`, e.g. `./clusters/prod`) are updated.
     pub update_path: Option<PathBuf>,
     /// Compute the report without writing any file.
     pub dry_run: bool,
+}
+
+impl TreeOptions {
+    /// Only files under `path` (relative to the tree) are updated (default: all).
+    pub fn update_path(mut self, path: Option<PathBuf>) -> Self {
+        self.update_path = path;
+        self
+    }
+
+    /// Compute the report without writing any file (default `false`).
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
 }
 
 /// The changes made to one object, with the object's identity flattened in (`Kind`, `Name`,

@@ -18,8 +18,31 @@ pub const MAX_CEL_COST: u128 = 1_000_000;
 
 /// Compiles `source` as Tekton's webhook does (variables not substituted, so they must be
 /// quoted): Err is the message after "invalid cel expression: ...".
-pub fn check(source: &str) -> Result<(), String> {
-    compile(source).map(|_| ())
+pub fn check(source: &str) -> Result<(), CelError> {
+    compile(source)
+        .map(|_| ())
+        .map_err(|message| CelError::new(source, message))
+}
+
+/// A CEL `when` expression that does not compile or evaluate: the expression and Tekton's
+/// message (shown alone).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+#[non_exhaustive]
+pub struct CelError {
+    /// The expression (after substitution, for [`evaluate`]).
+    pub expression: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl CelError {
+    fn new(expression: &str, message: String) -> CelError {
+        CelError {
+            expression: expression.to_string(),
+            message,
+        }
+    }
 }
 
 fn compile(source: &str) -> Result<cel::Program, String> {
@@ -46,7 +69,11 @@ fn compile(source: &str) -> Result<cel::Program, String> {
 /// Evaluates a substituted CEL `when` expression: Ok(true) lets the task run. Err is
 /// Tekton's message for a failed evaluation (compile error, runtime error, not a bool, or
 /// over the cost bound).
-pub fn evaluate(source: &str) -> Result<bool, String> {
+pub fn evaluate(source: &str) -> Result<bool, CelError> {
+    evaluate_inner(source).map_err(|message| CelError::new(source, message))
+}
+
+fn evaluate_inner(source: &str) -> Result<bool, String> {
     let program = compile(source)?;
     let limit = source.len() as u128 + 1;
     let cost = estimate(program.expression(), limit, 0).0;
@@ -145,7 +172,7 @@ mod tests {
         assert_eq!(evaluate("'README.md'.endsWith('.md')"), Ok(true));
         assert_eq!(evaluate("'a' in ['a', 'b']"), Ok(true));
         assert_eq!(
-            evaluate("'a' + 'b'"),
+            evaluate("'a' + 'b'").map_err(|e| e.to_string()),
             Err("The CEL expression 'a' + 'b' is not evaluated to a boolean".into())
         );
         assert!(check("$(params.x) == 'a'").is_err());
@@ -158,16 +185,19 @@ mod tests {
         assert!(
             evaluate(nested)
                 .unwrap_err()
+                .message
                 .contains("exceeds the cost limit")
         );
         assert!(
             evaluate(&"(".repeat(100))
                 .unwrap_err()
+                .message
                 .contains("nested more than")
         );
         assert!(
             evaluate(&"'a' == 'a' && ".repeat(500))
                 .unwrap_err()
+                .message
                 .contains("longer than")
         );
     }

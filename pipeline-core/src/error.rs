@@ -91,6 +91,28 @@ impl fmt::Display for FieldErrors {
     }
 }
 
+/// A duration [`parse_duration`](crate::runner::parse_duration) refuses: `invalid duration "1x": unknown unit "x"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InvalidDuration {
+    /// The text, trimmed.
+    pub value: String,
+    /// The unit that is not one, when that is what is wrong.
+    pub unit: Option<String>,
+}
+
+impl std::fmt::Display for InvalidDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid duration {:?}", self.value)?;
+        match &self.unit {
+            Some(unit) => write!(f, ": unknown unit {unit:?}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for InvalidDuration {}
+
 /// Every error of this crate. Each variant says where.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -207,6 +229,17 @@ pub enum Error {
         context: String,
         /// The client's message.
         message: String,
+    },
+    /// A run-level timeout that is not a duration (`spec.timeouts.tasks: 1x`).
+    #[error("invalid value: {value}: spec.{field}: {source}")]
+    InvalidTimeout {
+        /// The field, `timeouts.pipeline`, `timeouts.tasks` or `timeouts.finally`.
+        field: &'static str,
+        /// The value as written.
+        value: String,
+        /// Why it is not a duration.
+        #[source]
+        source: InvalidDuration,
     },
     /// An I/O error of the local executor or runner.
     #[error("{context}: {source}")]

@@ -82,7 +82,7 @@ pub mod validate;
 pub mod when;
 
 pub use describe::{DescribeError, describe_pipeline_run, outcome_objects};
-pub use error::{Error, FieldError, FieldErrors, ObjectKind};
+pub use error::{Error, FieldError, FieldErrors, InvalidDuration, ObjectKind};
 pub use limits::Limits;
 pub use model::{
     CustomRun, Matrix, Param, ParamSpec, ParamType, ParamValue, Pipeline, PipelineRun,

@@ -72,17 +72,15 @@ impl ParamValue {
     }
 
     /// Converts a JSON value the way Tekton reads YAML parameter values.
-    pub fn from_json(value: &serde_json::Value) -> Result<Self, String> {
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, NestedParamValue> {
         use serde_json::Value as J;
-        fn scalar(v: &J) -> Result<String, String> {
+        fn scalar(v: &J) -> Result<String, NestedParamValue> {
             match v {
                 J::String(s) => Ok(s.clone()),
                 J::Number(n) => Ok(n.to_string()),
                 J::Bool(b) => Ok(b.to_string()),
                 J::Null => Ok(String::new()),
-                J::Array(_) | J::Object(_) => {
-                    Err("nested arrays and objects are not allowed in parameter values".into())
-                }
+                J::Array(_) | J::Object(_) => Err(NestedParamValue),
             }
         }
         match value {
@@ -98,6 +96,20 @@ impl ParamValue {
                 .map(ParamValue::Object),
             other => scalar(other).map(ParamValue::String),
         }
+    }
+}
+
+/// A parameter value with an array or object inside an array or object, which Tekton's
+/// parameter types cannot hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("nested arrays and objects are not allowed in parameter values")]
+#[non_exhaustive]
+pub struct NestedParamValue;
+
+/// For hosts that report errors as text.
+impl From<NestedParamValue> for String {
+    fn from(e: NestedParamValue) -> String {
+        e.to_string()
     }
 }
 

@@ -38,6 +38,24 @@ pub fn resolve_step_actions(
     task: &TaskSpec,
     find: impl Fn(&str) -> Option<StepActionSpec>,
     max_bytes: usize,
+) -> Result<TaskSpec, StepActionError> {
+    resolve(task, find, max_bytes).map_err(|message| StepActionError { message })
+}
+
+/// Why a step's StepAction could not be resolved; the message names the step
+/// (`steps[0] ("greet"): StepAction "hello" not found`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+#[non_exhaustive]
+pub struct StepActionError {
+    /// What is wrong, starting with the step.
+    pub message: String,
+}
+
+fn resolve(
+    task: &TaskSpec,
+    find: impl Fn(&str) -> Option<StepActionSpec>,
+    max_bytes: usize,
 ) -> Result<TaskSpec, String> {
     if task.steps.iter().all(|s| s.step_ref.is_none()) {
         return Ok(task.clone());

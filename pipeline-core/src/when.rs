@@ -91,7 +91,7 @@ pub enum WhenError {
     /// Expression `.0` went over the substitution budget.
     Overflow(usize, Overflow),
     /// A CEL expression failed to evaluate (Tekton fails the run `CELEvaluationFailed`).
-    Cel(String),
+    Cel(crate::cel_when::CelError),
 }
 
 /// [`allows_execution_within`] with CEL expressions (`cel:`) evaluated after substitution

@@ -228,7 +228,7 @@ fn bad_and_zero_durations() {
     let spec: pipeline_core::PipelineRunSpec =
         serde_json::from_value(serde_json::json!({"timeout": "1x"})).unwrap();
     let e = RunTimeouts::from_spec(&spec).unwrap_err();
-    assert!(e.contains("spec.timeout"), "{e}");
+    assert!(e.to_string().contains("spec.timeout"), "{e}");
 }
 
 #[test]

@@ -62,10 +62,7 @@ pub(crate) fn run(cmd: Command, out: &mut Out) -> Outcome {
             let result = substitute_all(
                 &objs,
                 &v,
-                SubstituteOptions {
-                    strict,
-                    always: true,
-                },
+                SubstituteOptions::default().strict(strict).always(true),
             )
             .map_err(|e| format!("{file}: {e}"))?;
             out.objects(&result)?;
@@ -129,7 +126,7 @@ impl Report {
                     .conditions
                     .iter()
                     .map(|c| {
-                        json!({"type": c.kind, "status": c.status, "reason": c.reason,
+                        json!({"type": c.type_, "status": c.status, "reason": c.reason,
                                "message": c.message})
                     })
                     .collect();

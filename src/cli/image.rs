@@ -153,10 +153,9 @@ pub(crate) fn run(cmd: Command, out: &mut Out) -> Outcome {
                     .map_err(|e| Fail::Usage(format!("--policy {spec:?}: {e}")))?;
                 policies.insert(name.to_string(), r);
             }
-            let options = TreeOptions {
-                update_path,
-                dry_run,
-            };
+            let options = TreeOptions::default()
+                .update_path(update_path)
+                .dry_run(dry_run);
             let report = update_tree_with(&dir, &policies, &options).map_err(|e| {
                 eprintln!("error: {e}");
                 Fail::Code(2)

@@ -9,6 +9,7 @@
 //! that is not registered rejects every event and is listed by
 //! [`Listener::problems`](crate::Listener::problems).
 
+use crate::error::Error;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -87,7 +88,14 @@ impl InterceptorResponse {
 
     /// Reads the JSON an interceptor service answers with
     /// (`{"continue", "extensions", "status": {"code", "message"}}`).
-    pub fn from_json(v: &Value) -> Result<InterceptorResponse, String> {
+    pub fn from_json(v: &Value) -> Result<InterceptorResponse, Error> {
+        Self::from_json_text(v).map_err(|message| Error::Invalid {
+            what: "interceptor response",
+            message,
+        })
+    }
+
+    fn from_json_text(v: &Value) -> Result<InterceptorResponse, String> {
         let Value::Object(m) = v else {
             return Err("an interceptor response must be a JSON object".into());
         };
@@ -188,25 +196,26 @@ pub struct WebhookAnswer {
 /// answer's body and headers replace the event's for the interceptors and bindings after
 /// it. A status other than 200 stops the trigger.
 pub trait WebhookClient: Send + Sync {
-    /// POSTs `body` with `headers` to `url` (Tekton gives it 5 seconds).
+    /// POSTs `body` with `headers` to `url` (Tekton gives it 5 seconds). A failure's text
+    /// (usually [`Error::Adapter`]) becomes the rejection reason.
     fn post(
         &self,
         url: &str,
         headers: &[(String, String)],
         body: &[u8],
-    ) -> Result<WebhookAnswer, String>;
+    ) -> Result<WebhookAnswer, Error>;
 }
 
 impl<F> WebhookClient for F
 where
-    F: Fn(&str, &[(String, String)], &[u8]) -> Result<WebhookAnswer, String> + Send + Sync,
+    F: Fn(&str, &[(String, String)], &[u8]) -> Result<WebhookAnswer, Error> + Send + Sync,
 {
     fn post(
         &self,
         url: &str,
         headers: &[(String, String)],
         body: &[u8],
-    ) -> Result<WebhookAnswer, String> {
+    ) -> Result<WebhookAnswer, Error> {
         self(url, headers, body)
     }
 }

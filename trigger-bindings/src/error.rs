@@ -67,6 +67,25 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// Input that is not what it must be: a GitHub API fixture, an interceptor's answer, a
+    /// label selector, a Flux revision or alert filter, a binding path, a Receiver stream.
+    /// The message is the whole text (it names the file or field where there is one).
+    #[error("{message}")]
+    Invalid {
+        /// The kind of input (`label selector`, `Flux revision`, ...).
+        what: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A host adapter (the GitHub API, a webhook interceptor's HTTP client) failed; the
+    /// message is the whole text, as it goes into a rejection reason.
+    #[error("{message}")]
+    Adapter {
+        /// The adapter (`GitHub API`, `webhook client`).
+        adapter: &'static str,
+        /// What went wrong.
+        message: String,
+    },
     /// The host's secret store could not answer (an absent secret or key is `Ok(None)`, not
     /// this). The message never holds a secret value.
     #[error("secret store: secret {name:?} key {key:?} in namespace {namespace:?}: {message}")]

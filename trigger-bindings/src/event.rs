@@ -1,6 +1,6 @@
 //! An incoming webhook: headers (case-insensitive, multi-valued) and the raw body bytes.
 
-use crate::path::canonical_header_key;
+use crate::header_name::{canonical_header_key, same_canonical};
 use serde_json::Value;
 
 /// Request headers: case-insensitive names, several values per name, insertion order kept.
@@ -102,38 +102,6 @@ impl Headers {
         map.sort_keys();
         Value::Object(map)
     }
-}
-
-/// Whether two header names have the same Go canonical form, without building it: names
-/// made of token characters compare case-insensitively, other names exactly.
-pub(crate) fn same_canonical(a: &str, b: &str) -> bool {
-    // Names that differ only in case are both tokens or both not.
-    a.len() == b.len() && a.eq_ignore_ascii_case(b) && (a == b || is_token(a))
-}
-
-/// Whether `name` is a non-empty HTTP token (the names Go canonicalises).
-pub(crate) fn is_token(name: &str) -> bool {
-    !name.is_empty()
-        && name.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'.'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'|'
-                        | b'~'
-                )
-        })
 }
 
 impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Headers {

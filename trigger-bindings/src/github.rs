@@ -10,6 +10,7 @@
 //! [`StaticGitHubApi`] answers from memory: a fake for tests and for the command-line
 //! tool's `--github-api FILE`.
 
+use crate::error::Error;
 use crate::secrets::Secret;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -34,8 +35,9 @@ pub enum Contents {
     Directory,
 }
 
-/// The GitHub API calls of the `github` interceptor. Errors are messages, put into the
-/// rejection reason as Tekton puts go-github's errors there.
+/// The GitHub API calls of the `github` interceptor. An error's text goes into the
+/// rejection reason as Tekton puts go-github's errors there ([`Error::Adapter`] carries
+/// it).
 pub trait GitHubApi: Send + Sync {
     /// The public members of organization `org` (`GET /orgs/{org}/members`, public only);
     /// `Ok(None)` when GitHub answers 404.
@@ -43,7 +45,7 @@ pub trait GitHubApi: Send + Sync {
         &self,
         request: &GitHubRequest<'_>,
         org: &str,
-    ) -> Result<Option<Vec<String>>, String>;
+    ) -> Result<Option<Vec<String>>, Error>;
 
     /// The collaborators of `owner/repo` (`GET /repos/{owner}/{repo}/collaborators`).
     fn repo_collaborators(
@@ -51,7 +53,7 @@ pub trait GitHubApi: Send + Sync {
         request: &GitHubRequest<'_>,
         owner: &str,
         repo: &str,
-    ) -> Result<Vec<String>, String>;
+    ) -> Result<Vec<String>, Error>;
 
     /// `path` in `owner/repo` on its default branch; `Ok(None)` when GitHub answers 404.
     fn contents(
@@ -60,7 +62,7 @@ pub trait GitHubApi: Send + Sync {
         owner: &str,
         repo: &str,
         path: &str,
-    ) -> Result<Option<Contents>, String>;
+    ) -> Result<Option<Contents>, Error>;
 
     /// The file names of pull request `number` of `owner/repo`, every page
     /// (`GET /repos/{owner}/{repo}/pulls/{number}/files`).
@@ -70,7 +72,7 @@ pub trait GitHubApi: Send + Sync {
         owner: &str,
         repo: &str,
         number: i64,
-    ) -> Result<Vec<String>, String>;
+    ) -> Result<Vec<String>, Error>;
 }
 
 /// A [`GitHubApi`] answering from memory. Unknown organizations and files are 404s;
@@ -137,7 +139,14 @@ impl StaticGitHubApi {
     /// Reads the JSON form `{"orgMembers": {ORG: [LOGIN..]}, "collaborators":
     /// {"OWNER/REPO": [LOGIN..]}, "files": {"OWNER/REPO": {PATH: TEXT or null for a
     /// directory}}, "pullRequestFiles": {"OWNER/REPO#N": [FILE..]}}`.
-    pub fn from_json(v: &Value) -> Result<StaticGitHubApi, String> {
+    pub fn from_json(v: &Value) -> Result<StaticGitHubApi, Error> {
+        Self::from_json_text(v).map_err(|message| Error::Invalid {
+            what: "GitHub API fixture",
+            message,
+        })
+    }
+
+    fn from_json_text(v: &Value) -> Result<StaticGitHubApi, String> {
         let Value::Object(top) = v else {
             return Err("the GitHub API fixture must be a JSON object".into());
         };
@@ -218,7 +227,7 @@ impl GitHubApi for StaticGitHubApi {
         &self,
         _: &GitHubRequest<'_>,
         org: &str,
-    ) -> Result<Option<Vec<String>>, String> {
+    ) -> Result<Option<Vec<String>>, Error> {
         self.count();
         Ok(self.org_members.get(org).cloned())
     }
@@ -228,12 +237,16 @@ impl GitHubApi for StaticGitHubApi {
         _: &GitHubRequest<'_>,
         owner: &str,
         repo: &str,
-    ) -> Result<Vec<String>, String> {
+    ) -> Result<Vec<String>, Error> {
         self.count();
         self.collaborators
             .get(&format!("{owner}/{repo}"))
             .cloned()
-            .ok_or_else(|| format!("GET repos/{owner}/{repo}/collaborators: 404 Not Found []"))
+            .ok_or_else(|| {
+                not_found(format!(
+                    "GET repos/{owner}/{repo}/collaborators: 404 Not Found []"
+                ))
+            })
     }
 
     fn contents(
@@ -242,7 +255,7 @@ impl GitHubApi for StaticGitHubApi {
         owner: &str,
         repo: &str,
         path: &str,
-    ) -> Result<Option<Contents>, String> {
+    ) -> Result<Option<Contents>, Error> {
         self.count();
         Ok(self
             .files
@@ -256,13 +269,22 @@ impl GitHubApi for StaticGitHubApi {
         owner: &str,
         repo: &str,
         number: i64,
-    ) -> Result<Vec<String>, String> {
+    ) -> Result<Vec<String>, Error> {
         self.count();
         self.pull_request_files
             .get(&(format!("{owner}/{repo}"), number))
             .cloned()
             .ok_or_else(|| {
-                format!("GET repos/{owner}/{repo}/pulls/{number}/files: 404 Not Found []")
+                not_found(format!(
+                    "GET repos/{owner}/{repo}/pulls/{number}/files: 404 Not Found []"
+                ))
             })
+    }
+}
+
+fn not_found(message: String) -> Error {
+    Error::Adapter {
+        adapter: "GitHub API",
+        message,
     }
 }

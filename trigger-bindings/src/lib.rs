@@ -95,6 +95,7 @@ mod form;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod github;
+mod header_name;
 mod interceptors;
 mod json;
 mod listener;
@@ -109,6 +110,7 @@ mod template;
 
 pub use error::Error;
 pub use event::{Event, Headers};
+pub use header_name::canonical_header_key;
 pub use interceptors::github_signature;
 pub use listener::{
     Limits, Listener, Outcome, RejectionKind, Response, TriggerPlan, TriggerResult,
@@ -119,6 +121,6 @@ pub use model::{
     TriggerBinding, TriggerBindingSpec, TriggerGroup, TriggerInterceptor, TriggerSelector,
     TriggerSpec, TriggerSpecBinding, TriggerSpecTemplate, TriggerTemplate, TriggerTemplateSpec,
 };
-pub use path::{BindingExpr, Path, canonical_header_key};
+pub use path::{BindingExpr, Path};
 pub use secrets::{MemorySecretStore, Secret, SecretStore};
 pub use template::{DEFAULT_MAX_RENDER_BYTES, OLD_ESCAPE_ANNOTATION, Template};

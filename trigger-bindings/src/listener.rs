@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 /// Bounds on what one event may cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Largest body accepted, in bytes (default 10 MiB).
     pub max_body_bytes: usize,
@@ -50,6 +51,38 @@ impl Default for Limits {
             max_cel_memory_bytes: 64 * 1024 * 1024,
             max_render_bytes: DEFAULT_MAX_RENDER_BYTES,
         }
+    }
+}
+
+impl Limits {
+    /// Largest body accepted, in bytes.
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.max_body_bytes = n;
+        self
+    }
+
+    /// Deepest JSON nesting accepted in a body (at most 1,000 whatever is set).
+    pub fn max_json_depth(mut self, n: usize) -> Self {
+        self.max_json_depth = n;
+        self
+    }
+
+    /// Most work one CEL evaluation may do, in steps.
+    pub fn max_cel_cost(mut self, n: u64) -> Self {
+        self.max_cel_cost = n;
+        self
+    }
+
+    /// Most memory one CEL evaluation may allocate, in bytes.
+    pub fn max_cel_memory_bytes(mut self, n: u64) -> Self {
+        self.max_cel_memory_bytes = n;
+        self
+    }
+
+    /// Most bytes of substituted template text the triggers of one event may render.
+    pub fn max_render_bytes(mut self, n: usize) -> Self {
+        self.max_render_bytes = n;
+        self
     }
 }
 
@@ -199,8 +232,9 @@ impl TriggerPlan {
     }
 }
 
-/// What happened to one trigger.
-#[derive(Debug, Clone, PartialEq)]
+/// What happened to one trigger. Serialises with `"outcome": "accepted"` or `"rejected"`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "lowercase")]
 pub enum Outcome {
     /// Every interceptor continued; params were bound and the template rendered.
     Accepted {
@@ -219,7 +253,8 @@ pub enum Outcome {
 }
 
 /// What kind of refusal stopped a trigger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum RejectionKind {
     /// The trigger cannot run as configured (a missing binding, template or Trigger, a
@@ -264,11 +299,12 @@ impl RejectionKind {
 }
 
 /// One trigger's result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TriggerResult {
     /// The trigger's name.
     pub name: String,
     /// Accepted or rejected.
+    #[serde(flatten)]
     pub outcome: Outcome,
     /// The kind of refusal, when rejected.
     pub rejection: Option<RejectionKind>,
@@ -299,7 +335,8 @@ impl TriggerResult {
 }
 
 /// The results of one event, in trigger order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Response {
     /// The event id used (`$(context.eventID)`).
     pub event_id: String,
@@ -451,7 +488,7 @@ fn select_plans(
     for t in candidates {
         let selected = match labels {
             None => true,
-            Some(sel) => match sel.matches(&t.metadata.labels) {
+            Some(sel) => match sel.matches_text(&t.metadata.labels) {
                 Ok(m) => m,
                 Err(e) => {
                     notes.push((
@@ -1051,6 +1088,37 @@ mod tests {
         for (reason, want) in rows {
             assert_eq!(escape_controls(reason.to_string()), want, "{reason:?}");
         }
+    }
+
+    #[test]
+    fn responses_serialise_with_outcome_and_rejection_kind() {
+        let r = Response {
+            event_id: "e".into(),
+            triggers: vec![
+                TriggerResult::of(
+                    "push",
+                    Err((
+                        RejectionKind::EventType,
+                        "event type x is not allowed".into(),
+                    )),
+                ),
+                TriggerResult::of(
+                    "pr",
+                    Ok(Outcome::Accepted {
+                        params: BTreeMap::from([("a".to_string(), "1".to_string())]),
+                        resources: vec![],
+                        extensions: Map::new(),
+                    }),
+                ),
+            ],
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["eventId"], "e");
+        assert_eq!(v["triggers"][0]["outcome"], "rejected");
+        assert_eq!(v["triggers"][0]["rejection"], "event-type");
+        assert_eq!(v["triggers"][0]["reason"], "event type x is not allowed");
+        assert_eq!(v["triggers"][1]["outcome"], "accepted");
+        assert_eq!(v["triggers"][1]["params"]["a"], "1");
     }
 
     #[test]

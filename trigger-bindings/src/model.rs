@@ -306,7 +306,14 @@ pub struct LabelSelectorRequirement {
 impl LabelSelector {
     /// Whether `labels` are selected, or why the selector is invalid (as Kubernetes'
     /// `LabelSelectorAsSelector` refuses it).
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> Result<bool, String> {
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> Result<bool, Error> {
+        self.matches_text(labels).map_err(|message| Error::Invalid {
+            what: "label selector",
+            message,
+        })
+    }
+
+    pub(crate) fn matches_text(&self, labels: &BTreeMap<String, String>) -> Result<bool, String> {
         let mut all = self
             .match_labels
             .iter()

@@ -10,6 +10,7 @@
 //! `>` and `&` escaped. One deliberate difference: Slack fields come in key order, where
 //! upstream ranges over a Go map (a random order).
 
+use crate::error::Error;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -150,6 +151,18 @@ pub fn generic_hmac(
     url: &str,
     extra: &BTreeMap<String, String>,
     key: &[u8],
+) -> Result<Delivery, Error> {
+    generic_hmac_text(event, url, extra, key).map_err(|message| Error::Invalid {
+        what: "generic-hmac notification",
+        message,
+    })
+}
+
+fn generic_hmac_text(
+    event: &FluxEvent,
+    url: &str,
+    extra: &BTreeMap<String, String>,
+    key: &[u8],
 ) -> Result<Delivery, String> {
     if key.is_empty() {
         return Err("HMAC key is empty".into());
@@ -257,7 +270,14 @@ fn split_camelcase(src: &str) -> Vec<String> {
 
 /// The commit hash of a Flux revision (`main@sha1:<hex>`, `sha256:<hex>`, the older
 /// `main/<hex>`, or a bare hash).
-pub fn revision_hash(revision: &str) -> Result<String, String> {
+pub fn revision_hash(revision: &str) -> Result<String, Error> {
+    revision_hash_text(revision).map_err(|message| Error::Invalid {
+        what: "Flux revision",
+        message,
+    })
+}
+
+fn revision_hash_text(revision: &str) -> Result<String, String> {
     let after_at = revision.rsplit_once('@').map_or(revision, |(_, r)| r);
     let hash = after_at
         .strip_prefix("sha1:")
@@ -323,6 +343,20 @@ pub fn github_commit_status(
     address: &str,
     commit_status: &str,
     provider_uid: &str,
+) -> Result<Option<CommitStatus>, Error> {
+    github_commit_status_text(event, address, commit_status, provider_uid).map_err(|message| {
+        Error::Invalid {
+            what: "commit status",
+            message,
+        }
+    })
+}
+
+fn github_commit_status_text(
+    event: &FluxEvent,
+    address: &str,
+    commit_status: &str,
+    provider_uid: &str,
 ) -> Result<Option<CommitStatus>, String> {
     if event.reason == "Progressing" {
         return Ok(None);
@@ -330,7 +364,7 @@ pub fn github_commit_status(
     let revision = event
         .revision()
         .ok_or_else(|| "missing revision metadata".to_string())?;
-    let sha = revision_hash(revision)?;
+    let sha = revision_hash_text(revision)?;
     let state = match event.severity.as_str() {
         "info" => "success",
         "error" => "failure",
@@ -382,7 +416,14 @@ pub struct AlertFilter {
 
 impl AlertFilter {
     /// Whether the alert forwards `event`; a bad regular expression is an error.
-    pub fn matches(&self, event: &FluxEvent) -> Result<bool, String> {
+    pub fn matches(&self, event: &FluxEvent) -> Result<bool, Error> {
+        self.matches_text(event).map_err(|message| Error::Invalid {
+            what: "alert filter",
+            message,
+        })
+    }
+
+    fn matches_text(&self, event: &FluxEvent) -> Result<bool, String> {
         if self.event_severity == "error" && event.severity != "error" {
             return Ok(false);
         }

@@ -17,6 +17,7 @@
 //! refused with that reason. `resourceFilter` and per-resource `filter` CEL expressions
 //! are passed on in each request for the host to apply, not evaluated here.
 
+use crate::error::Error;
 use crate::event::Headers;
 use crate::secrets::{SecretStore, constant_time_eq};
 use serde::Deserialize;
@@ -188,7 +189,14 @@ fn meta_str<'v>(meta: &'v Value, field: &str) -> Option<&'v str> {
 impl Receivers {
     /// The `Receiver` documents of a YAML stream (other kinds skipped); an unknown field
     /// or a missing required one is an error naming the document, as Flux's API refuses it.
-    pub fn from_yaml(file: &str, text: &str) -> Result<Receivers, String> {
+    pub fn from_yaml(file: &str, text: &str) -> Result<Receivers, Error> {
+        Self::from_yaml_text(file, text).map_err(|message| Error::Invalid {
+            what: "Receiver",
+            message,
+        })
+    }
+
+    fn from_yaml_text(file: &str, text: &str) -> Result<Receivers, String> {
         if text.len() > crate::model::MAX_YAML_BYTES {
             return Err(format!(
                 "{file}: over the {}-byte limit",

@@ -147,7 +147,9 @@ fn github_commit_statuses_follow_the_event() {
     let mut bare = event();
     bare.metadata.clear();
     assert_eq!(
-        github_commit_status(&bare, "https://github.com/a/b", "", "u").unwrap_err(),
+        github_commit_status(&bare, "https://github.com/a/b", "", "u")
+            .unwrap_err()
+            .to_string(),
         "missing revision metadata"
     );
 }

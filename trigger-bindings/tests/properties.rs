@@ -111,11 +111,7 @@ fn limits_reject_big_and_deep_bodies() {
             None,
         )
     };
-    let limits = Limits {
-        max_body_bytes: 100,
-        max_json_depth: 4,
-        ..Limits::default()
-    };
+    let limits = Limits::default().max_body_bytes(100).max_json_depth(4);
     let listener = Listener::from_plans(
         "el",
         "ns",

@@ -205,7 +205,8 @@ fn unknown_fields_are_refused_by_name() {
         "r.yaml",
         "apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata: {name: x}\nspec: {type: generic, resources: [], evnts: [push]}\n",
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(
         e.contains("document 1 (Receiver \"x\")") && e.contains("evnts"),
         "{e}"

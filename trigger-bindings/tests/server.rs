@@ -45,10 +45,7 @@ spec:
 
 fn listener(max_body: usize) -> Arc<Listener> {
     let resources = Resources::from_yaml("el.yaml", YAML).unwrap();
-    let limits = Limits {
-        max_body_bytes: max_body,
-        ..Limits::default()
-    };
+    let limits = Limits::default().max_body_bytes(max_body);
     Arc::new(Listener::new(
         &resources.event_listeners[0],
         &resources,

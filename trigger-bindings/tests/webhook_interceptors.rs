@@ -46,7 +46,7 @@ fn listener(status: u16) -> (Listener, Seen) {
         move |url: &str,
               headers: &[(String, String)],
               body: &[u8]|
-              -> Result<WebhookAnswer, String> {
+              -> Result<WebhookAnswer, trigger_bindings::Error> {
             seen.lock().unwrap().push((
                 url.to_string(),
                 headers.to_vec(),
@@ -134,7 +134,10 @@ fn an_unresolvable_reference_is_refused_as_upstream() {
     let l = Listener::from_yaml("el.yaml", &yaml, MemorySecretStore::new())
         .unwrap()
         .with_webhook_client(Arc::new(
-            |_: &str, _: &[(String, String)], _: &[u8]| -> Result<WebhookAnswer, String> {
+            |_: &str,
+             _: &[(String, String)],
+             _: &[u8]|
+             -> Result<WebhookAnswer, trigger_bindings::Error> {
                 panic!("must not be called")
             },
         ));

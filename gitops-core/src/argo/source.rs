@@ -247,10 +247,10 @@ fn render_directory(
         return Err("directory.jsonnet: jsonnet is not supported by this toolkit".into());
     }
     let include = (!opts.include.is_empty())
-        .then(|| Glob::new(&opts.include))
+        .then(|| Glob::compile(&opts.include))
         .transpose()?;
     let exclude = (!opts.exclude.is_empty())
-        .then(|| Glob::new(&opts.exclude))
+        .then(|| Glob::compile(&opts.exclude))
         .transpose()?;
     let mut files = Vec::new();
     walk(fs, dir, "", opts.recurse, &mut files)?;
@@ -330,6 +330,17 @@ fn walk(
     Ok(())
 }
 
+/// A glob [`Glob::new`] refuses: the pattern and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+#[non_exhaustive]
+pub struct GlobError {
+    /// The pattern.
+    pub pattern: String,
+    /// What is wrong (`unclosed {`, `glob over 4096 bytes` ...).
+    pub message: String,
+}
+
 /// A glob as Argo CD's `directory.include`/`exclude` takes it (gobwas/glob without
 /// separators: `*` matches any run of characters, `/` included).
 #[derive(Debug, Clone)]
@@ -347,7 +358,14 @@ enum Tok {
 
 impl Glob {
     /// Compiles `pattern`; braces expand into alternatives.
-    pub fn new(pattern: &str) -> Result<Glob, String> {
+    pub fn new(pattern: &str) -> Result<Glob, GlobError> {
+        Glob::compile(pattern).map_err(|message| GlobError {
+            pattern: pattern.to_string(),
+            message,
+        })
+    }
+
+    fn compile(pattern: &str) -> Result<Glob, String> {
         if pattern.len() > MAX_GLOB_LEN {
             return Err(format!("glob over {MAX_GLOB_LEN} bytes"));
         }

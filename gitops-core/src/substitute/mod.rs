@@ -162,11 +162,26 @@ fn eval_str(text: &str, vars: &Vars, strict: bool) -> Result<String, SubstReason
 /// Options of [`substitute_object`] (Flux's `--feature-gates=StrictPostBuildSubstitutions`
 /// and the `substitute: always` strategy).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SubstituteOptions {
     /// A variable without a default that is not set is an error.
     pub strict: bool,
     /// Substitute even when there are no variables (so that defaults apply).
     pub always: bool,
+}
+
+impl SubstituteOptions {
+    /// A variable without a default that is not set is an error (default `false`).
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Substitute even when there are no variables (default `false`).
+    pub fn always(mut self, always: bool) -> Self {
+        self.always = always;
+        self
+    }
 }
 
 /// Whether `name` is a valid variable name (`^[_[:alpha:]][_[:alpha:][:digit:]]*$`, ASCII).

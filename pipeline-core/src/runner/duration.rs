@@ -2,17 +2,27 @@
 
 use std::time::Duration;
 
+pub use crate::error::InvalidDuration;
+
 /// Parses a Go duration (`time.ParseDuration`: decimal numbers with units `ns`, `us`, `µs`,
 /// `μs`, `ms`, `s`, `m`, `h`, an optional leading `+`). `0` means zero (Tekton: no timeout).
 /// Negative durations are refused (no timeout can be negative).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, InvalidDuration> {
+    parse(s).map_err(|unit| InvalidDuration {
+        value: s.trim().trim_start_matches('+').to_string(),
+        unit,
+    })
+}
+
+/// `Err(Some(unit))` for an unknown unit, `Err(None)` for anything else wrong.
+fn parse(s: &str) -> Result<Duration, Option<String>> {
     let s = s.trim();
     let s = s.strip_prefix('+').unwrap_or(s);
     if s == "0" {
         return Ok(Duration::ZERO);
     }
     if s.is_empty() || s.len() > 64 {
-        return Err(format!("invalid duration {s:?}"));
+        return Err(None);
     }
     let mut total = 0f64;
     let mut rest = s;
@@ -21,7 +31,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         let (num, tail) = rest.split_at(num_end);
-        let value: f64 = num.parse().map_err(|_| format!("invalid duration {s:?}"))?;
+        let value: f64 = num.parse().map_err(|_| None)?;
         let unit_end = tail
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(tail.len());
@@ -33,13 +43,13 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             "ms" => 1e-3,
             "us" | "\u{b5}s" | "\u{3bc}s" => 1e-6,
             "ns" => 1e-9,
-            _ => return Err(format!("invalid duration {s:?}: unknown unit {unit:?}")),
+            _ => return Err(Some(unit.to_string())),
         };
         total += value * scale;
         rest = tail;
     }
     if !total.is_finite() || total > 1e12 {
-        return Err(format!("invalid duration {s:?}"));
+        return Err(None);
     }
     Ok(Duration::from_secs_f64(total))
 }

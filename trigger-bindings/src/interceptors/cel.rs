@@ -16,6 +16,7 @@ use super::{Decision, EventView};
 use crate::json::{self, Doc, NodeId, RawKind};
 use crate::listener::Limits;
 use crate::listener::RejectionKind;
+use crate::model::InterceptorParam;
 use crate::secrets::{SecretStore, constant_time_eq};
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
 use cel::extractors::This;
@@ -707,7 +708,7 @@ fn register(
 
 fn header_get<'a>(h: &'a CelValue, name: &str) -> Option<&'a CelValue> {
     let CelValue::Map(m) = h else { return None };
-    let key = crate::path::canonical_header_key(name);
+    let key = crate::header_name::canonical_header_key(name);
     let v = m.map.get(&Key::String(Arc::new(key.into_owned())))?;
     match v {
         CelValue::List(l) => l.first(),
@@ -922,6 +923,46 @@ fn decode_b64(ftx: &FunctionContext, This(this): This<Arc<String>>) -> FnResult 
 }
 
 /// The full evaluator alone, with no secrets and the default cost limit.
+/// Builds the `cel` interceptor from its `filter` and `overlays` params.
+pub(super) fn build(params: &[InterceptorParam]) -> Result<CelInterceptor, String> {
+    let filter = match super::param(params, "filter") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(Value::String(s)) => {
+            Some(Compiled::new(s).map_err(|e| format!("error evaluating cel expression: {e}"))?)
+        }
+        Some(other) => {
+            return Err(format!(
+                "failed to parse interceptor params: filter must be a string, not {other}"
+            ));
+        }
+    };
+    let mut overlays = Vec::new();
+    match super::param(params, "overlays") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for item in items {
+                let key = item.get("key").and_then(Value::as_str);
+                let expr = item.get("expression").and_then(Value::as_str);
+                let (Some(key), Some(expr)) = (key, expr) else {
+                    return Err(format!(
+                        "failed to parse interceptor params: an overlay needs a key and an expression: {item}"
+                    ));
+                };
+                let compiled = Compiled::new(expr)
+                    .map_err(|e| format!("error evaluating cel expression: {e}"))?;
+                overlays.push((key.to_string(), compiled));
+            }
+        }
+        Some(other) => {
+            return Err(format!(
+                "failed to parse interceptor params: overlays must be a list, not {other}"
+            ));
+        }
+    }
+    Ok(CelInterceptor { filter, overlays })
+}
+
 #[cfg(any(test, fuzzing))]
 fn full_evaluation(
     c: &Compiled,

@@ -16,7 +16,7 @@
 //! options set it never checks the owners (an `issue_comment` from anyone passes). Here
 //! the owners check runs after the changed files are added.
 
-use super::{Decision, EventView, SecretRef};
+use super::{Decision, EventView, SecretRef, allowed_event, check_signature, signature_header};
 use crate::github::{Contents, GitHubApi, GitHubRequest};
 use crate::listener::RejectionKind;
 use crate::secrets::{Secret, SecretStore};
@@ -434,19 +434,25 @@ fn allowed(
     request: &GitHubRequest<'_>,
 ) -> Result<bool, String> {
     if (check_type == "orgMembers" || check_type == "all")
-        && let Some(members) = api.public_org_members(request, &p.owner)?
+        && let Some(members) = api
+            .public_org_members(request, &p.owner)
+            .map_err(|e| e.to_string())?
         && members.contains(&p.sender)
     {
         return Ok(true);
     }
     if (check_type == "repoMembers" || check_type == "all")
         && api
-            .repo_collaborators(request, &p.owner, &p.repo)?
+            .repo_collaborators(request, &p.owner, &p.repo)
+            .map_err(|e| e.to_string())?
             .contains(&p.sender)
     {
         return Ok(true);
     }
-    match api.contents(request, &p.owner, &p.repo, "OWNERS")? {
+    match api
+        .contents(request, &p.owner, &p.repo, "OWNERS")
+        .map_err(|e| e.to_string())?
+    {
         None => Ok(false),
         Some(Contents::Directory) => {
             Err("referenced file inside the Github Repository OWNERS is a directory".into())
@@ -542,6 +548,48 @@ pub(crate) fn process(
         return Decision::Stop(kind, reason);
     }
     Decision::Continue(extensions)
+}
+
+/// The whole `github` interceptor: no form bodies, `eventTypes` against `X-Github-Event`,
+/// then `X-Hub-Signature-256` when a `secretRef` is set, then the options ([`process`]).
+pub(super) fn intercept(
+    secret: Option<&SecretRef>,
+    event_types: Option<&[String]>,
+    options: &Options,
+    view: &EventView<'_>,
+    hosts: &Hosts<'_>,
+) -> Decision {
+    let (secrets, namespace) = (hosts.secrets, hosts.namespace);
+    if view.headers.get("Content-Type") == Some("application/x-www-form-urlencoded") {
+        return Decision::Stop(
+            RejectionKind::Body,
+            "form parameter encoding not supported, please change the hook to send JSON payloads"
+                .into(),
+        );
+    }
+    let event = match allowed_event(view, "X-Github-Event", event_types) {
+        Ok(e) => e,
+        Err(stop) => return stop,
+    };
+    if let Some(s) = secret {
+        let header = match signature_header(view, "X-Hub-Signature-256") {
+            Ok(h) => h,
+            Err(stop) => return stop,
+        };
+        let checked = check_signature(header, view.body_bytes, s, secrets, namespace);
+        if let Decision::Stop(..) = checked {
+            return checked;
+        }
+    }
+    process(options, event, view, hosts)
+}
+
+/// `sha256=` + hex HMAC-SHA256 of `body`: the `X-Hub-Signature-256` GitHub sends.
+pub fn github_signature(secret: &[u8], body: &[u8]) -> String {
+    format!(
+        "sha256={}",
+        crate::secrets::hmac_hex(ring::hmac::HMAC_SHA256, secret, body)
+    )
 }
 
 #[cfg(test)]

@@ -10,19 +10,31 @@
 //!   (`sha1=`/`sha256=`/`sha512=` HMAC of the raw body; Bitbucket Server and Cloud).
 //! - `slack`: `requestedFields` of a Slack form body into the extensions.
 //! - `cel`: `filter` and `overlays` (see [`cel`](self::cel)).
+//! - `webhook`: an old-style `webhook:` interceptor, POSTed through the host's client.
+//! - `ClusterInterceptor`s and `NamespacedInterceptor`s that are not built in: the host
+//!   answers them (see [`crate::custom`]).
+//!
+//! One file each; this module holds what they share: the parsed [`Interceptor`], the
+//! [`EventView`], the `eventTypes` and HMAC-signature checks.
 
+mod bitbucket;
 pub(crate) mod cel;
 mod cel_cost;
 mod cel_fast;
 mod github;
+mod gitlab;
+mod host;
+mod slack;
+mod webhook;
 
 pub(crate) use github::Hosts;
+pub use github::github_signature;
 
 use crate::event::Headers;
 use crate::json::{self, Doc};
 use crate::listener::{Limits, RejectionKind};
 use crate::model::{InterceptorParam, TriggerInterceptor};
-use crate::secrets::{SecretStore, constant_time_eq};
+use crate::secrets::SecretStore;
 use serde_json::Value;
 use std::cell::OnceCell;
 use std::sync::Arc;
@@ -127,7 +139,7 @@ impl<'a> EventView<'a> {
 
 /// The param `name`: Tekton decodes interceptor params as Go's `encoding/json` decodes a
 /// struct, so an exact name wins and otherwise a name equal without ASCII case is taken.
-fn param<'p>(params: &'p [InterceptorParam], name: &str) -> Option<&'p Value> {
+pub(super) fn param<'p>(params: &'p [InterceptorParam], name: &str) -> Option<&'p Value> {
     github::go_lookup(params.iter().map(|p| (p.name.as_str(), &p.value)), name)
 }
 
@@ -275,7 +287,7 @@ impl Interceptor {
                     ),
                 },
             },
-            "cel" => match build_cel(&params) {
+            "cel" => match cel::build(&params) {
                 Ok(c) => Interceptor::Cel(Box::new(c)),
                 Err(e) => Interceptor::Invalid(e),
             },
@@ -292,219 +304,41 @@ impl Interceptor {
         hosts: &Hosts<'_>,
         limits: &Limits,
     ) -> Decision {
-        let (secrets, namespace) = (hosts.secrets, hosts.namespace);
         match self {
             Interceptor::GitHub {
                 secret,
                 event_types,
                 options,
-            } => {
-                if view.headers.get("Content-Type") == Some("application/x-www-form-urlencoded") {
-                    return Decision::Stop(
-                        RejectionKind::Body,
-                        "form parameter encoding not supported, please change the hook to send JSON payloads"
-                            .into(),
-                    );
-                }
-                let event = view.headers.get("X-Github-Event").unwrap_or_default();
-                if let Some(stop) = check_event_type(event, event_types.as_deref()) {
-                    return stop;
-                }
-                if let Some(s) = secret {
-                    let Some(header) = view
-                        .headers
-                        .get("X-Hub-Signature-256")
-                        .filter(|h| !h.is_empty())
-                    else {
-                        return Decision::Stop(
-                            RejectionKind::Signature,
-                            "no X-Hub-Signature-256 header set".into(),
-                        );
-                    };
-                    let checked = check_signature(header, view.body_bytes, s, secrets, namespace);
-                    if let Decision::Stop(..) = checked {
-                        return checked;
-                    }
-                }
-                github::process(options, event, view, hosts)
-            }
+            } => github::intercept(
+                secret.as_ref(),
+                event_types.as_deref(),
+                options,
+                view,
+                hosts,
+            ),
             Interceptor::GitLab {
                 secret,
                 event_types,
-            } => {
-                let event = view.headers.get("X-Gitlab-Event").unwrap_or_default();
-                if let Some(stop) = check_event_type(event, event_types.as_deref()) {
-                    return stop;
-                }
-                if let Some(s) = secret {
-                    let Some(header) = view.headers.get("X-Gitlab-Token").filter(|h| !h.is_empty())
-                    else {
-                        return Decision::Stop(
-                            RejectionKind::Signature,
-                            "no X-Gitlab-Token header set".into(),
-                        );
-                    };
-                    let token = match secrets.get(namespace, &s.name, &s.key) {
-                        Ok(Some(t)) => t,
-                        Ok(None) => {
-                            return Decision::Stop(RejectionKind::Secret, missing_secret(s));
-                        }
-                        Err(e) => return Decision::Stop(RejectionKind::Secret, e.to_string()),
-                    };
-                    if !constant_time_eq(header.as_bytes(), token.expose()) {
-                        return Decision::Stop(
-                            RejectionKind::Signature,
-                            "Invalid X-GitLab-Token".into(),
-                        );
-                    }
-                }
-                Decision::Continue(Default::default())
-            }
+            } => gitlab::intercept(secret.as_ref(), event_types.as_deref(), view, hosts),
             Interceptor::Bitbucket {
                 secret,
                 event_types,
-            } => {
-                let event = view.headers.get("X-Event-Key").unwrap_or_default();
-                if let Some(stop) = check_event_type(event, event_types.as_deref()) {
-                    return stop;
-                }
-                if let Some(s) = secret {
-                    let Some(header) = view
-                        .headers
-                        .get("X-Hub-Signature")
-                        .filter(|h| !h.is_empty())
-                    else {
-                        return Decision::Stop(
-                            RejectionKind::Signature,
-                            "no X-Hub-Signature header set".into(),
-                        );
-                    };
-                    return check_signature(header, view.body_bytes, s, secrets, namespace);
-                }
-                Decision::Continue(Default::default())
-            }
-            Interceptor::Slack { requested } => slack(view, requested),
-            Interceptor::Webhook(raw) => webhook(view, raw, extensions, hosts),
+            } => bitbucket::intercept(secret.as_ref(), event_types.as_deref(), view, hosts),
+            Interceptor::Slack { requested } => slack::intercept(view, requested),
+            Interceptor::Webhook(raw) => webhook::intercept(view, raw, extensions, hosts),
             Interceptor::Custom { kind, name, params } => {
-                let Some(service) = hosts.custom.get(&(kind.clone(), name.clone())) else {
-                    return Decision::Stop(RejectionKind::Interceptor, unknown_custom(kind, name));
-                };
-                let request = crate::custom::InterceptorRequest {
-                    body: String::from_utf8_lossy(view.body_bytes).into_owned(),
-                    header: view.canonical_headers().iter().cloned().collect(),
-                    extensions: extensions.clone(),
-                    interceptor_params: params.clone(),
-                    context: crate::custom::RequestContext {
-                        event_url: view.url.to_string(),
-                        event_id: hosts.event_id.to_string(),
-                        trigger_id: format!("namespaces/{namespace}/triggers/{}", hosts.trigger),
-                    },
-                };
-                let answer = service.intercept(&request);
-                if answer.continue_chain {
-                    Decision::Continue(answer.extensions)
-                } else {
-                    let reason = match answer.status {
-                        Some((code, message)) => format!(
-                            "rpc error: code = {} desc = {message}",
-                            crate::custom::code_name(code)
-                        ),
-                        None => "the interceptor did not continue".to_string(),
-                    };
-                    Decision::Stop(RejectionKind::Interceptor, reason)
-                }
+                host::intercept(kind, name, params, view, extensions, hosts)
             }
-            Interceptor::Cel(c) => {
-                c.process(view, cel_inputs, extensions, secrets, namespace, limits)
-            }
+            Interceptor::Cel(c) => c.process(
+                view,
+                cel_inputs,
+                extensions,
+                hosts.secrets,
+                hosts.namespace,
+                limits,
+            ),
             Interceptor::Invalid(reason) => {
                 Decision::Stop(RejectionKind::Interceptor, reason.clone())
-            }
-        }
-    }
-}
-
-/// An old-style webhook interceptor: POST the event (extensions merged into the body),
-/// continue with the answer's body and headers.
-fn webhook(
-    view: &EventView<'_>,
-    raw: &Value,
-    extensions: &serde_json::Map<String, Value>,
-    hosts: &Hosts<'_>,
-) -> Decision {
-    use crate::custom::{HeaderParam, Webhook};
-    let spec = match Webhook::parse(raw, hosts.namespace) {
-        Ok(w) => w,
-        Err(e) => return Decision::Stop(RejectionKind::Interceptor, e),
-    };
-    let url = match spec.url {
-        Ok(u) => u,
-        Err(e) => return Decision::Stop(RejectionKind::Interceptor, e),
-    };
-    let Some(client) = hosts.webhook else {
-        return Decision::Stop(
-            RejectionKind::Interceptor,
-            "webhook interceptors need an HTTP client (Listener::with_webhook_client)".into(),
-        );
-    };
-    let body = if extensions.is_empty() {
-        view.body_bytes.to_vec()
-    } else {
-        match serde_json::from_slice::<Value>(view.body_bytes) {
-            Ok(Value::Object(mut m)) => {
-                let entry = m
-                    .entry("extensions")
-                    .or_insert_with(|| Value::Object(Default::default()));
-                if !entry.is_object() {
-                    *entry = Value::Object(Default::default());
-                }
-                if let Value::Object(e) = entry {
-                    e.extend(extensions.clone());
-                }
-                Value::Object(m).to_string().into_bytes()
-            }
-            _ => {
-                return Decision::Stop(
-                    RejectionKind::Body,
-                    "could not merge extensions with body: the body is not a JSON object".into(),
-                );
-            }
-        }
-    };
-    let mut headers: Vec<(String, String)> = Vec::new();
-    for (name, values) in view.canonical_headers() {
-        headers.extend(values.iter().map(|v| (name.clone(), v.clone())));
-    }
-    headers.retain(|(n, _)| n != "Eventlistener-Request-Url");
-    headers.push(("Eventlistener-Request-Url".into(), view.url.to_string()));
-    for (name, value) in &spec.headers {
-        let canonical = crate::path::canonical_header_key(name).into_owned();
-        headers.retain(|(n, _)| n != &canonical);
-        match value {
-            HeaderParam::One(v) => headers.push((canonical, v.clone())),
-            HeaderParam::Many(vs) => {
-                headers.extend(vs.iter().map(|v| (canonical.clone(), v.clone())))
-            }
-        }
-    }
-    match client.post(&url, &headers, &body) {
-        Err(e) => Decision::Stop(RejectionKind::Interceptor, e),
-        Ok(answer) if answer.status != 200 => Decision::Stop(
-            RejectionKind::Interceptor,
-            format!(
-                "request rejected; status: {}; message: {}",
-                answer.status,
-                String::from_utf8_lossy(&answer.body)
-            ),
-        ),
-        Ok(answer) => {
-            let mut h = Headers::new();
-            for (k, v) in answer.headers {
-                h.append(k, v);
-            }
-            Decision::Replace {
-                headers: h,
-                body: answer.body,
             }
         }
     }
@@ -519,111 +353,28 @@ pub(crate) fn unknown_custom(kind: &str, name: &str) -> String {
     }
 }
 
-/// Tekton's `slack` interceptor over the (converted) body.
-fn slack(view: &EventView<'_>, requested: &Result<Option<Vec<String>>, String>) -> Decision {
-    const NOT_FORM: &str =
-        "missing header in payload: ContentType application/x-www-form-urlencoded";
-    if view.headers.get("Content-Type") != Some("application/x-www-form-urlencoded") {
-        return Decision::Stop(RejectionKind::Body, NOT_FORM.into());
+/// The event type in header `name` (empty when absent), or the stop `eventTypes` makes.
+pub(super) fn allowed_event<'v>(
+    view: &'v EventView<'_>,
+    name: &str,
+    allowed: Option<&[String]>,
+) -> Result<&'v str, Decision> {
+    let event = view.headers.get(name).unwrap_or_default();
+    match check_event_type(event, allowed) {
+        Some(stop) => Err(stop),
+        None => Ok(event),
     }
-    if view
-        .headers
-        .get("X-Slack-Signature")
-        .is_none_or(str::is_empty)
-    {
-        // Upstream's message for a missing signature, word for word.
-        return Decision::Stop(RejectionKind::Signature, NOT_FORM.into());
-    }
-    let payload: serde_json::Map<String, Value> = match serde_json::from_slice(view.body_bytes) {
-        Ok(Value::Object(m))
-            if m.values()
-                .all(|v| v.as_array().is_some_and(|a| a.iter().all(Value::is_string))) =>
-        {
-            m
-        }
-        Ok(_) => {
-            return Decision::Stop(
-                RejectionKind::Body,
-                "failed to unmarshl slack payload: the body is not a form of string lists".into(),
-            );
-        }
-        Err(e) => {
-            return Decision::Stop(
-                RejectionKind::Body,
-                format!("failed to unmarshl slack payload: {e}"),
-            );
-        }
-    };
-    let fields = match requested {
-        Err(e) => return Decision::Stop(RejectionKind::Interceptor, e.clone()),
-        Ok(None) => {
-            return Decision::Stop(
-                RejectionKind::Interceptor,
-                "missing requested field definition".into(),
-            );
-        }
-        Ok(Some(f)) => f,
-    };
-    let mut extensions = serde_json::Map::new();
-    for f in fields {
-        match payload.get(f) {
-            Some(v) => {
-                extensions.insert(f.clone(), v.clone());
-            }
-            None => {
-                // Upstream prints the whole payload here, Slack's verification token
-                // included; only the field names are given here.
-                let names: Vec<&str> = payload.keys().map(String::as_str).collect();
-                return Decision::Stop(
-                    RejectionKind::Body,
-                    format!(
-                        "requested field {f:?} does not exists in payload (fields: {})",
-                        names.join(", ")
-                    ),
-                );
-            }
-        }
-    }
-    Decision::Continue(extensions)
 }
 
-fn build_cel(params: &[InterceptorParam]) -> Result<cel::CelInterceptor, String> {
-    let filter = match param(params, "filter") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.is_empty() => None,
-        Some(Value::String(s)) => Some(
-            cel::Compiled::new(s).map_err(|e| format!("error evaluating cel expression: {e}"))?,
-        ),
-        Some(other) => {
-            return Err(format!(
-                "failed to parse interceptor params: filter must be a string, not {other}"
-            ));
-        }
-    };
-    let mut overlays = Vec::new();
-    match param(params, "overlays") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(items)) => {
-            for item in items {
-                let key = item.get("key").and_then(Value::as_str);
-                let expr = item.get("expression").and_then(Value::as_str);
-                let (Some(key), Some(expr)) = (key, expr) else {
-                    return Err(format!(
-                        "failed to parse interceptor params: an overlay needs a key and an expression: {item}"
-                    ));
-                };
-                let compiled = cel::Compiled::new(expr)
-                    .map_err(|e| format!("error evaluating cel expression: {e}"))?;
-                overlays.push((key.to_string(), compiled));
-            }
-        }
-        Some(other) => {
-            return Err(format!(
-                "failed to parse interceptor params: overlays must be a list, not {other}"
-            ));
-        }
-    }
-    Ok(cel::CelInterceptor { filter, overlays })
+/// The non-empty value of the signature (or token) header `name`, or a `Signature` stop.
+pub(super) fn signature_header<'v>(
+    view: &'v EventView<'_>,
+    name: &str,
+) -> Result<&'v str, Decision> {
+    view.headers
+        .get(name)
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| Decision::Stop(RejectionKind::Signature, format!("no {name} header set")))
 }
 
 fn check_event_type(actual: &str, allowed: Option<&[String]>) -> Option<Decision> {
@@ -638,7 +389,7 @@ fn check_event_type(actual: &str, allowed: Option<&[String]>) -> Option<Decision
     }
 }
 
-fn missing_secret(s: &SecretRef) -> String {
+pub(super) fn missing_secret(s: &SecretRef) -> String {
     format!(
         "error getting secret: secret {:?} key {:?} not found",
         s.name, s.key
@@ -646,7 +397,7 @@ fn missing_secret(s: &SecretRef) -> String {
 }
 
 /// Verifies `sha1=`/`sha256=`/`sha512=` + hex HMAC of `body` in constant time.
-fn check_signature(
+pub(super) fn check_signature(
     header: &str,
     body: &[u8],
     s: &SecretRef,
@@ -673,14 +424,6 @@ fn check_signature(
         Err(SignatureError::Mismatch) => "signature validation failed".into(),
     };
     Decision::Stop(RejectionKind::Signature, reason)
-}
-
-/// `sha256=` + hex HMAC-SHA256 of `body`: the `X-Hub-Signature-256` GitHub sends.
-pub fn github_signature(secret: &[u8], body: &[u8]) -> String {
-    format!(
-        "sha256={}",
-        crate::secrets::hmac_hex(ring::hmac::HMAC_SHA256, secret, body)
-    )
 }
 
 #[cfg(test)]
