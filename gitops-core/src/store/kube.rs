@@ -17,9 +17,10 @@
 //!   [`KubeReason`] (conflict, forbidden, unknown kind, ...).
 //!
 //! # Runtime
-//! kube-rs is async; [`ClusterStore`] is not. A `KubeStore` owns a current-thread tokio
-//! runtime on a dedicated thread (`gitops-kube`) and hands each request to it, blocking the
-//! calling thread on a channel until the answer comes. It never calls `block_on` on the
+//! kube-rs is async; [`ClusterStore`] is not. A `KubeStore` owns a [`RuntimeThread`] (the
+//! workspace's `runtime-thread` crate, shared with pipeline-core's pod executor): a
+//! current-thread tokio runtime on a dedicated thread (`gitops-kube`) that each request is
+//! handed to, the calling thread blocking on a channel until the answer comes. It never calls `block_on` on the
 //! caller's thread, so it does not panic inside a tokio runtime; from async code call it
 //! through `tokio::task::spawn_blocking` so that the blocked thread is not a runtime worker.
 //! The runtime thread stops when the store is dropped.
@@ -34,6 +35,7 @@ use std::time::{Duration, Instant};
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
 use kube::discovery::{ApiCapabilities, ApiResource, Scope};
 use kube::{Client, Config};
+use runtime_thread::RuntimeThread;
 use serde_json::{Value, json};
 
 use super::ClusterStore;
@@ -99,41 +101,23 @@ impl KubeStoreOptions {
     }
 }
 
-/// A tokio runtime on its own thread; futures are spawned onto it and awaited from the
-/// calling thread through a channel.
-struct Bridge {
-    handle: tokio::runtime::Handle,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+/// The store's runtime thread, its failures as [`Error::Kube`] (`Unavailable`).
+struct Bridge(RuntimeThread);
+
+fn runtime_gone(e: impl std::fmt::Display) -> Error {
+    Error::Kube {
+        op: "connect",
+        object: "runtime".into(),
+        reason: KubeReason::Unavailable,
+        message: e.to_string(),
+    }
 }
 
 impl Bridge {
     fn new() -> Result<Self, Error> {
-        let unavailable = |e: std::io::Error| Error::Kube {
-            op: "connect",
-            object: "runtime".into(),
-            reason: KubeReason::Unavailable,
-            message: e.to_string(),
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(unavailable)?;
-        let handle = rt.handle().clone();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("gitops-kube".into())
-            .spawn(move || {
-                rt.block_on(async {
-                    let _ = stopped.await;
-                });
-            })
-            .map_err(unavailable)?;
-        Ok(Bridge {
-            handle,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
+        RuntimeThread::new("gitops-kube")
+            .map(Bridge)
+            .map_err(runtime_gone)
     }
 
     fn run<F>(&self, fut: F) -> Result<F::Output, Error>
@@ -141,27 +125,7 @@ impl Bridge {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.handle.spawn(async move {
-            let _ = tx.send(fut.await);
-        });
-        rx.recv().map_err(|_| Error::Kube {
-            op: "connect",
-            object: "runtime".into(),
-            reason: KubeReason::Unavailable,
-            message: "the store's runtime thread stopped".into(),
-        })
-    }
-}
-
-impl Drop for Bridge {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.0.run(fut).map_err(runtime_gone)
     }
 }
 
@@ -530,7 +494,9 @@ impl KubeStore {
                 });
             }
             self.bridge
-                .run(async { tokio::time::sleep(Duration::from_millis(50)).await })?;
+                .0
+                .sleep(Duration::from_millis(50))
+                .map_err(runtime_gone)?;
         }
         if let Some(group) = obj.pointer("/spec/group").and_then(Value::as_str) {
             self.lock_groups().remove(group);
