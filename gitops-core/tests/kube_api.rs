@@ -266,9 +266,7 @@ fn kube_api_synced_revision_and_inventory_keep_each_other() {
 
 /// Waits for the next change (the watch delivers it; the bound only keeps a broken watch
 /// from hanging the test).
-fn next_change(
-    w: &gitops_core::store::kube::KubeWatch,
-) -> gitops_core::store::watch::ObjectChange {
+fn next_change(w: &gitops_core::store::kube::KubeWatch) -> gitops_core::store::watch::ObjectChange {
     match w.recv_timeout(std::time::Duration::from_secs(60)) {
         Some(Ok(c)) => c,
         Some(Err(e)) => panic!("watch error: {e}"),
@@ -291,7 +289,11 @@ fn kube_api_watch_wakes_the_owner_of_a_deleted_or_edited_object() {
     apply_objects(other, &[cm(n, "theirs", "x")], true, &mut s).unwrap();
     let w = s.watch_inventories(&[owner]).unwrap();
     let scopes: Vec<String> = w.scopes().iter().map(|s| s.kind.clone()).collect();
-    assert_eq!(scopes, ["ConfigMap", "Namespace", "Deployment"], "{scopes:?}");
+    assert_eq!(
+        scopes,
+        ["ConfigMap", "Namespace", "Deployment"],
+        "{scopes:?}"
+    );
     assert!(w.try_recv().is_none(), "nothing changed yet");
 
     // An object of another inventory changes: not an event of ours. Then someone deletes

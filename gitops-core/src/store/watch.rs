@@ -167,11 +167,17 @@ mod tests {
         );
         // Same name, other namespace or group: not ours.
         assert_eq!(
-            i.change(ResId::new("apps", "Deployment", "dev", "web"), Change::Modified),
+            i.change(
+                ResId::new("apps", "Deployment", "dev", "web"),
+                Change::Modified
+            ),
             None
         );
         assert_eq!(
-            i.change(ResId::new("", "Deployment", "prod", "web"), Change::Modified),
+            i.change(
+                ResId::new("", "Deployment", "prod", "web"),
+                Change::Modified
+            ),
             None
         );
     }
@@ -183,6 +189,9 @@ mod tests {
             .into_iter()
             .map(|s| format!("{}/{}/{}", s.group, s.kind, s.namespace))
             .collect();
-        assert_eq!(scopes, ["/ConfigMap/prod", "/Namespace/", "apps/Deployment/prod"]);
+        assert_eq!(
+            scopes,
+            ["/ConfigMap/prod", "/Namespace/", "apps/Deployment/prod"]
+        );
     }
 }
