@@ -69,7 +69,10 @@ fn fake_rollout(store: &KubeStore, id: &ResId) -> Result<(), Box<dyn std::error:
     let Some(live) = store.get(id)? else {
         return Ok(());
     };
-    let generation = live.pointer("/metadata/generation").cloned().unwrap_or(json!(1));
+    let generation = live
+        .pointer("/metadata/generation")
+        .cloned()
+        .unwrap_or(json!(1));
     let replicas = live.pointer("/spec/replicas").cloned().unwrap_or(json!(1));
     store.apply_status(
         id,
