@@ -124,7 +124,7 @@ fn ready(obj: &Value) -> &Value {
 }
 
 #[test]
-fn kube_api_controller_once_reconciles_flux_objects_and_writes_their_status() {
+fn kube_api_controller_reconciles_flux_objects_writes_status_and_repairs_drift() {
     let Some(api) = kube_api::shared() else {
         return;
     };
@@ -245,4 +245,48 @@ fn kube_api_controller_once_reconciles_flux_objects_and_writes_their_status() {
         c.get(&gr, ns, "app").unwrap()["status"]["artifact"]["revision"],
         rev2
     );
+
+    // Without --once: the controller waits on its watches; a delete of a reconciled object
+    // wakes it (no polling: --resync is far away) and it applies the object again.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gitops-toolkit"))
+        .arg("controller")
+        .arg("--kubeconfig")
+        .arg(&api.kubeconfig)
+        .args(["-n", ns, "--resync", "3600"])
+        .arg("--cache")
+        .arg(cache.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut l = String::new();
+        let n = std::io::BufRead::read_line(&mut stderr, &mut l).unwrap();
+        assert!(n > 0, "the controller ended: {seen}");
+        seen.push_str(&l);
+        if l.starts_with("controller: watching") {
+            break;
+        }
+    }
+    c.rt.block_on(
+        c.api(&cmr, Some(target))
+            .delete("settings", &Default::default()),
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let back = loop {
+        if let Some(cm) = c.get(&cmr, target, "settings") {
+            break cm;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the deleted ConfigMap never came back"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(back["data"]["color"], "green");
 }

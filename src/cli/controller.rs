@@ -94,6 +94,10 @@ pub(crate) fn run(args: Args, out: &mut Out) -> Outcome {
                 &owners,
             )
             .map_err(|e| e.to_string())?;
+        eprintln!(
+            "controller: watching {} scopes (kinds and inventories)",
+            watch.scopes().len()
+        );
         match watch.recv_timeout(Duration::from_secs(args.resync.max(1))) {
             Some(Ok(change)) => eprintln!("controller: {change}"),
             Some(Err(e)) => eprintln!("controller: watch: {e}"),
@@ -249,13 +253,17 @@ fn kustomization_status(
         .iter()
         .map(|c| condition_of(obj, &c.kind, &c.status, &c.reason, &c.message))
         .collect();
-    let mut extra = json!({"lastAttemptedRevision": revision});
-    if r.ready() {
-        extra["lastAppliedRevision"] = json!(revision);
-    } else if let Some(prev) = obj.pointer("/status/lastAppliedRevision") {
-        extra["lastAppliedRevision"] = prev.clone();
+    let applied = if r.ready() {
+        Some(json!(revision))
+    } else {
+        obj.pointer("/status/lastAppliedRevision").cloned()
+    };
+    let mut extra = serde_json::Map::new();
+    extra.insert("lastAttemptedRevision".into(), json!(revision));
+    if let Some(a) = applied {
+        extra.insert("lastAppliedRevision".into(), a);
     }
-    (conds, extra)
+    (conds, Value::Object(extra))
 }
 
 fn line(kind: &'static str, key: String, cond: &Value) -> Line {
