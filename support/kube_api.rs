@@ -53,6 +53,48 @@ pub const KUSTOMIZATION_CRD: &str = r#"{
   }
 }"#;
 
+/// A namespaced test CRD with a status subresource and free-form spec and status.
+fn test_crd(group: &str, kind: &str, plural: &str, version: &str) -> serde_json::Value {
+    let preserve =
+        serde_json::json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true});
+    serde_json::json!({
+      "apiVersion": "apiextensions.k8s.io/v1",
+      "kind": "CustomResourceDefinition",
+      "metadata": {"name": format!("{plural}.{group}")},
+      "spec": {
+        "group": group,
+        "names": {"kind": kind, "listKind": format!("{kind}List"), "plural": plural,
+                  "singular": kind.to_ascii_lowercase()},
+        "scope": "Namespaced",
+        "versions": [{
+          "name": version, "served": true, "storage": true,
+          "subresources": {"status": {}},
+          "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+            "spec": preserve, "status": preserve
+          }}}
+        }]
+      }
+    })
+}
+
+/// Every test CRD: our Flux-like `Kustomization` ([`KUSTOMIZATION_CRD`]) and
+/// `GitRepository` (`source.toolkit.fluxcd.io/v1`), and Tekton-like `Pipeline`, `Task`
+/// and `PipelineRun` (`tekton.dev/v1`), all free-form.
+pub fn test_crds() -> Vec<serde_json::Value> {
+    vec![
+        serde_json::from_str(KUSTOMIZATION_CRD).expect("the Kustomization CRD parses"),
+        test_crd(
+            "source.toolkit.fluxcd.io",
+            "GitRepository",
+            "gitrepositories",
+            "v1",
+        ),
+        test_crd("tekton.dev", "Pipeline", "pipelines", "v1"),
+        test_crd("tekton.dev", "Task", "tasks", "v1"),
+        test_crd("tekton.dev", "PipelineRun", "pipelineruns", "v1"),
+    ]
+}
+
 /// A running API server.
 pub struct KubeApi {
     /// `https://127.0.0.1:PORT`.
@@ -333,8 +375,6 @@ async fn ready_and_install(kubeconfig: &Path) -> Result<(), String> {
             Err(e) => return Err(format!("/readyz: {e}")),
         }
     }
-    let crd: serde_json::Value =
-        serde_json::from_str(KUSTOMIZATION_CRD).map_err(|e| e.to_string())?;
     let ar = kube::discovery::ApiResource {
         group: "apiextensions.k8s.io".into(),
         version: "v1".into(),
@@ -343,27 +383,34 @@ async fn ready_and_install(kubeconfig: &Path) -> Result<(), String> {
         plural: "customresourcedefinitions".into(),
     };
     let api: kube::Api<kube::api::DynamicObject> = kube::Api::all_with(client, &ar);
-    let name = "kustomizations.kustomize.toolkit.fluxcd.io";
-    api.patch(
-        name,
-        &kube::api::PatchParams::apply("gitops-test-harness").force(),
-        &kube::api::Patch::Apply(&crd),
-    )
-    .await
-    .map_err(|e| format!("installing the test CRD: {e}"))?;
-    loop {
-        let o = api.get(name).await.map_err(|e| e.to_string())?;
-        let v = serde_json::to_value(o).map_err(|e| e.to_string())?;
-        let ok = v["status"]["conditions"].as_array().is_some_and(|cs| {
-            cs.iter()
-                .any(|c| c["type"] == "Established" && c["status"] == "True")
-        });
-        if ok {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err("the test CRD never became Established".into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let crds = test_crds();
+    for crd in &crds {
+        let name = crd["metadata"]["name"].as_str().unwrap_or_default();
+        api.patch(
+            name,
+            &kube::api::PatchParams::apply("gitops-test-harness").force(),
+            &kube::api::Patch::Apply(crd),
+        )
+        .await
+        .map_err(|e| format!("installing the test CRD {name}: {e}"))?;
     }
+    for crd in &crds {
+        let name = crd["metadata"]["name"].as_str().unwrap_or_default();
+        loop {
+            let o = api.get(name).await.map_err(|e| e.to_string())?;
+            let v = serde_json::to_value(o).map_err(|e| e.to_string())?;
+            let ok = v["status"]["conditions"].as_array().is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["type"] == "Established" && c["status"] == "True")
+            });
+            if ok {
+                break;
+            }
+            if Instant::now() >= deadline {
+                return Err(format!("the test CRD {name} never became Established"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    Ok(())
 }

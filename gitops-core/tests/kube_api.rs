@@ -263,3 +263,71 @@ fn kube_api_synced_revision_and_inventory_keep_each_other() {
     );
     assert_eq!(s.inventory(owner).unwrap(), Some(ids));
 }
+
+/// Waits for the next change (the watch delivers it; the bound only keeps a broken watch
+/// from hanging the test).
+fn next_change(w: &gitops_core::store::kube::KubeWatch) -> gitops_core::store::watch::ObjectChange {
+    match w.recv_timeout(std::time::Duration::from_secs(60)) {
+        Some(Ok(c)) => c,
+        Some(Err(e)) => panic!("watch error: {e}"),
+        None => panic!("no watch event within 60 s"),
+    }
+}
+
+#[test]
+fn kube_api_watch_wakes_the_owner_of_a_deleted_or_edited_object() {
+    use gitops_core::store::watch::Change;
+    let Some(api) = kube_api::shared() else {
+        return;
+    };
+    let mut s = store(api);
+    let n = "kube-api-watch";
+    let owner = "Kustomization/flux-system/watched";
+    let other = "Kustomization/flux-system/bystander";
+    let desired = vec![ns(n), cm(n, "settings", "one"), deployment(n, "web", 2)];
+    apply_objects(owner, &desired, true, &mut s).unwrap();
+    apply_objects(other, &[cm(n, "theirs", "x")], true, &mut s).unwrap();
+    let w = s.watch_inventories(&[owner]).unwrap();
+    let scopes: Vec<String> = w.scopes().iter().map(|s| s.kind.clone()).collect();
+    assert_eq!(
+        scopes,
+        ["ConfigMap", "Namespace", "Deployment"],
+        "{scopes:?}"
+    );
+    assert!(w.try_recv().is_none(), "nothing changed yet");
+
+    // An object of another inventory changes: not an event of ours. Then someone deletes
+    // ours through the API.
+    let mut foreign = KubeStore::from_kubeconfig(
+        &api.kubeconfig,
+        KubeStoreOptions::default().field_manager("kubectl-edit"),
+    )
+    .unwrap();
+    foreign.apply(&cm(n, "theirs", "edited")).unwrap();
+    let settings = id(&desired[1]);
+    assert!(foreign.delete(&settings).unwrap());
+    let c = next_change(&w);
+    assert_eq!(c.id, settings);
+    assert_eq!(c.change, Change::Deleted);
+    assert_eq!(c.owners, [owner]);
+
+    // The woken owner re-applies: the object is back.
+    let (plan, _) = apply_objects(owner, &desired, true, &mut s).unwrap();
+    assert_eq!(plan.count(ActionKind::Create), 1, "{plan:?}");
+    assert_eq!(s.get(&settings).unwrap().unwrap()["data"]["k"], "one");
+    let c = next_change(&w);
+    assert_eq!((c.id.clone(), c.change), (settings.clone(), Change::Added));
+
+    // An edit by another manager (replicas) is drift too.
+    let web = id(&desired[2]);
+    foreign.apply(&deployment(n, "web", 5)).unwrap();
+    let c = loop {
+        let c = next_change(&w);
+        if c.change == Change::Modified && c.id == web {
+            break c;
+        }
+    };
+    assert_eq!(c.owners, [owner]);
+    apply_objects(owner, &desired, true, &mut s).unwrap();
+    assert_eq!(s.get(&web).unwrap().unwrap()["spec"]["replicas"], 2);
+}

@@ -11,6 +11,7 @@
 //! gitops-toolkit gitops reconcile REPO [--cluster PATH [--fetch CACHE]] --store DIR
 //! gitops-toolkit argo render APPLICATION_FILE --repo DIR [-o yaml|json]
 //! gitops-toolkit argo sync APPLICATION_FILE --repo DIR --store DIR [--force]
+//! gitops-toolkit controller --kubeconfig FILE [--once] [-n NS] [--cache DIR]   (feature kube)
 //! ```
 //!
 //! Every command takes `-o text|json|yaml` (`--output`). `--help` prints to stdout and exits
@@ -19,6 +20,8 @@
 //! -- build DIR` ...) are thin wrappers over these commands with the same arguments.
 
 mod argo;
+#[cfg(all(feature = "kube", feature = "git"))]
+mod controller;
 mod gitops;
 mod helm;
 mod image;
@@ -81,6 +84,9 @@ enum Command {
     /// Argo CD Applications: render in sync order, or sync into a directory store.
     #[command(subcommand)]
     Argo(argo::Command),
+    /// Flux GitRepository and Kustomization controllers over a cluster (feature `kube`).
+    #[cfg(all(feature = "kube", feature = "git"))]
+    Controller(controller::Args),
 }
 
 /// Why a command stopped.
@@ -200,6 +206,8 @@ where
         Command::Helm(c) => helm::run(c, &mut out),
         Command::Gitops(c) => gitops::run(c, &mut out),
         Command::Argo(c) => argo::run(c, &mut out),
+        #[cfg(all(feature = "kube", feature = "git"))]
+        Command::Controller(a) => controller::run(a, &mut out),
     };
     match result {
         Ok(code) => code,

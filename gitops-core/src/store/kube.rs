@@ -17,9 +17,10 @@
 //!   [`KubeReason`] (conflict, forbidden, unknown kind, ...).
 //!
 //! # Runtime
-//! kube-rs is async; [`ClusterStore`] is not. A `KubeStore` owns a current-thread tokio
-//! runtime on a dedicated thread (`gitops-kube`) and hands each request to it, blocking the
-//! calling thread on a channel until the answer comes. It never calls `block_on` on the
+//! kube-rs is async; [`ClusterStore`] is not. A `KubeStore` owns a [`RuntimeThread`] (the
+//! workspace's `runtime-thread` crate, shared with pipeline-core's pod executor): a
+//! current-thread tokio runtime on a dedicated thread (`gitops-kube`) that each request is
+//! handed to, the calling thread blocking on a channel until the answer comes. It never calls `block_on` on the
 //! caller's thread, so it does not panic inside a tokio runtime; from async code call it
 //! through `tokio::task::spawn_blocking` so that the blocked thread is not a runtime worker.
 //! The runtime thread stops when the store is dropped.
@@ -31,12 +32,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use kube::api::{
+    Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, WatchEvent, WatchParams,
+};
 use kube::discovery::{ApiCapabilities, ApiResource, Scope};
 use kube::{Client, Config};
+use runtime_thread::RuntimeThread;
 use serde_json::{Value, json};
 
 use super::ClusterStore;
+use super::watch::{Change, ObjectChange, OwnerIndex, WatchScope};
 use crate::error::{Error, KubeReason};
 use crate::object::ResId;
 
@@ -99,41 +104,23 @@ impl KubeStoreOptions {
     }
 }
 
-/// A tokio runtime on its own thread; futures are spawned onto it and awaited from the
-/// calling thread through a channel.
-struct Bridge {
-    handle: tokio::runtime::Handle,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+/// The store's runtime thread, its failures as [`Error::Kube`] (`Unavailable`).
+struct Bridge(RuntimeThread);
+
+fn runtime_gone(e: impl std::fmt::Display) -> Error {
+    Error::Kube {
+        op: "connect",
+        object: "runtime".into(),
+        reason: KubeReason::Unavailable,
+        message: e.to_string(),
+    }
 }
 
 impl Bridge {
     fn new() -> Result<Self, Error> {
-        let unavailable = |e: std::io::Error| Error::Kube {
-            op: "connect",
-            object: "runtime".into(),
-            reason: KubeReason::Unavailable,
-            message: e.to_string(),
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(unavailable)?;
-        let handle = rt.handle().clone();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("gitops-kube".into())
-            .spawn(move || {
-                rt.block_on(async {
-                    let _ = stopped.await;
-                });
-            })
-            .map_err(unavailable)?;
-        Ok(Bridge {
-            handle,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
+        RuntimeThread::new("gitops-kube")
+            .map(Bridge)
+            .map_err(runtime_gone)
     }
 
     fn run<F>(&self, fut: F) -> Result<F::Output, Error>
@@ -141,27 +128,7 @@ impl Bridge {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.handle.spawn(async move {
-            let _ = tx.send(fut.await);
-        });
-        rx.recv().map_err(|_| Error::Kube {
-            op: "connect",
-            object: "runtime".into(),
-            reason: KubeReason::Unavailable,
-            message: "the store's runtime thread stopped".into(),
-        })
-    }
-}
-
-impl Drop for Bridge {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.0.run(fut).map_err(runtime_gone)
     }
 }
 
@@ -174,7 +141,7 @@ struct Resource {
 
 /// A [`ClusterStore`] backed by a Kubernetes API server (see the module docs).
 pub struct KubeStore {
-    bridge: Bridge,
+    bridge: Arc<Bridge>,
     client: Client,
     opts: KubeStoreOptions,
     /// Discovered groups: kind -> resource at the group's preferred version.
@@ -305,7 +272,7 @@ impl KubeStore {
             .run(async move { Client::try_from(config) })?
             .map_err(|e| kube_err("connect", &url, e))?;
         Ok(KubeStore {
-            bridge,
+            bridge: Arc::new(bridge),
             client,
             opts,
             groups: Mutex::new(BTreeMap::new()),
@@ -530,7 +497,9 @@ impl KubeStore {
                 });
             }
             self.bridge
-                .run(async { tokio::time::sleep(Duration::from_millis(50)).await })?;
+                .0
+                .sleep(Duration::from_millis(50))
+                .map_err(runtime_gone)?;
         }
         if let Some(group) = obj.pointer("/spec/group").and_then(Value::as_str) {
             self.lock_groups().remove(group);
@@ -731,6 +700,345 @@ impl ClusterStore for KubeStore {
             }
         }
         Ok(out)
+    }
+}
+
+/// How long one watch request stays open before it is renewed (the server's limit is
+/// larger; the renewal resumes at the last resource version seen).
+const WATCH_SECONDS: u32 = 290;
+/// Pause before re-opening a watch that failed.
+const WATCH_RETRY: Duration = Duration::from_secs(1);
+
+/// Object changes heard from the API server's watches, from
+/// [`KubeStore::watch_inventories`] or [`KubeStore::watch_kinds`]. No polling: each scope
+/// is one long-lived watch request on the store's runtime thread. Dropping it ends them.
+pub struct KubeWatch {
+    rx: std::sync::mpsc::Receiver<Result<ObjectChange, Error>>,
+    tasks: Vec<tokio::task::AbortHandle>,
+    scopes: Vec<WatchScope>,
+    _runtime: Arc<Bridge>,
+}
+
+impl std::fmt::Debug for KubeWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KubeWatch")
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KubeWatch {
+    /// The next change, waiting at most `timeout`; `None` when none came in that time.
+    /// A watch that fails is retried (its error is reported here once per failure); a
+    /// watch whose resource version expired (HTTP 410) starts again from a fresh list and
+    /// reports every indexed object of its scope as [`Change::Modified`], since changes in
+    /// between were missed.
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<Result<ObjectChange, Error>> {
+        self.rx.recv_timeout(timeout).ok()
+    }
+
+    /// A change already heard, without waiting.
+    pub fn try_recv(&self) -> Option<Result<ObjectChange, Error>> {
+        self.rx.try_recv().ok()
+    }
+
+    /// What is watched: one kind in one namespace (empty: cluster-wide) each.
+    pub fn scopes(&self) -> &[WatchScope] {
+        &self.scopes
+    }
+}
+
+impl Drop for KubeWatch {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// One scope's watch loop (runs on the store's runtime thread).
+struct WatchLoop {
+    api: Api<DynamicObject>,
+    scope: WatchScope,
+    index: Option<Arc<OwnerIndex>>,
+    tx: std::sync::mpsc::Sender<Result<ObjectChange, Error>>,
+    requests: Arc<AtomicU64>,
+}
+
+impl WatchLoop {
+    fn describe(&self) -> String {
+        let s = &self.scope;
+        if s.namespace.is_empty() {
+            format!("{} (all namespaces)", s.kind)
+        } else {
+            format!("{} in namespace {}", s.kind, s.namespace)
+        }
+    }
+
+    /// Sends `change` for `name` in `namespace`; `false` when nobody listens any more.
+    fn send(&self, namespace: &str, name: &str, change: Change) -> bool {
+        let id = ResId::new(&self.scope.group, &self.scope.kind, namespace, name);
+        let event = match &self.index {
+            Some(index) => match index.change(id, change) {
+                Some(e) => e,
+                None => return true,
+            },
+            None => ObjectChange {
+                id,
+                change,
+                owners: Vec::new(),
+            },
+        };
+        self.tx.send(Ok(event)).is_ok()
+    }
+
+    async fn list_version(&self) -> Result<String, kube::Error> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let list = self
+            .api
+            .list_metadata(&ListParams::default().limit(1))
+            .await?;
+        Ok(list.metadata.resource_version.unwrap_or_default())
+    }
+
+    async fn run(self, mut version: String) {
+        use futures_util::StreamExt as _;
+        loop {
+            let wp = WatchParams::default().timeout(WATCH_SECONDS);
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let stream = match self.api.watch_metadata(&wp, &version).await {
+                Ok(s) => s,
+                Err(e) => {
+                    if self
+                        .tx
+                        .send(Err(kube_err("watch", self.describe(), e)))
+                        .is_err()
+                    {
+                        return;
+                    }
+                    tokio::time::sleep(WATCH_RETRY).await;
+                    continue;
+                }
+            };
+            let mut stream = std::pin::pin!(stream);
+            let mut expired = false;
+            while let Some(event) = stream.next().await {
+                let (meta, change) = match event {
+                    Ok(WatchEvent::Added(m)) => (m.metadata, Change::Added),
+                    Ok(WatchEvent::Modified(m)) => (m.metadata, Change::Modified),
+                    Ok(WatchEvent::Deleted(m)) => (m.metadata, Change::Deleted),
+                    Ok(WatchEvent::Bookmark(b)) => {
+                        version = b.metadata.resource_version;
+                        continue;
+                    }
+                    Ok(WatchEvent::Error(s)) if s.code == 410 => {
+                        expired = true;
+                        break;
+                    }
+                    Ok(WatchEvent::Error(s)) => {
+                        let e = Error::Kube {
+                            op: "watch",
+                            object: self.describe(),
+                            reason: KubeReason::Status(s.code),
+                            message: s.message.clone(),
+                        };
+                        if self.tx.send(Err(e)).is_err() {
+                            return;
+                        }
+                        tokio::time::sleep(WATCH_RETRY).await;
+                        break;
+                    }
+                    // A broken connection: watch again from the last version seen.
+                    Err(_) => break,
+                };
+                if let Some(v) = meta.resource_version {
+                    version = v;
+                }
+                let name = meta.name.unwrap_or_default();
+                let ns = meta.namespace.unwrap_or_default();
+                if !self.send(&ns, &name, change) {
+                    return;
+                }
+            }
+            if expired {
+                match self.list_version().await {
+                    Ok(v) => version = v,
+                    Err(e) => {
+                        if self
+                            .tx
+                            .send(Err(kube_err("watch", self.describe(), e)))
+                            .is_err()
+                        {
+                            return;
+                        }
+                        tokio::time::sleep(WATCH_RETRY).await;
+                        continue;
+                    }
+                }
+                // Changes in the gap were missed: wake every owner of this scope.
+                if let Some(index) = self.index.clone() {
+                    for id in index.ids_in(&self.scope) {
+                        if !self.send(&id.namespace, &id.name, Change::Modified) {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl KubeStore {
+    /// Watches every object of `owners`' inventories: a change to one of them (someone
+    /// deletes it, edits it, creates it again) arrives as an [`ObjectChange`] naming the
+    /// owners to reconcile again (selfHeal), without polling. One watch per kind and
+    /// namespace of the inventories ([`OwnerIndex::scopes`]); the inventories are read once,
+    /// so call it again after a reconcile changes them. Changes are reported from the
+    /// moment this returns (each watch starts at a resource version listed here).
+    pub fn watch_inventories(&self, owners: &[&str]) -> Result<KubeWatch, Error> {
+        self.watch(&[], "", owners)
+    }
+
+    /// Watches whole kinds (`group`, `kind`) in `namespace` (empty: all namespaces): the
+    /// controller's view of Flux and Tekton objects. Events carry no owners.
+    pub fn watch_kinds(&self, kinds: &[(&str, &str)], namespace: &str) -> Result<KubeWatch, Error> {
+        self.watch(kinds, namespace, &[])
+    }
+
+    /// [`KubeStore::watch_kinds`] and [`KubeStore::watch_inventories`] on one channel, as a
+    /// controller waits for either.
+    pub fn watch(
+        &self,
+        kinds: &[(&str, &str)],
+        namespace: &str,
+        owners: &[&str],
+    ) -> Result<KubeWatch, Error> {
+        let mut scopes: Vec<(WatchScope, Option<Arc<OwnerIndex>>)> = kinds
+            .iter()
+            .map(|(group, kind)| {
+                let scope = WatchScope {
+                    group: (*group).to_string(),
+                    kind: (*kind).to_string(),
+                    namespace: namespace.to_string(),
+                };
+                (scope, None)
+            })
+            .collect();
+        let mut index = OwnerIndex::new();
+        for owner in owners {
+            if let Some(ids) = self.inventory(owner)? {
+                index.insert(owner, &ids);
+            }
+        }
+        let index = Arc::new(index);
+        scopes.extend(index.scopes().into_iter().map(|s| (s, Some(index.clone()))));
+        self.start_watches(scopes)
+    }
+
+    fn start_watches(
+        &self,
+        scopes: Vec<(WatchScope, Option<Arc<OwnerIndex>>)>,
+    ) -> Result<KubeWatch, Error> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut tasks = Vec::new();
+        let mut watched = Vec::new();
+        for (scope, index) in scopes {
+            // A kind the server does not serve (yet) has nothing to watch.
+            let Some(r) = self.resource(&scope.group, &scope.kind, None)? else {
+                continue;
+            };
+            let api = if r.namespaced && !scope.namespace.is_empty() {
+                Api::namespaced_with(self.client.clone(), &scope.namespace, &r.ar)
+            } else {
+                Api::all_with(self.client.clone(), &r.ar)
+            };
+            let lp = WatchLoop {
+                api,
+                scope: scope.clone(),
+                index,
+                tx: tx.clone(),
+                requests: self.requests.clone(),
+            };
+            let desc = lp.describe();
+            let (lp, version) = self.bridge.run(async move {
+                let v = lp.list_version().await;
+                (lp, v)
+            })?;
+            let version = version.map_err(|e| kube_err("watch", desc, e))?;
+            tasks.push(self.bridge.0.handle().spawn(lp.run(version)).abort_handle());
+            watched.push(scope);
+        }
+        Ok(KubeWatch {
+            rx,
+            tasks,
+            scopes: watched,
+            _runtime: self.bridge.clone(),
+        })
+    }
+
+    /// The objects of one kind (`group`, `kind`) in `namespace` (empty: all namespaces),
+    /// without managed fields: what a controller lists to find its work. Empty when the
+    /// server does not serve the kind.
+    pub fn list_kind(&self, group: &str, kind: &str, namespace: &str) -> Result<Vec<Value>, Error> {
+        let Some(r) = self.resource(group, kind, None)? else {
+            return Ok(Vec::new());
+        };
+        let api: Api<DynamicObject> = if r.namespaced && !namespace.is_empty() {
+            Api::namespaced_with(self.client.clone(), namespace, &r.ar)
+        } else {
+            Api::all_with(self.client.clone(), &r.ar)
+        };
+        self.count(1);
+        let list = self
+            .bridge
+            .run(async move { api.list(&ListParams::default()).await })?
+            .map_err(|e| kube_err("list", kind, e))?;
+        let mut out = Vec::with_capacity(list.items.len());
+        for o in list.items {
+            let v = serde_json::to_value(o).map_err(|e| Error::Kube {
+                op: "list",
+                object: kind.to_string(),
+                reason: KubeReason::Unavailable,
+                message: e.to_string(),
+            })?;
+            out.push(clean(v));
+        }
+        Ok(out)
+    }
+
+    /// Writes `status` to the object's `status` subresource by server-side apply (the
+    /// field manager's own fields only), as controllers report conditions.
+    pub fn apply_status(&self, id: &ResId, api_version: &str, status: &Value) -> Result<(), Error> {
+        let version = api_version.rsplit('/').next().unwrap_or(api_version);
+        let r = self
+            .resource(&id.group, &id.kind, Some(version))?
+            .ok_or_else(|| Error::Kube {
+                op: "status",
+                object: id.to_string(),
+                reason: KubeReason::UnknownKind,
+                message: format!("the server serves no kind {} in {api_version}", id.kind),
+            })?;
+        let api = self.api(&r, &id.namespace);
+        let mut meta = json!({"name": id.name});
+        if r.namespaced {
+            set_key(&mut meta, "namespace", json!(id.namespace));
+        }
+        let body = json!({"apiVersion": api_version, "kind": id.kind,
+            "metadata": meta, "status": status});
+        let mut params = PatchParams::apply(&self.opts.field_manager);
+        params.force = true;
+        let name = id.name.clone();
+        self.count(1);
+        self.bridge
+            .run(async move { api.patch_status(&name, &params, &Patch::Apply(&body)).await })?
+            .map_err(|e| kube_err("status", id, e))?;
+        Ok(())
+    }
+}
+
+fn set_key(obj: &mut Value, key: &str, v: Value) {
+    if let Some(m) = obj.as_object_mut() {
+        m.insert(key.to_string(), v);
     }
 }
 

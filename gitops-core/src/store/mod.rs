@@ -9,6 +9,7 @@ mod dir;
 #[cfg(feature = "kube")]
 pub mod kube;
 mod memory;
+pub mod watch;
 
 pub use dir::DirStore;
 #[cfg(feature = "kube")]

@@ -25,8 +25,9 @@
 //!
 //! # Runtime
 //! kube-rs is async; [`TaskExecutor::execute`] is called on the runner's worker threads.
-//! The executor owns a current-thread tokio runtime on a dedicated thread
-//! (`pipeline-kube`) and waits on a channel for each request: it never calls `block_on`
+//! The executor owns a [`RuntimeThread`] (the workspace's `runtime-thread` crate, shared
+//! with gitops-core's `KubeStore`): a current-thread tokio runtime on a dedicated thread
+//! (`pipeline-kube`), waited on through a channel for each request: it never calls `block_on`
 //! on the caller's thread, so it does not panic inside a tokio runtime (from async code,
 //! call it through `spawn_blocking`).
 
@@ -38,6 +39,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, LogParams, PostParams};
 use kube::{Client, Config};
+use runtime_thread::RuntimeThread;
 use serde_json::{Value, json};
 
 use super::{ExecOutcome, LogSink, TaskExecution, TaskExecutor, TaskJob};
@@ -68,62 +70,25 @@ pub enum WorkspaceVolume {
     },
 }
 
-/// A tokio runtime on its own thread (see the module docs).
-struct Bridge {
-    handle: tokio::runtime::Handle,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+/// The executor's runtime thread (see the module docs).
+struct Bridge(RuntimeThread);
 
 impl Bridge {
     fn new() -> Result<Self, Error> {
-        let io = |e: std::io::Error| Error::Io {
-            context: "starting the kube executor's runtime thread".into(),
-            source: e,
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(io)?;
-        let handle = rt.handle().clone();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("pipeline-kube".into())
-            .spawn(move || {
-                rt.block_on(async {
-                    let _ = stopped.await;
-                });
+        RuntimeThread::new("pipeline-kube")
+            .map(Bridge)
+            .map_err(|e| Error::Io {
+                context: "starting the kube executor's runtime thread".into(),
+                source: e,
             })
-            .map_err(io)?;
-        Ok(Bridge {
-            handle,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
     }
 
-    fn run<F>(&self, fut: F) -> Result<F::Output, String>
+    fn run<F>(&self, fut: F) -> Result<F::Output, runtime_thread::Stopped>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.handle.spawn(async move {
-            let _ = tx.send(fut.await);
-        });
-        rx.recv()
-            .map_err(|_| "the executor's runtime thread stopped".to_string())
-    }
-}
-
-impl Drop for Bridge {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.0.run(fut)
     }
 }
 
@@ -699,9 +664,7 @@ impl KubePodExecutor {
                 _ => {}
             }
             let poll = self.poll;
-            let _ = self
-                .bridge
-                .run(async move { tokio::time::sleep(poll).await });
+            let _ = self.bridge.0.sleep(poll);
         }
     }
 }
