@@ -597,13 +597,16 @@ struct Job {
     dot: Value,
 }
 
+/// Adds the chart's render jobs and returns its top-level object (what a parent sees as
+/// `.Subcharts.NAME`): `Chart`, `Values`, `Files`, `Release`, `Capabilities`, `Subcharts`,
+/// as Helm's `recAllTpls` builds it.
 fn collect(
     chart: &Chart,
     prefix: &str,
     vals: &MapRef,
     top: &Map,
     jobs: &mut Vec<Job>,
-) -> Result<(), Error> {
+) -> Result<Value, Error> {
     let name = chart.name();
     let full = if prefix.is_empty() {
         name.clone()
@@ -621,14 +624,16 @@ fn collect(
         "Files".into(),
         Value::Object(Arc::new(Files(chart.files.clone()))),
     );
-    dot.insert("Subcharts".into(), Value::map(Map::new()));
+    let mut subcharts = Map::new();
     for dep in &chart.dependencies {
         let sv = match vals.get(&dep.name()) {
             Some(Value::Map(m)) => m,
             _ => MapRef::default(),
         };
-        collect(dep, &full, &sv, top, jobs)?;
+        let sub = collect(dep, &full, &sv, top, jobs)?;
+        subcharts.insert(dep.name(), sub);
     }
+    dot.insert("Subcharts".into(), Value::map(subcharts));
     for path in chart.templates.keys() {
         let tname = format!("{full}/{path}");
         let mut d = dot.clone();
@@ -641,7 +646,7 @@ fn collect(
             dot: Value::map(d),
         });
     }
-    Ok(())
+    Ok(Value::map(dot))
 }
 
 /// Rewords a template error as Helm's engine does (`execution error at (...)`,

@@ -61,6 +61,7 @@ pub mod fmt;
 pub mod ignore;
 mod lex;
 mod parse;
+mod regexp;
 pub mod sprig;
 pub mod strvals;
 mod value;

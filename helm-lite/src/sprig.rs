@@ -132,7 +132,7 @@ fn merge_into(dst: &MapRef, src: &MapRef, overwrite: bool) {
 }
 
 fn regex(p: &str) -> Result<regex::Regex, String> {
-    regex::RegexBuilder::new(p)
+    regex::RegexBuilder::new(&crate::regexp::go_to_rust(p))
         .size_limit(1 << 20)
         .build()
         .map_err(|e| format!("error parsing regexp: {e}"))

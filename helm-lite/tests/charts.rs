@@ -67,6 +67,8 @@ const CASES: &[(&str, Option<&str>, &str)] = &[
     ),
     ("shared", None, "shared.expected"),
     ("ignored", None, "ignored.expected"),
+    ("sweep", None, "sweep.expected"),
+    ("sweep", Some("sweep-values-2.yaml"), "sweep-values-2.expected"),
 ];
 
 /// Helm's negated `.helmignore` rule ignores every path it does not match, `Chart.yaml`
