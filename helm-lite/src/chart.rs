@@ -404,8 +404,10 @@ impl Object for Files {
                 .unwrap_or_default()
         };
         Some(Ok(match name {
-            "Get" => Value::Str(get(&arg)),
-            "GetBytes" => Value::Str(get(&arg)),
+            "Get" | "GetBytes" => match self.0.get(&arg) {
+                Some(b) => Value::from_bytes(b),
+                None => Value::Str(String::new()),
+            },
             "Lines" => {
                 let s = get(&arg);
                 if s.is_empty() {

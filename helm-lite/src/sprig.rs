@@ -51,6 +51,14 @@ fn arity(name: &str, args: &[Value], n: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// The bytes of argument `i` as a Go string holds them (raw for a binary file's content).
+fn raw(args: &[Value], i: usize) -> Vec<u8> {
+    match args.get(i) {
+        Some(Value::Object(o)) if o.bytes().is_some() => o.bytes().unwrap_or_default().to_vec(),
+        _ => s(args, i).into_bytes(),
+    }
+}
+
 fn s(args: &[Value], i: usize) -> String {
     args.get(i).map(strval).unwrap_or_default()
 }
@@ -614,7 +622,7 @@ pub fn add_functions(t: &mut Template) {
         }),
         ("b64enc", |a| {
             Ok(Value::Str(
-                base64::engine::general_purpose::STANDARD.encode(s(a, 0)),
+                base64::engine::general_purpose::STANDARD.encode(raw(a, 0)),
             ))
         }),
         ("b64dec", |a| {
@@ -626,9 +634,7 @@ pub fn add_functions(t: &mut Template) {
             ))
         }),
         ("sha256sum", |a| {
-            Ok(Value::Str(hex::encode(sha2::Sha256::digest(
-                s(a, 0).as_bytes(),
-            ))))
+            Ok(Value::Str(hex::encode(sha2::Sha256::digest(raw(a, 0)))))
         }),
         ("splitList", |a| {
             Ok(Value::List(
