@@ -18,8 +18,8 @@ pub struct Chart {
     pub values: Map,
     /// `templates/...` files by path relative to the chart (`templates/x.yaml`).
     pub templates: BTreeMap<String, String>,
-    /// Every other file, for `.Files`.
-    pub files: BTreeMap<String, Vec<u8>>,
+    /// Every other file, for `.Files` (shared: rendering copies no file).
+    pub files: Arc<BTreeMap<String, Vec<u8>>>,
     /// Subcharts found under `charts/NAME/`.
     pub dependencies: Vec<Chart>,
 }
@@ -57,15 +57,11 @@ impl Chart {
     /// These are a chart directory's files: `.helmignore` (and Helm's default rule) leave
     /// some out, as `helm template DIR` loads them.
     pub fn from_files(files: &BTreeMap<String, Vec<u8>>) -> Result<Chart, Error> {
-        Chart::from_loaded(&crate::ignore::filter(files)?)
+        Chart::from_loaded(&crate::ignore::filter_ref(files)?)
     }
 
-    fn from_loaded(files: &BTreeMap<String, Vec<u8>>) -> Result<Chart, Error> {
-        let text = |p: &str| {
-            files
-                .get(p)
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-        };
+    fn from_loaded(files: &BTreeMap<&str, &[u8]>) -> Result<Chart, Error> {
+        let text = |p: &str| files.get(p).map(|b| String::from_utf8_lossy(b));
         let chart_yaml =
             text("Chart.yaml").ok_or_else(|| Error::Chart("Chart.yaml file is missing".into()))?;
         let raw =
@@ -96,12 +92,12 @@ impl Chart {
         };
         let mut templates = BTreeMap::new();
         let mut own = BTreeMap::new();
-        let mut sub: BTreeMap<String, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
+        let mut sub: BTreeMap<&str, BTreeMap<&str, &[u8]>> = BTreeMap::new();
         let mut archives: Vec<(&str, &[u8])> = Vec::new();
-        for (p, b) in files {
+        for (&p, &b) in files {
             if let Some(rest) = p.strip_prefix("charts/") {
                 if rest.ends_with(".prov") {
-                    own.insert(p.clone(), b.clone());
+                    own.insert(p.to_string(), b.to_vec());
                     continue;
                 }
                 if rest.starts_with(['_', '.']) {
@@ -112,16 +108,14 @@ impl Chart {
                     continue;
                 }
                 if let Some((name, inner)) = rest.split_once('/') {
-                    sub.entry(name.to_string())
-                        .or_default()
-                        .insert(inner.to_string(), b.clone());
+                    sub.entry(name).or_default().insert(inner, b);
                 }
                 continue;
             }
             if p.starts_with("templates/") {
-                templates.insert(p.clone(), String::from_utf8_lossy(b).into_owned());
+                templates.insert(p.to_string(), String::from_utf8_lossy(b).into_owned());
             } else if p != "Chart.yaml" && p != "values.yaml" {
-                own.insert(p.clone(), b.clone());
+                own.insert(p.to_string(), b.to_vec());
             }
         }
         let mut dependencies = Vec::new();
@@ -146,7 +140,7 @@ impl Chart {
             metadata,
             values,
             templates,
-            files: own,
+            files: Arc::new(own),
             dependencies,
         })
     }
@@ -155,7 +149,12 @@ impl Chart {
     /// serve it), with Helm's archive rules: the top directory is stripped, no paths outside
     /// it, at most 100 MiB unpacked; `charts/*.tgz` inside load as subcharts.
     pub fn from_tgz(bytes: &[u8]) -> Result<Chart, Error> {
-        Chart::from_loaded(&archive_files(bytes)?)
+        let files = archive_files(bytes)?;
+        let view: BTreeMap<&str, &[u8]> = files
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_slice()))
+            .collect();
+        Chart::from_loaded(&view)
     }
 
     /// The chart's name.
@@ -348,7 +347,7 @@ fn chart_values_keep(chart: &Chart, given: &Map) -> Map {
     vals
 }
 
-struct Files(BTreeMap<String, Vec<u8>>);
+struct Files(Arc<BTreeMap<String, Vec<u8>>>);
 
 fn glob_match(pat: &str, name: &str) -> bool {
     // gobwas/glob with '/' separators: '*' does not cross '/', '**' does.
@@ -423,7 +422,7 @@ impl Object for Files {
                     .filter(|(k, _)| glob_match(&arg, k))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
-                Value::Object(Arc::new(Files(m)))
+                Value::Object(Arc::new(Files(Arc::new(m))))
             }
             "AsConfig" => {
                 let m: Map = self

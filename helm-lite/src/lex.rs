@@ -62,7 +62,7 @@ impl Kind {
 pub(crate) struct Item {
     pub kind: Kind,
     pub pos: usize,
-    pub val: String,
+    pub val: std::sync::Arc<str>,
     pub line: usize,
 }
 
@@ -148,7 +148,7 @@ impl Lexer<'_> {
             .input
             .get(self.start..self.pos)
             .unwrap_or("")
-            .to_string();
+            .into();
         self.items.push(Item {
             kind,
             pos: self.start,
@@ -168,7 +168,7 @@ impl Lexer<'_> {
         self.items.push(Item {
             kind: Kind::Error,
             pos: self.start,
-            val: msg,
+            val: msg.into(),
             line: self.start_line,
         });
     }
@@ -199,7 +199,7 @@ impl Lexer<'_> {
                         .input
                         .get(self.start..text_end)
                         .unwrap_or("")
-                        .to_string();
+                        .into();
                     self.items.push(Item {
                         kind: Kind::Text,
                         pos: self.start,

@@ -292,7 +292,7 @@ impl Parser<'_> {
         Item {
             kind: Kind::Eof,
             pos: 0,
-            val: String::new(),
+            val: "".into(),
             line: 0,
         }
     }
@@ -361,7 +361,7 @@ impl Parser<'_> {
     fn text_or_action(&mut self) -> Result<Parsed, String> {
         let it = self.next_non_space();
         match it.kind {
-            Kind::Text => Ok(Parsed::Node(Node::Text(it.val))),
+            Kind::Text => Ok(Parsed::Node(Node::Text(it.val.to_string()))),
             Kind::LeftDelim => {
                 self.action_line = it.line;
                 let r = self.action();
@@ -569,14 +569,14 @@ impl Parser<'_> {
                 Kind::Assign | Kind::Declare => {
                     pipe.is_assign = nxt.kind == Kind::Assign;
                     self.next_non_space();
-                    pipe.decl.push(v.val.clone());
-                    self.vars.push(v.val.clone());
+                    pipe.decl.push(v.val.to_string());
+                    self.vars.push(v.val.to_string());
                     break 'decls;
                 }
-                Kind::Char if nxt.val == "," => {
+                Kind::Char if &*nxt.val == "," => {
                     self.next_non_space();
-                    pipe.decl.push(v.val.clone());
-                    self.vars.push(v.val.clone());
+                    pipe.decl.push(v.val.to_string());
+                    self.vars.push(v.val.to_string());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
                             Kind::Variable | Kind::RightDelim | Kind::RightParen => continue 'decls,
@@ -701,18 +701,18 @@ impl Parser<'_> {
                         crate::fmt::go_quote(&it.val)
                     )));
                 }
-                Arg::Ident(it.pos, it.val)
+                Arg::Ident(it.pos, it.val.to_string())
             }
             Kind::Dot => Arg::Dot(it.pos),
             Kind::Nil => Arg::Nil(it.pos),
             Kind::Variable => {
-                if !self.vars.contains(&it.val) {
+                if !self.vars.iter().any(|v| **v == *it.val) {
                     return Err(self.err(&format!(
                         "undefined variable {}",
                         crate::fmt::go_quote(&it.val)
                     )));
                 }
-                Arg::Variable(it.pos, it.val, Vec::new())
+                Arg::Variable(it.pos, it.val.to_string(), Vec::new())
             }
             Kind::Field => Arg::Field(
                 it.pos,
@@ -723,7 +723,7 @@ impl Parser<'_> {
                     .map(String::from)
                     .collect(),
             ),
-            Kind::Bool => Arg::Bool(it.pos, it.val == "true"),
+            Kind::Bool => Arg::Bool(it.pos, &*it.val == "true"),
             Kind::CharConstant | Kind::Number => {
                 let n = parse_number(&it).ok_or_else(|| {
                     self.err(&format!(
@@ -745,7 +745,7 @@ impl Parser<'_> {
             Kind::String | Kind::RawString => {
                 let s =
                     unquote(&it.val).ok_or_else(|| self.err(&format!("bad string {}", it.val)))?;
-                Arg::Str(it.pos, it.val, s)
+                Arg::Str(it.pos, it.val.to_string(), s)
             }
             _ => {
                 self.backup();
@@ -756,7 +756,7 @@ impl Parser<'_> {
 }
 
 fn parse_number(it: &Item) -> Option<Number> {
-    let text = it.val.clone();
+    let text = it.val.to_string();
     if it.kind == Kind::CharConstant {
         let s = unquote_char(&text)?;
         return Some(Number {
