@@ -22,6 +22,9 @@ pub struct Chart {
     pub files: Arc<BTreeMap<String, Vec<u8>>>,
     /// Subcharts found under `charts/NAME/`.
     pub dependencies: Vec<Chart>,
+    /// `values.schema.json`, checked against the values before rendering (not in `.Files`,
+    /// as Helm keeps it apart).
+    pub schema: Option<Vec<u8>>,
 }
 
 const FIELDS: &[(&str, &str)] = &[
@@ -114,7 +117,7 @@ impl Chart {
             }
             if p.starts_with("templates/") {
                 templates.insert(p.to_string(), String::from_utf8_lossy(b).into_owned());
-            } else if p != "Chart.yaml" && p != "values.yaml" {
+            } else if p != "Chart.yaml" && p != "values.yaml" && p != "values.schema.json" {
                 own.insert(p.to_string(), b.to_vec());
             }
         }
@@ -142,6 +145,7 @@ impl Chart {
             templates,
             files: Arc::new(own),
             dependencies,
+            schema: files.get("values.schema.json").map(|b| b.to_vec()),
         })
     }
 
@@ -851,6 +855,9 @@ pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<S
         Value::Map(m) => m,
         _ => MapRef::default(),
     };
+    if let Some(failures) = crate::schema::check(chart, &vals.to_map())? {
+        return Err(Error::Schema(failures));
+    }
     let mut rel = Map::new();
     rel.insert("Name".into(), Value::Str(release.name.clone()));
     rel.insert("Namespace".into(), Value::Str(release.namespace.clone()));

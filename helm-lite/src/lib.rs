@@ -62,6 +62,7 @@ pub mod ignore;
 mod lex;
 mod parse;
 mod regexp;
+mod schema;
 pub mod sprig;
 pub mod strvals;
 mod value;
@@ -84,6 +85,11 @@ pub enum Error {
     /// A chart could not be loaded or its output split.
     #[error("{0}")]
     Chart(String),
+    /// The values do not meet a chart's `values.schema.json`, worded as Helm words it
+    /// (`values don't meet the specifications of the schema(s) in the following chart(s):`
+    /// then each failing chart's name and its failures).
+    #[error("values don't meet the specifications of the schema(s) in the following chart(s):\n{0}")]
+    Schema(String),
     /// A bound (output size, depth) was exceeded.
     #[error("{0}")]
     Limit(String),
