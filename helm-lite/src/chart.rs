@@ -899,10 +899,15 @@ pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<S
     jobs.sort_by(|a, b| helm_order(&a.name, &b.name));
     for j in &jobs {
         let base = base_name(&j.name);
-        if base.starts_with('_') || j.name.ends_with("NOTES.txt") {
+        if base.starts_with('_') {
             continue;
         }
+        // NOTES.txt runs as every template does (its `fail`s stop the render, as Helm's
+        // engine renders it), but `helm template` leaves its text out.
         let out = t.execute(&j.name, &j.dot).map_err(helm_error)?;
+        if j.name.ends_with("NOTES.txt") {
+            continue;
+        }
         rendered.insert(j.name.clone(), out.replace("<no value>", ""));
     }
     static SEP: std::sync::LazyLock<Result<regex::Regex, regex::Error>> =

@@ -217,3 +217,22 @@ fn flags_match_live_helm() {
     );
     assert_eq!(render_flags(), String::from_utf8(out.stdout).unwrap());
 }
+
+/// NOTES.txt is rendered (and left out of the output): a `fail` in it stops
+/// `helm template`, as helm v4.3.2 answered for this values file
+/// (`sweep-notes-fail.stderr`; Helm adds a `--debug` hint after a blank line).
+#[test]
+fn a_fail_in_notes_stops_the_render() {
+    let err = helm_lite::helm_template(
+        &load("sweep"),
+        &Release {
+            name: "rel".into(),
+            namespace: "default".into(),
+        },
+        &values(Some("sweep-notes-fail.yaml")),
+    )
+    .unwrap_err();
+    let want = std::fs::read_to_string(dir().join("sweep-notes-fail.stderr")).unwrap();
+    let first = want.lines().next().unwrap();
+    assert_eq!(format!("Error: {err}"), first);
+}
