@@ -63,6 +63,7 @@ mod lex;
 mod parse;
 mod regexp;
 mod schema;
+pub mod toml;
 pub mod sprig;
 pub mod strvals;
 mod value;

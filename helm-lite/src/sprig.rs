@@ -1044,6 +1044,9 @@ pub fn add_functions(t: &mut Template) {
         ("toJson", |a| {
             Ok(Value::Str(yaml::to_json(a.first().unwrap_or(&Value::Nil))))
         }),
+        ("toToml", |a| {
+            Ok(Value::Str(crate::toml::to_toml(a.first().unwrap_or(&Value::Nil))))
+        }),
         ("toRawJson", |a| {
             Ok(Value::Str(yaml::to_json(a.first().unwrap_or(&Value::Nil))))
         }),

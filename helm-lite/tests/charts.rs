@@ -70,6 +70,7 @@ const CASES: &[(&str, Option<&str>, &str)] = &[
     ("sweep", None, "sweep.expected"),
     ("sweep", Some("sweep-values-2.yaml"), "sweep-values-2.expected"),
     ("functions", None, "functions.expected"),
+    ("toml", None, "toml.expected"),
 ];
 
 /// Helm's negated `.helmignore` rule ignores every path it does not match, `Chart.yaml`
