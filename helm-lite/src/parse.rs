@@ -273,8 +273,8 @@ enum Parsed {
     Else(usize),
 }
 
-struct Parser<'a> {
-    items: Vec<Item>,
+struct Parser<'a, 't> {
+    items: Vec<Item<'t>>,
     idx: usize,
     name: String,
     vars: Vec<String>,
@@ -287,8 +287,8 @@ struct Parser<'a> {
 
 const MAX_DEPTH: usize = 200;
 
-impl Parser<'_> {
-    fn eof(&self) -> Item {
+impl<'t> Parser<'_, 't> {
+    fn eof(&self) -> Item<'t> {
         Item {
             kind: Kind::Eof,
             pos: 0,
@@ -296,13 +296,13 @@ impl Parser<'_> {
             line: 0,
         }
     }
-    fn peek(&self) -> Item {
+    fn peek(&self) -> Item<'t> {
         self.items
             .get(self.idx)
             .cloned()
             .unwrap_or_else(|| self.eof())
     }
-    fn next(&mut self) -> Item {
+    fn next(&mut self) -> Item<'t> {
         let it = self.peek();
         if self.idx < self.items.len() {
             self.idx += 1;
@@ -312,7 +312,7 @@ impl Parser<'_> {
     fn backup(&mut self) {
         self.idx = self.idx.saturating_sub(1);
     }
-    fn next_non_space(&mut self) -> Item {
+    fn next_non_space(&mut self) -> Item<'t> {
         loop {
             let it = self.next();
             if it.kind != Kind::Space {
@@ -320,7 +320,7 @@ impl Parser<'_> {
             }
         }
     }
-    fn peek_non_space(&mut self) -> Item {
+    fn peek_non_space(&mut self) -> Item<'t> {
         let it = self.next_non_space();
         self.backup();
         it
@@ -334,7 +334,7 @@ impl Parser<'_> {
     fn err(&self, msg: &str) -> String {
         format!("template: {}:{}: {}", self.name, self.cur_line(), msg)
     }
-    fn unexpected(&self, it: &Item, context: &str) -> String {
+    fn unexpected(&self, it: &Item<'_>, context: &str) -> String {
         if it.kind == Kind::Error {
             let mut extra = String::new();
             if self.action_line != 0 && self.action_line != it.line {
@@ -350,7 +350,7 @@ impl Parser<'_> {
             self.name, it.line, it, context
         )
     }
-    fn expect(&mut self, kind: Kind, context: &str) -> Result<Item, String> {
+    fn expect(&mut self, kind: Kind, context: &str) -> Result<Item<'t>, String> {
         let it = self.next_non_space();
         if it.kind != kind {
             return Err(self.unexpected(&it, context));
@@ -488,7 +488,7 @@ impl Parser<'_> {
         })
     }
 
-    fn parse_template_name(&mut self, it: &Item, context: &str) -> Result<String, String> {
+    fn parse_template_name(&mut self, it: &Item<'_>, context: &str) -> Result<String, String> {
         match it.kind {
             Kind::String | Kind::RawString => {
                 unquote(&it.val).ok_or_else(|| self.err(&format!("bad string {}", it.val)))
@@ -755,7 +755,7 @@ impl Parser<'_> {
     }
 }
 
-fn parse_number(it: &Item) -> Option<Number> {
+fn parse_number(it: &Item<'_>) -> Option<Number> {
     let text = it.val.to_string();
     if it.kind == Kind::CharConstant {
         let s = unquote_char(&text)?;
