@@ -48,10 +48,19 @@
 //!
 //! Packaged charts load with [`Chart::from_tgz`] (Helm's archive rules, `charts/*.tgz` subcharts).
 //!
+//! `values.schema.json` is checked before rendering as Helm checks it (each chart against its
+//! coalesced values, failures worded as Helm prints them); `toToml`, `sha1sum`, `sha256sum`,
+//! `adler32sum`, `b32enc`/`b32dec` give what Helm gives. `NOTES.txt` is rendered (a `fail` in
+//! it stops the render) and left out of the output.
+//!
 //! Not yet:
-//! `values.schema.json`, `toToml`, dates, crypto and certificate functions
-//! (they parse but fail when called), `lookup` through an adapter (it gives an empty map, as
-//! `helm template` does). Sprig's `rand*` functions are deterministic here.
+//! dates (`now`, `date`, `dateInZone`, `toDate`, `duration` ...: the core has no clock, so
+//! `now` would come through the caller), `genCA`/`genSignedCert`/`genPrivateKey`/
+//! `genSelfSignedCert`, `htpasswd`, `bcrypt`, `encryptAES`/`decryptAES`, `derivePassword`
+//! (they need randomness or key generation; they parse but fail when called, so bitnami's
+//! nginx with its default `tls.enabled` fails here), `lookup` through an adapter (it gives
+//! an empty map, as `helm template` does). Sprig's `rand*` functions are deterministic here,
+//! where Helm's differ from run to run.
 
 mod builtins;
 pub mod chart;
