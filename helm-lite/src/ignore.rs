@@ -125,9 +125,7 @@ pub(crate) fn filter_ref(
         while let Some(i) = path.get(end..).and_then(|r| r.find('/')) {
             end += i;
             let dir = path.get(..end).unwrap_or("");
-            let ignored = *dirs
-                .entry(dir)
-                .or_insert_with(|| rules.ignore(dir, true));
+            let ignored = *dirs.entry(dir).or_insert_with(|| rules.ignore(dir, true));
             if ignored {
                 continue 'files;
             }

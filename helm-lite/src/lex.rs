@@ -192,10 +192,7 @@ impl<'a> Lexer<'a> {
                     text_end = self.start + t.trim_end_matches([' ', '\t', '\r', '\n']).len();
                 }
                 if text_end > self.start {
-                    let val = self
-                        .input
-                        .get(self.start..text_end)
-                        .unwrap_or("");
+                    let val = self.input.get(self.start..text_end).unwrap_or("");
                     let val = std::borrow::Cow::Borrowed(val);
                     self.items.push(Item {
                         kind: Kind::Text,

@@ -72,9 +72,9 @@ mod lex;
 mod parse;
 mod regexp;
 mod schema;
-pub mod toml;
 pub mod sprig;
 pub mod strvals;
+pub mod toml;
 mod value;
 pub mod yaml;
 
@@ -98,7 +98,9 @@ pub enum Error {
     /// The values do not meet a chart's `values.schema.json`, worded as Helm words it
     /// (`values don't meet the specifications of the schema(s) in the following chart(s):`
     /// then each failing chart's name and its failures).
-    #[error("values don't meet the specifications of the schema(s) in the following chart(s):\n{0}")]
+    #[error(
+        "values don't meet the specifications of the schema(s) in the following chart(s):\n{0}"
+    )]
     Schema(String),
     /// A bound (output size, depth) was exceeded.
     #[error("{0}")]

@@ -112,7 +112,9 @@ fn display(out: &mut String, e: &ValidationError<'_, '_>, mut indent: usize) {
 
 /// Go's `%q` between single quotes, as jsonschema/v6 quotes.
 fn quote(s: &str) -> String {
-    let q = crate::fmt::go_quote(s).replace("\\\"", "\"").replace('\'', "\\'");
+    let q = crate::fmt::go_quote(s)
+        .replace("\\\"", "\"")
+        .replace('\'', "\\'");
     let inner = q
         .strip_prefix('"')
         .and_then(|q| q.strip_suffix('"'))
@@ -225,7 +227,8 @@ fn message(k: &ErrorKind<'_, '_>) -> String {
             [one] => format!("missing property {}", quote(one)),
             all => format!("missing properties {}", join_quoted(all)),
         },
-        ErrorKind::Dependency { prop, missing } | ErrorKind::DependentRequired { prop, missing } => {
+        ErrorKind::Dependency { prop, missing }
+        | ErrorKind::DependentRequired { prop, missing } => {
             format!(
                 "properties {} required, if {} exists",
                 join_quoted(missing),
@@ -242,14 +245,20 @@ fn message(k: &ErrorKind<'_, '_>) -> String {
                 format!(
                     "min {want} items required to match contains schema, but matched {} items at {}",
                     got.len(),
-                    got.iter().map(usize::to_string).collect::<Vec<_>>().join(" ")
+                    got.iter()
+                        .map(usize::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 )
             }
         }
         ErrorKind::MaxContains { got, want } => format!(
             "max {want} items required to match contains schema, but matched {} items at {}",
             got.len(),
-            got.iter().map(usize::to_string).collect::<Vec<_>>().join(" ")
+            got.iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
         ),
         ErrorKind::UniqueItems { got: [i, j] } => format!("items at {i} and {j} are equal"),
         ErrorKind::AdditionalItems { got } => format!("last {got} additionalItem(s) not allowed"),
@@ -271,10 +280,18 @@ fn message(k: &ErrorKind<'_, '_>) -> String {
             format!("maximum: got {}, want {}", number(got), number(want))
         }
         ErrorKind::ExclusiveMinimum { got, want } => {
-            format!("exclusiveMinimum: got {}, want {}", number(got), number(want))
+            format!(
+                "exclusiveMinimum: got {}, want {}",
+                number(got),
+                number(want)
+            )
         }
         ErrorKind::ExclusiveMaximum { got, want } => {
-            format!("exclusiveMaximum: got {}, want {}", number(got), number(want))
+            format!(
+                "exclusiveMaximum: got {}, want {}",
+                number(got),
+                number(want)
+            )
         }
         ErrorKind::MultipleOf { got, want } => {
             format!("multipleOf: got {}, want {}", number(got), number(want))

@@ -107,7 +107,9 @@ fn base32_decode(s: &str) -> Result<Vec<u8>, String> {
         let mut n = 0u64;
         for (i, c) in chunk.iter().enumerate() {
             let v = if i < data {
-                B32.iter().position(|x| x == c).ok_or_else(|| corrupt(ci * 8 + i))? as u64
+                B32.iter()
+                    .position(|x| x == c)
+                    .ok_or_else(|| corrupt(ci * 8 + i))? as u64
             } else {
                 0
             };
@@ -1045,7 +1047,9 @@ pub fn add_functions(t: &mut Template) {
             Ok(Value::Str(yaml::to_json(a.first().unwrap_or(&Value::Nil))))
         }),
         ("toToml", |a| {
-            Ok(Value::Str(crate::toml::to_toml(a.first().unwrap_or(&Value::Nil))))
+            Ok(Value::Str(crate::toml::to_toml(
+                a.first().unwrap_or(&Value::Nil),
+            )))
         }),
         ("toRawJson", |a| {
             Ok(Value::Str(yaml::to_json(a.first().unwrap_or(&Value::Nil))))
@@ -1118,7 +1122,9 @@ pub fn add_functions(t: &mut Template) {
             use sha1::Digest as _;
             Ok(Value::Str(hex::encode(sha1::Sha1::digest(raw(a, 0)))))
         }),
-        ("adler32sum", |a| Ok(Value::Str(adler32(&raw(a, 0)).to_string()))),
+        ("adler32sum", |a| {
+            Ok(Value::Str(adler32(&raw(a, 0)).to_string()))
+        }),
         ("toPrettyJson", |a| {
             Ok(Value::Str(yaml::to_pretty_json(
                 a.first().unwrap_or(&Value::Nil),

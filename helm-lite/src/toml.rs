@@ -37,8 +37,7 @@ fn is_table(v: &Value) -> bool {
 
 fn bare(k: &str) -> bool {
     !k.is_empty()
-        && k
-            .chars()
+        && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
@@ -67,7 +66,10 @@ fn key_part(k: &str) -> String {
 }
 
 fn key_path(key: &[&str]) -> String {
-    key.iter().map(|k| key_part(k)).collect::<Vec<_>>().join(".")
+    key.iter()
+        .map(|k| key_part(k))
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn float(f: f64) -> String {
@@ -87,7 +89,11 @@ fn float(f: f64) -> String {
     } else {
         format!("{f}")
     };
-    if s.contains(['.', 'e']) { s } else { format!("{s}.0") }
+    if s.contains(['.', 'e']) {
+        s
+    } else {
+        format!("{s}.0")
+    }
 }
 
 impl Encoder {

@@ -68,7 +68,11 @@ const CASES: &[(&str, Option<&str>, &str)] = &[
     ("shared", None, "shared.expected"),
     ("ignored", None, "ignored.expected"),
     ("sweep", None, "sweep.expected"),
-    ("sweep", Some("sweep-values-2.yaml"), "sweep-values-2.expected"),
+    (
+        "sweep",
+        Some("sweep-values-2.yaml"),
+        "sweep-values-2.expected",
+    ),
     ("functions", None, "functions.expected"),
     ("toml", None, "toml.expected"),
 ];

@@ -25,7 +25,11 @@ fn walk(root: &Path, d: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         if p.is_dir() {
             walk(root, &p, out);
         } else {
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             out.insert(rel, std::fs::read(&p).unwrap());
         }
     }
