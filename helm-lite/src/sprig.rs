@@ -94,7 +94,7 @@ fn base32_encode(b: &[u8]) -> String {
 fn base32_decode(s: &str) -> Result<Vec<u8>, String> {
     let bytes: Vec<u8> = s.bytes().filter(|c| *c != b'\r' && *c != b'\n').collect();
     let corrupt = |i: usize| format!("illegal base32 data at input byte {i}");
-    if bytes.len() % 8 != 0 {
+    if !bytes.len().is_multiple_of(8) {
         return Err(corrupt(bytes.len() / 8 * 8));
     }
     let mut out = Vec::with_capacity(bytes.len() / 8 * 5);

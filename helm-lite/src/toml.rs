@@ -35,6 +35,13 @@ fn is_table(v: &Value) -> bool {
     }
 }
 
+/// A map's entries in BurntSushi's order: plain values first, then tables, each sorted.
+fn ordered(m: &Map) -> Vec<(&String, &Value)> {
+    let mut out: Vec<(&String, &Value)> = m.iter().filter(|(_, v)| !is_table(v)).collect();
+    out.extend(m.iter().filter(|(_, v)| is_table(v)));
+    out
+}
+
 fn bare(k: &str) -> bool {
     !k.is_empty()
         && k.chars()
@@ -110,9 +117,7 @@ impl Encoder {
     }
 
     fn map(&mut self, key: &[&str], m: &Map) -> Result<(), String> {
-        let (sub, direct): (Vec<(&String, &Value)>, Vec<(&String, &Value)>) =
-            m.iter().partition(|(_, v)| is_table(v));
-        for (k, v) in direct.into_iter().chain(sub) {
+        for (k, v) in ordered(m) {
             if matches!(v, Value::Nil) {
                 continue;
             }
@@ -178,11 +183,8 @@ impl Encoder {
             }
             Value::Map(m) => {
                 let m = m.read();
-                let (sub, direct): (Vec<(&String, &Value)>, Vec<(&String, &Value)>) =
-                    m.iter().partition(|(_, v)| is_table(v));
-                let all: Vec<(&String, &Value)> = direct
+                let all: Vec<(&String, &Value)> = ordered(&m)
                     .into_iter()
-                    .chain(sub)
                     .filter(|(_, v)| !matches!(v, Value::Nil))
                     .collect();
                 self.out.push('{');
