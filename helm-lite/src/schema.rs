@@ -65,9 +65,20 @@ fn check_one(schema: &[u8], values: &Map) -> Result<Option<String>, String> {
         .add_resource(LOCATION, doc)
         .map_err(|e| e.to_string())?;
     let mut schemas = Schemas::new();
-    let index = compiler
-        .compile(LOCATION, &mut schemas)
-        .map_err(|e| e.to_string())?;
+    let index = compiler.compile(LOCATION, &mut schemas).map_err(|e| {
+        // The causes too: `error loading URL: helm-lite loads no schema from outside ...`.
+        let mut msg = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            let text = c.to_string();
+            if !msg.contains(&text) {
+                msg.push_str(": ");
+                msg.push_str(&text);
+            }
+            cause = c.source();
+        }
+        msg
+    })?;
     match schemas.validate(&instance, index) {
         Ok(()) => Ok(None),
         Err(e) => {

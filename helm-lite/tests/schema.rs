@@ -76,3 +76,39 @@ fn schema_failures_read_as_helm_prints_them() {
     // Most cases are failures; the first and the last pass.
     assert!(failures >= 10, "{failures}");
 }
+
+/// A schema that refers to another document is not fetched (the core does no I/O): the
+/// render stops with the schema's error in the chart's block, naming the URL.
+#[test]
+fn a_remote_reference_is_refused_not_fetched() {
+    let mut files = BTreeMap::new();
+    files.insert(
+        "Chart.yaml".to_string(),
+        b"apiVersion: v2\nname: rr\nversion: 0.1.0\n".to_vec(),
+    );
+    files.insert("values.yaml".to_string(), b"a: 1\n".to_vec());
+    files.insert(
+        "values.schema.json".to_string(),
+        br#"{"properties":{"a":{"$ref":"https://example.com/int.json"}}}"#.to_vec(),
+    );
+    files.insert(
+        "templates/cm.yaml".to_string(),
+        b"kind: ConfigMap\n".to_vec(),
+    );
+    let chart = helm_lite::Chart::from_files(&files).unwrap();
+    let rel = helm_lite::Release {
+        name: "rel".into(),
+        namespace: "default".into(),
+    };
+    let err = helm_lite::helm_template(&chart, &rel, &helm_lite::Map::new()).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("values don't meet the specifications of the schema(s) in the following chart(s):\nrr:\n"),
+        "{msg}"
+    );
+    assert!(msg.contains("https://example.com/int.json"), "{msg}");
+    assert!(
+        msg.contains("loads no schema from outside the chart"),
+        "{msg}"
+    );
+}
