@@ -18,10 +18,13 @@ pub struct Chart {
     pub values: Map,
     /// `templates/...` files by path relative to the chart (`templates/x.yaml`).
     pub templates: BTreeMap<String, String>,
-    /// Every other file, for `.Files`.
-    pub files: BTreeMap<String, Vec<u8>>,
+    /// Every other file, for `.Files` (shared: rendering copies no file).
+    pub files: Arc<BTreeMap<String, Vec<u8>>>,
     /// Subcharts found under `charts/NAME/`.
     pub dependencies: Vec<Chart>,
+    /// `values.schema.json`, checked against the values before rendering (not in `.Files`,
+    /// as Helm keeps it apart).
+    pub schema: Option<Vec<u8>>,
 }
 
 const FIELDS: &[(&str, &str)] = &[
@@ -57,15 +60,11 @@ impl Chart {
     /// These are a chart directory's files: `.helmignore` (and Helm's default rule) leave
     /// some out, as `helm template DIR` loads them.
     pub fn from_files(files: &BTreeMap<String, Vec<u8>>) -> Result<Chart, Error> {
-        Chart::from_loaded(&crate::ignore::filter(files)?)
+        Chart::from_loaded(&crate::ignore::filter_ref(files)?)
     }
 
-    fn from_loaded(files: &BTreeMap<String, Vec<u8>>) -> Result<Chart, Error> {
-        let text = |p: &str| {
-            files
-                .get(p)
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-        };
+    fn from_loaded(files: &BTreeMap<&str, &[u8]>) -> Result<Chart, Error> {
+        let text = |p: &str| files.get(p).map(|b| String::from_utf8_lossy(b));
         let chart_yaml =
             text("Chart.yaml").ok_or_else(|| Error::Chart("Chart.yaml file is missing".into()))?;
         let raw =
@@ -96,12 +95,12 @@ impl Chart {
         };
         let mut templates = BTreeMap::new();
         let mut own = BTreeMap::new();
-        let mut sub: BTreeMap<String, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
+        let mut sub: BTreeMap<&str, BTreeMap<&str, &[u8]>> = BTreeMap::new();
         let mut archives: Vec<(&str, &[u8])> = Vec::new();
-        for (p, b) in files {
+        for (&p, &b) in files {
             if let Some(rest) = p.strip_prefix("charts/") {
                 if rest.ends_with(".prov") {
-                    own.insert(p.clone(), b.clone());
+                    own.insert(p.to_string(), b.to_vec());
                     continue;
                 }
                 if rest.starts_with(['_', '.']) {
@@ -112,16 +111,14 @@ impl Chart {
                     continue;
                 }
                 if let Some((name, inner)) = rest.split_once('/') {
-                    sub.entry(name.to_string())
-                        .or_default()
-                        .insert(inner.to_string(), b.clone());
+                    sub.entry(name).or_default().insert(inner, b);
                 }
                 continue;
             }
             if p.starts_with("templates/") {
-                templates.insert(p.clone(), String::from_utf8_lossy(b).into_owned());
-            } else if p != "Chart.yaml" && p != "values.yaml" {
-                own.insert(p.clone(), b.clone());
+                templates.insert(p.to_string(), String::from_utf8_lossy(b).into_owned());
+            } else if p != "Chart.yaml" && p != "values.yaml" && p != "values.schema.json" {
+                own.insert(p.to_string(), b.to_vec());
             }
         }
         let mut dependencies = Vec::new();
@@ -146,8 +143,9 @@ impl Chart {
             metadata,
             values,
             templates,
-            files: own,
+            files: Arc::new(own),
             dependencies,
+            schema: files.get("values.schema.json").map(|b| b.to_vec()),
         })
     }
 
@@ -155,7 +153,12 @@ impl Chart {
     /// serve it), with Helm's archive rules: the top directory is stripped, no paths outside
     /// it, at most 100 MiB unpacked; `charts/*.tgz` inside load as subcharts.
     pub fn from_tgz(bytes: &[u8]) -> Result<Chart, Error> {
-        Chart::from_loaded(&archive_files(bytes)?)
+        let files = archive_files(bytes)?;
+        let view: BTreeMap<&str, &[u8]> = files
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_slice()))
+            .collect();
+        Chart::from_loaded(&view)
     }
 
     /// The chart's name.
@@ -348,7 +351,7 @@ fn chart_values_keep(chart: &Chart, given: &Map) -> Map {
     vals
 }
 
-struct Files(BTreeMap<String, Vec<u8>>);
+struct Files(Arc<BTreeMap<String, Vec<u8>>>);
 
 fn glob_match(pat: &str, name: &str) -> bool {
     // gobwas/glob with '/' separators: '*' does not cross '/', '**' does.
@@ -404,8 +407,10 @@ impl Object for Files {
                 .unwrap_or_default()
         };
         Some(Ok(match name {
-            "Get" => Value::Str(get(&arg)),
-            "GetBytes" => Value::Str(get(&arg)),
+            "Get" | "GetBytes" => match self.0.get(&arg) {
+                Some(b) => Value::from_bytes(b),
+                None => Value::Str(String::new()),
+            },
             "Lines" => {
                 let s = get(&arg);
                 if s.is_empty() {
@@ -421,7 +426,7 @@ impl Object for Files {
                     .filter(|(k, _)| glob_match(&arg, k))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
-                Value::Object(Arc::new(Files(m)))
+                Value::Object(Arc::new(Files(Arc::new(m))))
             }
             "AsConfig" => {
                 let m: Map = self
@@ -597,13 +602,16 @@ struct Job {
     dot: Value,
 }
 
+/// Adds the chart's render jobs and returns its top-level object (what a parent sees as
+/// `.Subcharts.NAME`): `Chart`, `Values`, `Files`, `Release`, `Capabilities`, `Subcharts`,
+/// as Helm's `recAllTpls` builds it.
 fn collect(
     chart: &Chart,
     prefix: &str,
     vals: &MapRef,
     top: &Map,
     jobs: &mut Vec<Job>,
-) -> Result<(), Error> {
+) -> Result<Value, Error> {
     let name = chart.name();
     let full = if prefix.is_empty() {
         name.clone()
@@ -621,14 +629,16 @@ fn collect(
         "Files".into(),
         Value::Object(Arc::new(Files(chart.files.clone()))),
     );
-    dot.insert("Subcharts".into(), Value::map(Map::new()));
+    let mut subcharts = Map::new();
     for dep in &chart.dependencies {
         let sv = match vals.get(&dep.name()) {
             Some(Value::Map(m)) => m,
             _ => MapRef::default(),
         };
-        collect(dep, &full, &sv, top, jobs)?;
+        let sub = collect(dep, &full, &sv, top, jobs)?;
+        subcharts.insert(dep.name(), sub);
     }
+    dot.insert("Subcharts".into(), Value::map(subcharts));
     for path in chart.templates.keys() {
         let tname = format!("{full}/{path}");
         let mut d = dot.clone();
@@ -641,7 +651,7 @@ fn collect(
             dot: Value::map(d),
         });
     }
-    Ok(())
+    Ok(Value::map(dot))
 }
 
 /// Rewords a template error as Helm's engine does (`execution error at (...)`,
@@ -845,6 +855,9 @@ pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<S
         Value::Map(m) => m,
         _ => MapRef::default(),
     };
+    if let Some(failures) = crate::schema::check(chart, &vals.to_map())? {
+        return Err(Error::Schema(failures));
+    }
     let mut rel = Map::new();
     rel.insert("Name".into(), Value::Str(release.name.clone()));
     rel.insert("Namespace".into(), Value::Str(release.namespace.clone()));
@@ -886,10 +899,15 @@ pub fn template(chart: &Chart, release: &Release, user_values: &Map) -> Result<S
     jobs.sort_by(|a, b| helm_order(&a.name, &b.name));
     for j in &jobs {
         let base = base_name(&j.name);
-        if base.starts_with('_') || j.name.ends_with("NOTES.txt") {
+        if base.starts_with('_') {
             continue;
         }
+        // NOTES.txt runs as every template does (its `fail`s stop the render, as Helm's
+        // engine renders it), but `helm template` leaves its text out.
         let out = t.execute(&j.name, &j.dot).map_err(helm_error)?;
+        if j.name.ends_with("NOTES.txt") {
+            continue;
+        }
         rendered.insert(j.name.clone(), out.replace("<no value>", ""));
     }
     static SEP: std::sync::LazyLock<Result<regex::Regex, regex::Error>> =

@@ -8,7 +8,7 @@ use crate::Error;
 
 #[derive(Debug, Clone)]
 struct Rule {
-    pattern: String,
+    pattern: Vec<Tok>,
     negate: bool,
     must_dir: bool,
     anchored: bool,
@@ -40,7 +40,7 @@ impl Rules {
                 "double-star (**) syntax is not supported".into(),
             ));
         }
-        if go_match(rule, "abc").is_err() {
+        if tokens(rule).is_err() {
             return Err(Error::Chart("syntax error in pattern".into()));
         }
         let (negate, rest) = match rule.strip_prefix('!') {
@@ -56,7 +56,7 @@ impl Rules {
             None => (false, rest),
         };
         self.0.push(Rule {
-            pattern: rest.to_string(),
+            pattern: tokens(rest).map_err(|()| Error::Chart("syntax error in pattern".into()))?,
             negate,
             must_dir,
             anchored,
@@ -77,7 +77,7 @@ impl Rules {
                 } else {
                     path.rsplit('/').next().unwrap_or(path)
                 };
-                go_match(&p.pattern, name).unwrap_or(false)
+                match_tokens(&p.pattern, name)
             };
             if p.negate {
                 if p.must_dir && !is_dir {
@@ -102,28 +102,37 @@ impl Rules {
 /// The files of a chart directory that Helm loads: those `.helmignore` (at the root) and
 /// the default rule leave.
 pub fn filter(files: &BTreeMap<String, Vec<u8>>) -> Result<BTreeMap<String, Vec<u8>>, Error> {
+    Ok(filter_ref(files)?
+        .into_iter()
+        .map(|(p, b)| (p.to_string(), b.to_vec()))
+        .collect())
+}
+
+/// [`filter`] without copying: the paths and bytes Helm loads, borrowed.
+pub(crate) fn filter_ref(
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<BTreeMap<&str, &[u8]>, Error> {
     let mut rules = match files.get(".helmignore") {
         Some(b) => Rules::parse(&String::from_utf8_lossy(b))?,
         None => Rules::default(),
     };
     rules.add("templates/.?*")?;
     let mut out = BTreeMap::new();
+    // Whether a directory is ignored, asked once per directory.
+    let mut dirs: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
     'files: for (path, b) in files {
-        let mut dir = String::new();
-        let parts: Vec<&str> = path.split('/').collect();
-        if let Some((_, dirs)) = parts.split_last() {
-            for d in dirs {
-                if !dir.is_empty() {
-                    dir.push('/');
-                }
-                dir.push_str(d);
-                if rules.ignore(&dir, true) {
-                    continue 'files;
-                }
+        let mut end = 0;
+        while let Some(i) = path.get(end..).and_then(|r| r.find('/')) {
+            end += i;
+            let dir = path.get(..end).unwrap_or("");
+            let ignored = *dirs.entry(dir).or_insert_with(|| rules.ignore(dir, true));
+            if ignored {
+                continue 'files;
             }
+            end += 1;
         }
         if !rules.ignore(path, false) {
-            out.insert(path.clone(), b.clone());
+            out.insert(path.as_str(), b.as_slice());
         }
     }
     Ok(out)
@@ -200,16 +209,30 @@ fn tokens(p: &str) -> Result<Vec<Tok>, ()> {
 }
 
 /// Go's `filepath.Match` with `/` separators (an error for a malformed pattern).
+#[cfg(test)]
 fn go_match(pattern: &str, name: &str) -> Result<bool, ()> {
-    let toks = tokens(pattern)?;
+    Ok(match_tokens(&tokens(pattern)?, name))
+}
+
+/// Whether a parsed `filepath.Match` pattern matches `name`.
+fn match_tokens(toks: &[Tok], name: &str) -> bool {
+    // Literal patterns (most rules, and every path segment Helm compares) need no search.
+    if toks.iter().all(|t| matches!(t, Tok::Lit(_))) {
+        let mut cs = name.chars();
+        return toks
+            .iter()
+            .all(|t| matches!(t, Tok::Lit(l) if cs.next() == Some(*l)))
+            && cs.next().is_none();
+    }
     let name: Vec<char> = name.chars().collect();
     // can[j]: the tokens so far match name[..j].
     let mut can = vec![false; name.len() + 1];
+    let mut next = vec![false; name.len() + 1];
     if let Some(c) = can.first_mut() {
         *c = true;
     }
-    for t in &toks {
-        let mut next = vec![false; name.len() + 1];
+    for t in toks {
+        next.iter_mut().for_each(|n| *n = false);
         for j in 0..=name.len() {
             if !can.get(j).copied().unwrap_or(false) {
                 continue;
@@ -243,9 +266,9 @@ fn go_match(pattern: &str, name: &str) -> Result<bool, ()> {
                 }
             }
         }
-        can = next;
+        std::mem::swap(&mut can, &mut next);
     }
-    Ok(can.last().copied().unwrap_or(false))
+    can.last().copied().unwrap_or(false)
 }
 
 #[cfg(test)]

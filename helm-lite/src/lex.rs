@@ -59,14 +59,14 @@ impl Kind {
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct Item {
+pub(crate) struct Item<'a> {
     pub kind: Kind,
     pub pos: usize,
-    pub val: String,
+    pub val: std::borrow::Cow<'a, str>,
     pub line: usize,
 }
 
-impl std::fmt::Display for Item {
+impl std::fmt::Display for Item<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.kind {
             Kind::Eof => f.write_str("EOF"),
@@ -98,7 +98,7 @@ fn is_alnum(c: char) -> bool {
 }
 
 /// Lexes the whole input into items (the last is `Eof` or `Error`).
-pub(crate) fn lex(input: &str) -> Vec<Item> {
+pub(crate) fn lex(input: &str) -> Vec<Item<'_>> {
     let mut l = Lexer {
         input,
         pos: 0,
@@ -118,12 +118,12 @@ struct Lexer<'a> {
     start: usize,
     line: usize,
     start_line: usize,
-    items: Vec<Item>,
+    items: Vec<Item<'a>>,
     paren_depth: usize,
 }
 
-impl Lexer<'_> {
-    fn rest(&self) -> &str {
+impl<'a> Lexer<'a> {
+    fn rest(&self) -> &'a str {
         self.input.get(self.pos..).unwrap_or("")
     }
     fn peek(&self) -> Option<char> {
@@ -144,11 +144,8 @@ impl Lexer<'_> {
         }
     }
     fn emit(&mut self, kind: Kind) {
-        let val = self
-            .input
-            .get(self.start..self.pos)
-            .unwrap_or("")
-            .to_string();
+        let val: &'a str = self.input.get(self.start..self.pos).unwrap_or("");
+        let val = std::borrow::Cow::Borrowed(val);
         self.items.push(Item {
             kind,
             pos: self.start,
@@ -168,7 +165,7 @@ impl Lexer<'_> {
         self.items.push(Item {
             kind: Kind::Error,
             pos: self.start,
-            val: msg,
+            val: std::borrow::Cow::Owned(msg),
             line: self.start_line,
         });
     }
@@ -195,11 +192,8 @@ impl Lexer<'_> {
                     text_end = self.start + t.trim_end_matches([' ', '\t', '\r', '\n']).len();
                 }
                 if text_end > self.start {
-                    let val = self
-                        .input
-                        .get(self.start..text_end)
-                        .unwrap_or("")
-                        .to_string();
+                    let val = self.input.get(self.start..text_end).unwrap_or("");
+                    let val = std::borrow::Cow::Borrowed(val);
                     self.items.push(Item {
                         kind: Kind::Text,
                         pos: self.start,

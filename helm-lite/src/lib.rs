@@ -48,10 +48,19 @@
 //!
 //! Packaged charts load with [`Chart::from_tgz`] (Helm's archive rules, `charts/*.tgz` subcharts).
 //!
+//! `values.schema.json` is checked before rendering as Helm checks it (each chart against its
+//! coalesced values, failures worded as Helm prints them); `toToml`, `sha1sum`, `sha256sum`,
+//! `adler32sum`, `b32enc`/`b32dec` give what Helm gives. `NOTES.txt` is rendered (a `fail` in
+//! it stops the render) and left out of the output.
+//!
 //! Not yet:
-//! `values.schema.json`, `toToml`, dates, crypto and certificate functions
-//! (they parse but fail when called), `lookup` through an adapter (it gives an empty map, as
-//! `helm template` does). Sprig's `rand*` functions are deterministic here.
+//! dates (`now`, `date`, `dateInZone`, `toDate`, `duration` ...: the core has no clock, so
+//! `now` would come through the caller), `genCA`/`genSignedCert`/`genPrivateKey`/
+//! `genSelfSignedCert`, `htpasswd`, `bcrypt`, `encryptAES`/`decryptAES`, `derivePassword`
+//! (they need randomness or key generation; they parse but fail when called, so bitnami's
+//! nginx with its default `tls.enabled` fails here), `lookup` through an adapter (it gives
+//! an empty map, as `helm template` does). Sprig's `rand*` functions are deterministic here,
+//! where Helm's differ from run to run.
 
 mod builtins;
 pub mod chart;
@@ -61,8 +70,11 @@ pub mod fmt;
 pub mod ignore;
 mod lex;
 mod parse;
+mod regexp;
+mod schema;
 pub mod sprig;
 pub mod strvals;
+pub mod toml;
 mod value;
 pub mod yaml;
 
@@ -83,6 +95,13 @@ pub enum Error {
     /// A chart could not be loaded or its output split.
     #[error("{0}")]
     Chart(String),
+    /// The values do not meet a chart's `values.schema.json`, worded as Helm words it
+    /// (`values don't meet the specifications of the schema(s) in the following chart(s):`
+    /// then each failing chart's name and its failures).
+    #[error(
+        "values don't meet the specifications of the schema(s) in the following chart(s):\n{0}"
+    )]
+    Schema(String),
     /// A bound (output size, depth) was exceeded.
     #[error("{0}")]
     Limit(String),

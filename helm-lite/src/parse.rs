@@ -273,8 +273,8 @@ enum Parsed {
     Else(usize),
 }
 
-struct Parser<'a> {
-    items: Vec<Item>,
+struct Parser<'a, 't> {
+    items: Vec<Item<'t>>,
     idx: usize,
     name: String,
     vars: Vec<String>,
@@ -287,22 +287,22 @@ struct Parser<'a> {
 
 const MAX_DEPTH: usize = 200;
 
-impl Parser<'_> {
-    fn eof(&self) -> Item {
+impl<'t> Parser<'_, 't> {
+    fn eof(&self) -> Item<'t> {
         Item {
             kind: Kind::Eof,
             pos: 0,
-            val: String::new(),
+            val: "".into(),
             line: 0,
         }
     }
-    fn peek(&self) -> Item {
+    fn peek(&self) -> Item<'t> {
         self.items
             .get(self.idx)
             .cloned()
             .unwrap_or_else(|| self.eof())
     }
-    fn next(&mut self) -> Item {
+    fn next(&mut self) -> Item<'t> {
         let it = self.peek();
         if self.idx < self.items.len() {
             self.idx += 1;
@@ -312,7 +312,7 @@ impl Parser<'_> {
     fn backup(&mut self) {
         self.idx = self.idx.saturating_sub(1);
     }
-    fn next_non_space(&mut self) -> Item {
+    fn next_non_space(&mut self) -> Item<'t> {
         loop {
             let it = self.next();
             if it.kind != Kind::Space {
@@ -320,7 +320,7 @@ impl Parser<'_> {
             }
         }
     }
-    fn peek_non_space(&mut self) -> Item {
+    fn peek_non_space(&mut self) -> Item<'t> {
         let it = self.next_non_space();
         self.backup();
         it
@@ -334,7 +334,7 @@ impl Parser<'_> {
     fn err(&self, msg: &str) -> String {
         format!("template: {}:{}: {}", self.name, self.cur_line(), msg)
     }
-    fn unexpected(&self, it: &Item, context: &str) -> String {
+    fn unexpected(&self, it: &Item<'_>, context: &str) -> String {
         if it.kind == Kind::Error {
             let mut extra = String::new();
             if self.action_line != 0 && self.action_line != it.line {
@@ -350,7 +350,7 @@ impl Parser<'_> {
             self.name, it.line, it, context
         )
     }
-    fn expect(&mut self, kind: Kind, context: &str) -> Result<Item, String> {
+    fn expect(&mut self, kind: Kind, context: &str) -> Result<Item<'t>, String> {
         let it = self.next_non_space();
         if it.kind != kind {
             return Err(self.unexpected(&it, context));
@@ -361,7 +361,7 @@ impl Parser<'_> {
     fn text_or_action(&mut self) -> Result<Parsed, String> {
         let it = self.next_non_space();
         match it.kind {
-            Kind::Text => Ok(Parsed::Node(Node::Text(it.val))),
+            Kind::Text => Ok(Parsed::Node(Node::Text(it.val.to_string()))),
             Kind::LeftDelim => {
                 self.action_line = it.line;
                 let r = self.action();
@@ -488,7 +488,7 @@ impl Parser<'_> {
         })
     }
 
-    fn parse_template_name(&mut self, it: &Item, context: &str) -> Result<String, String> {
+    fn parse_template_name(&mut self, it: &Item<'_>, context: &str) -> Result<String, String> {
         match it.kind {
             Kind::String | Kind::RawString => {
                 unquote(&it.val).ok_or_else(|| self.err(&format!("bad string {}", it.val)))
@@ -569,14 +569,14 @@ impl Parser<'_> {
                 Kind::Assign | Kind::Declare => {
                     pipe.is_assign = nxt.kind == Kind::Assign;
                     self.next_non_space();
-                    pipe.decl.push(v.val.clone());
-                    self.vars.push(v.val.clone());
+                    pipe.decl.push(v.val.to_string());
+                    self.vars.push(v.val.to_string());
                     break 'decls;
                 }
-                Kind::Char if nxt.val == "," => {
+                Kind::Char if &*nxt.val == "," => {
                     self.next_non_space();
-                    pipe.decl.push(v.val.clone());
-                    self.vars.push(v.val.clone());
+                    pipe.decl.push(v.val.to_string());
+                    self.vars.push(v.val.to_string());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
                             Kind::Variable | Kind::RightDelim | Kind::RightParen => continue 'decls,
@@ -701,18 +701,18 @@ impl Parser<'_> {
                         crate::fmt::go_quote(&it.val)
                     )));
                 }
-                Arg::Ident(it.pos, it.val)
+                Arg::Ident(it.pos, it.val.to_string())
             }
             Kind::Dot => Arg::Dot(it.pos),
             Kind::Nil => Arg::Nil(it.pos),
             Kind::Variable => {
-                if !self.vars.contains(&it.val) {
+                if !self.vars.iter().any(|v| **v == *it.val) {
                     return Err(self.err(&format!(
                         "undefined variable {}",
                         crate::fmt::go_quote(&it.val)
                     )));
                 }
-                Arg::Variable(it.pos, it.val, Vec::new())
+                Arg::Variable(it.pos, it.val.to_string(), Vec::new())
             }
             Kind::Field => Arg::Field(
                 it.pos,
@@ -723,7 +723,7 @@ impl Parser<'_> {
                     .map(String::from)
                     .collect(),
             ),
-            Kind::Bool => Arg::Bool(it.pos, it.val == "true"),
+            Kind::Bool => Arg::Bool(it.pos, &*it.val == "true"),
             Kind::CharConstant | Kind::Number => {
                 let n = parse_number(&it).ok_or_else(|| {
                     self.err(&format!(
@@ -745,7 +745,7 @@ impl Parser<'_> {
             Kind::String | Kind::RawString => {
                 let s =
                     unquote(&it.val).ok_or_else(|| self.err(&format!("bad string {}", it.val)))?;
-                Arg::Str(it.pos, it.val, s)
+                Arg::Str(it.pos, it.val.to_string(), s)
             }
             _ => {
                 self.backup();
@@ -755,8 +755,8 @@ impl Parser<'_> {
     }
 }
 
-fn parse_number(it: &Item) -> Option<Number> {
-    let text = it.val.clone();
+fn parse_number(it: &Item<'_>) -> Option<Number> {
+    let text = it.val.to_string();
     if it.kind == Kind::CharConstant {
         let s = unquote_char(&text)?;
         return Some(Number {

@@ -51,6 +51,86 @@ fn arity(name: &str, args: &[Value], n: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// Go's `hash/adler32` checksum.
+fn adler32(b: &[u8]) -> u32 {
+    const MOD: u32 = 65521;
+    let (mut a, mut s) = (1u32, 0u32);
+    for chunk in b.chunks(5552) {
+        for &x in chunk {
+            a += u32::from(x);
+            s += a;
+        }
+        a %= MOD;
+        s %= MOD;
+    }
+    (s << 16) | a
+}
+
+const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// Go's `base32.StdEncoding.EncodeToString` (RFC 4648, padded).
+fn base32_encode(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len().div_ceil(5) * 8);
+    for chunk in b.chunks(5) {
+        let mut buf = [0u8; 5];
+        for (d, s) in buf.iter_mut().zip(chunk) {
+            *d = *s;
+        }
+        let n = buf.iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x));
+        let chars = (chunk.len() * 8).div_ceil(5);
+        for i in 0..8 {
+            if i < chars {
+                let idx = ((n >> (35 - i * 5)) & 31) as usize;
+                out.push(char::from(B32.get(idx).copied().unwrap_or(b'A')));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Go's `base32.StdEncoding.DecodeString`, its error worded as Go words it.
+fn base32_decode(s: &str) -> Result<Vec<u8>, String> {
+    let bytes: Vec<u8> = s.bytes().filter(|c| *c != b'\r' && *c != b'\n').collect();
+    let corrupt = |i: usize| format!("illegal base32 data at input byte {i}");
+    if !bytes.len().is_multiple_of(8) {
+        return Err(corrupt(bytes.len() / 8 * 8));
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 8 * 5);
+    for (ci, chunk) in bytes.chunks(8).enumerate() {
+        let pad = chunk.iter().rev().take_while(|c| **c == b'=').count();
+        let data = chunk.len() - pad;
+        if !matches!(data, 2 | 4 | 5 | 7 | 8) || (pad > 0 && ci + 1 != bytes.len() / 8) {
+            return Err(corrupt(ci * 8 + data));
+        }
+        let mut n = 0u64;
+        for (i, c) in chunk.iter().enumerate() {
+            let v = if i < data {
+                B32.iter()
+                    .position(|x| x == c)
+                    .ok_or_else(|| corrupt(ci * 8 + i))? as u64
+            } else {
+                0
+            };
+            n = (n << 5) | v;
+        }
+        let len = data * 5 / 8;
+        for i in 0..len {
+            out.push(((n >> (32 - i * 8)) & 0xff) as u8);
+        }
+    }
+    Ok(out)
+}
+
+/// The bytes of argument `i` as a Go string holds them (raw for a binary file's content).
+fn raw(args: &[Value], i: usize) -> Vec<u8> {
+    match args.get(i) {
+        Some(Value::Object(o)) if o.bytes().is_some() => o.bytes().unwrap_or_default().to_vec(),
+        _ => s(args, i).into_bytes(),
+    }
+}
+
 fn s(args: &[Value], i: usize) -> String {
     args.get(i).map(strval).unwrap_or_default()
 }
@@ -132,7 +212,7 @@ fn merge_into(dst: &MapRef, src: &MapRef, overwrite: bool) {
 }
 
 fn regex(p: &str) -> Result<regex::Regex, String> {
-    regex::RegexBuilder::new(p)
+    regex::RegexBuilder::new(&crate::regexp::go_to_rust(p))
         .size_limit(1 << 20)
         .build()
         .map_err(|e| format!("error parsing regexp: {e}"))
@@ -614,7 +694,7 @@ pub fn add_functions(t: &mut Template) {
         }),
         ("b64enc", |a| {
             Ok(Value::Str(
-                base64::engine::general_purpose::STANDARD.encode(s(a, 0)),
+                base64::engine::general_purpose::STANDARD.encode(raw(a, 0)),
             ))
         }),
         ("b64dec", |a| {
@@ -626,9 +706,7 @@ pub fn add_functions(t: &mut Template) {
             ))
         }),
         ("sha256sum", |a| {
-            Ok(Value::Str(hex::encode(sha2::Sha256::digest(
-                s(a, 0).as_bytes(),
-            ))))
+            Ok(Value::Str(hex::encode(sha2::Sha256::digest(raw(a, 0)))))
         }),
         ("splitList", |a| {
             Ok(Value::List(
@@ -968,6 +1046,11 @@ pub fn add_functions(t: &mut Template) {
         ("toJson", |a| {
             Ok(Value::Str(yaml::to_json(a.first().unwrap_or(&Value::Nil))))
         }),
+        ("toToml", |a| {
+            Ok(Value::Str(crate::toml::to_toml(
+                a.first().unwrap_or(&Value::Nil),
+            )))
+        }),
         ("toRawJson", |a| {
             Ok(Value::Str(yaml::to_json(a.first().unwrap_or(&Value::Nil))))
         }),
@@ -1028,8 +1111,19 @@ pub fn add_functions(t: &mut Template) {
         ("regexQuoteMeta", |a| {
             Ok(Value::Str(regex::escape(&s(a, 0))))
         }),
-        ("b32enc", |_| {
-            Err("b32enc is not supported by helm-lite yet".into())
+        ("b32enc", |a| Ok(Value::Str(base32_encode(&raw(a, 0))))),
+        ("b32dec", |a| {
+            Ok(Value::Str(match base32_decode(&s(a, 0)) {
+                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Err(e) => e,
+            }))
+        }),
+        ("sha1sum", |a| {
+            use sha1::Digest as _;
+            Ok(Value::Str(hex::encode(sha1::Sha1::digest(raw(a, 0)))))
+        }),
+        ("adler32sum", |a| {
+            Ok(Value::Str(adler32(&raw(a, 0)).to_string()))
         }),
         ("toPrettyJson", |a| {
             Ok(Value::Str(yaml::to_pretty_json(

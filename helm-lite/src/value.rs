@@ -82,6 +82,43 @@ pub trait Object: Send + Sync {
     fn entries(&self) -> Option<Vec<(String, Value)>> {
         None
     }
+    /// The bytes of a Go string that is not valid UTF-8 (a binary file's `.Files.Get`),
+    /// which `b64enc` and the checksum functions take as they are.
+    fn bytes(&self) -> Option<&[u8]> {
+        None
+    }
+}
+
+/// A Go string holding bytes that are not UTF-8: printed with replacement characters,
+/// encoded and hashed as the bytes themselves (`.Files.Get "crds.bz2" | b64enc`).
+pub(crate) struct RawBytes(pub(crate) Vec<u8>);
+
+impl Object for RawBytes {
+    fn type_name(&self) -> &str {
+        "string"
+    }
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn call(&self, _name: &str, _args: &[Value]) -> Option<Result<Value, String>> {
+        None
+    }
+    fn display(&self) -> String {
+        String::from_utf8_lossy(&self.0).into_owned()
+    }
+    fn bytes(&self) -> Option<&[u8]> {
+        Some(&self.0)
+    }
+}
+
+impl Value {
+    /// A Go string of these bytes: a `Str` when they are UTF-8, else raw bytes.
+    pub(crate) fn from_bytes(b: &[u8]) -> Value {
+        match std::str::from_utf8(b) {
+            Ok(s) => Value::Str(s.to_string()),
+            Err(_) => Value::Object(Arc::new(RawBytes(b.to_vec()))),
+        }
+    }
 }
 
 /// A template value: what YAML values, template literals and functions produce.

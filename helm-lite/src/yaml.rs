@@ -245,7 +245,8 @@ pub fn to_yaml(v: &Value) -> String {
         Value::Map(m) if !m.is_empty() => write_map(&mut out, &m.read(), 0),
         Value::List(l) if !l.is_empty() => write_list(&mut out, l, 0),
         other => {
-            write_scalar(&mut out, other, 0);
+            // yaml.v2 indents a root block scalar (and a folded root plain scalar) by 2.
+            write_scalar(&mut out, other, 2);
             out.push('\n');
         }
     }

@@ -67,6 +67,14 @@ const CASES: &[(&str, Option<&str>, &str)] = &[
     ),
     ("shared", None, "shared.expected"),
     ("ignored", None, "ignored.expected"),
+    ("sweep", None, "sweep.expected"),
+    (
+        "sweep",
+        Some("sweep-values-2.yaml"),
+        "sweep-values-2.expected",
+    ),
+    ("functions", None, "functions.expected"),
+    ("toml", None, "toml.expected"),
 ];
 
 /// Helm's negated `.helmignore` rule ignores every path it does not match, `Chart.yaml`
@@ -214,4 +222,23 @@ fn flags_match_live_helm() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(render_flags(), String::from_utf8(out.stdout).unwrap());
+}
+
+/// NOTES.txt is rendered (and left out of the output): a `fail` in it stops
+/// `helm template`, as helm v4.3.2 answered for this values file
+/// (`sweep-notes-fail.stderr`; Helm adds a `--debug` hint after a blank line).
+#[test]
+fn a_fail_in_notes_stops_the_render() {
+    let err = helm_lite::helm_template(
+        &load("sweep"),
+        &Release {
+            name: "rel".into(),
+            namespace: "default".into(),
+        },
+        &values(Some("sweep-notes-fail.yaml")),
+    )
+    .unwrap_err();
+    let want = std::fs::read_to_string(dir().join("sweep-notes-fail.stderr")).unwrap();
+    let first = want.lines().next().unwrap();
+    assert_eq!(format!("Error: {err}"), first);
 }
