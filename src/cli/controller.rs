@@ -157,13 +157,13 @@ fn pass(store: &mut KubeStore, ns: &str, cache: &Path) -> Result<(Vec<Line>, Vec
                 json!({"artifact": {"revision": src.revision}}),
             ),
             Err(m) => (
-                condition(&repo, "False", "GitOperationFailed", m),
+                condition(&repo, "False", "GitOperationFailed", &m.to_string()),
                 json!({}),
             ),
         };
         write_status(store, &repo, vec![cond.clone()], extra)?;
         lines.push(line("GitRepository", key.clone(), &cond));
-        sources.insert(key, got);
+        sources.insert(key, got.map_err(|e| e.to_string()));
     }
 
     let raw = store
@@ -251,7 +251,7 @@ fn kustomization_status(
     let conds: Vec<Value> = r
         .conditions
         .iter()
-        .map(|c| condition_of(obj, &c.kind, &c.status, &c.reason, &c.message))
+        .map(|c| condition_of(obj, &c.type_, c.status.as_str(), &c.reason, &c.message))
         .collect();
     let applied = if r.ready() {
         Some(json!(revision))
