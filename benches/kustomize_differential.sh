@@ -6,7 +6,7 @@
 #   benches/kustomize_differential.sh [-o OUTDIR] [-j JOBS] DIR...
 #
 # A root is a directory holding kustomization.yaml, kustomization.yml or Kustomization whose
-# kind is not Component. Each root is built by both tools (kubectl with a 60 s timeout, no
+# kind is not Component. Each root is built by both tools (no
 # network needed for local trees; remote bases fail in kubectl as they do offline) and
 # classified:
 #   identical       both render, same bytes
@@ -14,6 +14,7 @@
 #   both-refuse     both fail
 #   we-refuse       kubectl renders, we fail
 #   they-refuse     kubectl fails, we render
+#   timeout         kubectl did not finish in KUBECTL_TIMEOUT seconds (default 300)
 # The per-root classification goes to OUTDIR/results.tsv, outputs and errors of every
 # non-identical root to OUTDIR/cases/N.{ours,theirs,ours.err,theirs.err}; counts are printed.
 # GITOPS_TOOLKIT names the binary (default: target/release/gitops-toolkit, or
@@ -55,12 +56,14 @@ find "$@" \( -name kustomization.yaml -o -name kustomization.yml -o -name Kustom
 one() {
   local n=$1 root=$2 out=$3 bin=$4
   local c="$out/cases/$n"
-  ( cd "$root" && timeout 60 kubectl kustomize . >"$c.theirs" 2>"$c.theirs.err" )
+  ( cd "$root" && timeout "${KUBECTL_TIMEOUT:-300}" kubectl kustomize . >"$c.theirs" 2>"$c.theirs.err" )
   local theirs=$?
   ( cd "$root" && timeout 60 "$bin" kustomize build . >"$c.ours" 2>"$c.ours.err" )
   local ours=$?
   local class
-  if [ $theirs -eq 0 ] && [ $ours -eq 0 ]; then
+  if [ $theirs -eq 124 ]; then
+    class=timeout
+  elif [ $theirs -eq 0 ] && [ $ours -eq 0 ]; then
     if cmp -s "$c.theirs" "$c.ours"; then class=identical; else class=differ; fi
   elif [ $theirs -ne 0 ] && [ $ours -ne 0 ]; then
     class=both-refuse
@@ -73,13 +76,14 @@ one() {
   printf '%s\t%s\t%s\n' "$n" "$class" "$root"
 }
 export -f one
+export KUBECTL_TIMEOUT=${KUBECTL_TIMEOUT:-300}
 nl -ba -w1 -s' ' "$out/roots.txt" |
   xargs -P "$jobs" -L1 bash -c 'one "$0" "$1" "'"$out"'" "'"$bin"'"' |
   sort -n >"$out/results.tsv"
 
 total=$(wc -l <"$out/results.tsv")
 echo "roots: $total"
-for class in identical differ both-refuse we-refuse they-refuse; do
+for class in identical differ both-refuse we-refuse they-refuse timeout; do
   printf '%-12s %s\n' "$class" "$(cut -f2 "$out/results.tsv" | grep -cx "$class")"
 done
 echo "details: $out/results.tsv, $out/cases/"
