@@ -336,18 +336,23 @@ impl Builder<'_> {
             crate::yaml::parse_stream(&text, &full)?;
             self.custom_schema = true;
         }
+        let (mut user_prefix, mut user_suffix) = (Vec::new(), Vec::new());
         for path in &lvl.k.configurations {
             let full = self.resolve_file(lvl, path)?;
             let text = self.read_text(&full)?;
             for doc in crate::yaml::parse_stream(&text, &full)? {
-                let cfg = Builtin::from_config(&doc).map_err(|message| Error::Transform {
+                let mut cfg = Builtin::from_config(&doc).map_err(|message| Error::Transform {
                     file: full.clone(),
                     transformer: "configurations",
                     message,
                 })?;
+                fieldspec::merge_fs_slice(&mut user_prefix, &std::mem::take(&mut cfg.name_prefix));
+                fieldspec::merge_fs_slice(&mut user_suffix, &std::mem::take(&mut cfg.name_suffix));
                 acc.cfg.merge(&cfg);
             }
         }
+        fieldspec::fold_name_specs(&mut acc.cfg.name_prefix, &user_prefix);
+        fieldspec::fold_name_specs(&mut acc.cfg.name_suffix, &user_suffix);
         for crd in &lvl.k.crds {
             let path = self.resolve_file(lvl, crd)?;
             let text = self.read_text(&path)?;
@@ -654,11 +659,15 @@ impl Builder<'_> {
                 self.note(ra, file, "NamespaceTransformer", 1);
             }
         }
-        transform::name::prefix(ra, &k.name_prefix);
+        if !k.name_prefix.is_empty() {
+            transform::name::affix(ra, &k.name_prefix, true, &b.name_prefix);
+        }
         if !k.name_prefix.is_empty() {
             self.note(ra, file, "PrefixTransformer", 1);
         }
-        transform::name::suffix(ra, &k.name_suffix);
+        if !k.name_suffix.is_empty() {
+            transform::name::affix(ra, &k.name_suffix, false, &b.name_suffix);
+        }
         if !k.name_suffix.is_empty() {
             self.note(ra, file, "SuffixTransformer", 1);
         }
