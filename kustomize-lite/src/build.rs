@@ -154,6 +154,8 @@ struct Builder<'a> {
     crd_refs: Vec<NameRef>,
     /// A kustomization gave `openapi.path` (kustomize's schema is global, so are we).
     custom_schema: bool,
+    /// The built kustomization asks for `buildMetadata: [transformerAnnotations]`.
+    track_transformations: bool,
 }
 
 /// What a kustomization passes up to the one that includes it besides its objects, as
@@ -334,18 +336,23 @@ impl Builder<'_> {
             crate::yaml::parse_stream(&text, &full)?;
             self.custom_schema = true;
         }
+        let (mut user_prefix, mut user_suffix) = (Vec::new(), Vec::new());
         for path in &lvl.k.configurations {
             let full = self.resolve_file(lvl, path)?;
             let text = self.read_text(&full)?;
             for doc in crate::yaml::parse_stream(&text, &full)? {
-                let cfg = Builtin::from_config(&doc).map_err(|message| Error::Transform {
+                let mut cfg = Builtin::from_config(&doc).map_err(|message| Error::Transform {
                     file: full.clone(),
                     transformer: "configurations",
                     message,
                 })?;
+                fieldspec::merge_fs_slice(&mut user_prefix, &std::mem::take(&mut cfg.name_prefix));
+                fieldspec::merge_fs_slice(&mut user_suffix, &std::mem::take(&mut cfg.name_suffix));
                 acc.cfg.merge(&cfg);
             }
         }
+        fieldspec::fold_name_specs(&mut acc.cfg.name_prefix, &user_prefix);
+        fieldspec::fold_name_specs(&mut acc.cfg.name_suffix, &user_suffix);
         for crd in &lvl.k.crds {
             let path = self.resolve_file(lvl, crd)?;
             let text = self.read_text(&path)?;
@@ -546,6 +553,24 @@ impl Builder<'_> {
         Ok(out)
     }
 
+    /// With `buildMetadata: [transformerAnnotations]` on the built kustomization, records on
+    /// every object present that a built-in transformer of `file` ran `times` times, as
+    /// kustomize's multi-transformer does after each one, changed or not.
+    fn note(&self, ra: &mut [Resource], file: &str, kind: &'static str, times: usize) {
+        if !self.track_transformations {
+            return;
+        }
+        for r in ra.iter_mut() {
+            for _ in 0..times {
+                r.transformations.push(crate::resource::Configured {
+                    file: file.to_string(),
+                    kind,
+                    name: None,
+                });
+            }
+        }
+    }
+
     fn transform(&self, lvl: &Level<'_>, ra: &mut Vec<Resource>, b: &Builtin) -> Result<()> {
         let k = lvl.k;
         let file = lvl.file();
@@ -591,6 +616,9 @@ impl Builder<'_> {
                     .map_err(|m| perr(&name, m))?;
             }
         }
+        if !k.patches_strategic_merge.is_empty() {
+            self.note(ra, file, "PatchStrategicMergeTransformer", 1);
+        }
         // patches
         for (i, p) in k.patches.iter().enumerate() {
             let (text, name) = self.patch_text(lvl, p, i)?;
@@ -623,12 +651,26 @@ impl Builder<'_> {
                         .map_err(|m| perr(&name, m))?;
                 }
             }
+            self.note(ra, file, "PatchTransformer", 1);
         }
         if let Some(ns) = &k.namespace {
             transform::namespace::apply(ra, ns, &b.namespace);
+            if !ns.is_empty() {
+                self.note(ra, file, "NamespaceTransformer", 1);
+            }
         }
-        transform::name::prefix(ra, &k.name_prefix);
-        transform::name::suffix(ra, &k.name_suffix);
+        if !k.name_prefix.is_empty() {
+            transform::name::affix(ra, &k.name_prefix, true, &b.name_prefix);
+        }
+        if !k.name_prefix.is_empty() {
+            self.note(ra, file, "PrefixTransformer", 1);
+        }
+        if !k.name_suffix.is_empty() {
+            transform::name::affix(ra, &k.name_suffix, false, &b.name_suffix);
+        }
+        if !k.name_suffix.is_empty() {
+            self.note(ra, file, "SuffixTransformer", 1);
+        }
         transform::labels::apply(ra, &k.common_labels, &b.common_labels);
         for set in &k.labels {
             let mut specs: Vec<FieldSpec> = Vec::new();
@@ -644,13 +686,21 @@ impl Builder<'_> {
             transform::labels::merge_specs(&mut specs, &set.fields);
             transform::labels::apply(ra, &set.pairs, &specs);
         }
+        if !k.labels.is_empty() || !k.common_labels.is_empty() {
+            // One LabelTransformer per `labels` entry, and one for commonLabels.
+            self.note(ra, file, "LabelTransformer", k.labels.len() + 1);
+        }
         transform::labels::apply(ra, &k.common_annotations, &b.common_annotations);
+        if !k.common_annotations.is_empty() {
+            self.note(ra, file, "AnnotationsTransformer", 1);
+        }
         for (i, p) in k.patches_json6902.iter().enumerate() {
             let (text, name) = self.patch_text(lvl, p, i)?;
             let body = patch::parse(&text, &name).map_err(|m| perr(&name, m))?;
             let Some(t) = &p.target else { continue };
             let sel = Compiled::new(t).map_err(|m| perr(&name, m))?;
             apply_targeted(ra, &sel, &body, p, self.custom_schema).map_err(|m| perr(&name, m))?;
+            self.note(ra, file, "PatchJson6902Transformer", 1);
         }
         let terr = |transformer: &'static str, message: String| Error::Transform {
             file: file.to_string(),
@@ -659,11 +709,16 @@ impl Builder<'_> {
         };
         transform::replicas::apply(ra, &k.replicas, &b.replicas)
             .map_err(|m| terr("replicas", m))?;
+        self.note(ra, file, "ReplicaCountTransformer", k.replicas.len());
         transform::images::apply(ra, &k.images, &b.images).map_err(|m| terr("images", m))?;
+        self.note(ra, file, "ImageTagTransformer", k.images.len());
         let replacements = self
             .replacements(lvl)
             .map_err(|m| terr("replacements", m))?;
         crate::replacements::apply(ra, &replacements).map_err(|m| terr("replacements", m))?;
+        if !lvl.k.replacements.is_empty() {
+            self.note(ra, file, "ReplacementTransformer", 1);
+        }
         Ok(())
     }
 }
@@ -885,11 +940,13 @@ pub fn build_with(fs: &dyn FileSystem, dir: &str, opts: Options) -> Result<Vec<V
         stack: Vec::new(),
         crd_refs: Vec::new(),
         custom_schema: false,
+        track_transformations: false,
     };
     b.enter(&dir)?;
     // As kustomize, the kustomization built may be a Component (only a base listed under
     // `resources` must not be one).
     let k = b.load_kustomization(&dir)?;
+    b.track_transformations = k.transformer_annotations;
     let mut ra = Vec::new();
     let mut acc = Acc::new();
     b.accumulate(
@@ -983,6 +1040,32 @@ pub fn build_with(fs: &dyn FileSystem, dir: &str, opts: Options) -> Result<Vec<V
             }
             crate::resource::as_map(annotations)
                 .insert("config.kubernetes.io/origin".into(), Value::String(text));
+        }
+    }
+    if k.transformer_annotations {
+        for r in &mut ra {
+            if r.transformations.is_empty() {
+                continue;
+            }
+            let mut text = String::new();
+            for t in &r.transformations {
+                text.push_str(&format!(
+                    "- configuredIn: {}\n  configuredBy:\n    apiVersion: builtin\n    kind: {}\n",
+                    relative(&dir, &t.file),
+                    t.kind
+                ));
+            }
+            let meta = r.metadata_mut();
+            let annotations = meta
+                .entry("annotations")
+                .or_insert_with(|| Value::Object(Default::default()));
+            if !annotations.is_object() {
+                *annotations = Value::Object(Default::default());
+            }
+            crate::resource::as_map(annotations).insert(
+                "alpha.config.kubernetes.io/transformations".into(),
+                Value::String(text),
+            );
         }
     }
     Ok(ra

@@ -66,6 +66,62 @@ pub struct Builtin {
     pub name_refs: Vec<NameRef>,
     /// `vars`: the fields where `$(NAME)` is replaced.
     pub var_refs: Vec<FieldSpec>,
+    /// `namePrefix` specs of `configurations` files (the default, `metadata/name` of every
+    /// kind, is folded in per level by [`fold_name_specs`]).
+    pub name_prefix: Vec<FieldSpec>,
+    /// `nameSuffix` specs, as `name_prefix`.
+    pub name_suffix: Vec<FieldSpec>,
+}
+
+/// Merges `incoming` into `list` as kustomize's `FsSlice.MergeAll`: a spec is dropped when
+/// the list already holds one on the same path whose gvk it selects (so `metadata/name` of
+/// every kind is absorbed by an earlier `metadata/name` of one kind), then the list is
+/// sorted as kustomize sorts field specs (by kind order, then group, version, kind).
+pub fn merge_fs_slice(list: &mut Vec<FieldSpec>, incoming: &[FieldSpec]) {
+    for x in incoming {
+        if !list
+            .iter()
+            .any(|e| e.path == x.path && e.gvk.is_selected_by(&x.gvk))
+        {
+            list.push(x.clone());
+        }
+    }
+    list.sort_by_cached_key(|f| {
+        let order = |kind: &str| -> i64 {
+            let first = crate::order::ORDER_FIRST;
+            if let Some(i) = first.iter().position(|k| *k == kind) {
+                return i as i64 - first.len() as i64;
+            }
+            crate::order::ORDER_LAST
+                .iter()
+                .position(|k| *k == kind)
+                .map_or(0, |i| i as i64 + 1)
+        };
+        let or = |s: &str, d: &'static str| {
+            if s.is_empty() {
+                d.to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        (
+            order(&f.gvk.kind),
+            format!(
+                "{}_{}_{}",
+                or(&f.gvk.group, "~G"),
+                or(&f.gvk.version, "~V"),
+                or(&f.gvk.kind, "~K")
+            ),
+        )
+    });
+}
+
+/// One level's name specs as kustomize accumulates them: the default `metadata/name` merged
+/// with the level's own `configurations` specs, then merged into what the bases passed up.
+pub fn fold_name_specs(acc: &mut Vec<FieldSpec>, user: &[FieldSpec]) {
+    let mut level = vec![FieldSpec::new(Gvk::default(), "metadata/name", false)];
+    merge_fs_slice(&mut level, user);
+    merge_fs_slice(acc, &level);
 }
 
 fn merge_specs(list: &mut Vec<FieldSpec>, extra: &[FieldSpec]) {
@@ -87,6 +143,8 @@ impl Builtin {
         merge_specs(&mut self.images, &other.images);
         merge_specs(&mut self.replicas, &other.replicas);
         merge_specs(&mut self.var_refs, &other.var_refs);
+        merge_fs_slice(&mut self.name_prefix, &other.name_prefix);
+        merge_fs_slice(&mut self.name_suffix, &other.name_suffix);
         for r in &other.name_refs {
             if !self.name_refs.iter().any(|x| {
                 x.referred == r.referred
@@ -119,9 +177,11 @@ impl Builtin {
                 "images" => &mut b.images,
                 "replicas" => &mut b.replicas,
                 "varReference" => &mut b.var_refs,
-                // Name specs, label specs of `labels` and volume claim templates: read and
-                // checked, the transformers here use their built-in fields.
-                "namePrefix" | "nameSuffix" | "labels" | "volumeClaimTemplateLabels" => {
+                "namePrefix" => &mut b.name_prefix,
+                "nameSuffix" => &mut b.name_suffix,
+                // Label specs of `labels` and volume claim templates: read and checked, the
+                // transformers here use their built-in fields.
+                "labels" | "volumeClaimTemplateLabels" => {
                     config_specs(v, key)?;
                     continue;
                 }

@@ -199,6 +199,9 @@ pub struct Kustomization {
     pub transformers: Vec<String>,
     /// `buildMetadata: [originAnnotations]`: each object is annotated with where it came from.
     pub origin_annotations: bool,
+    /// `buildMetadata: [transformerAnnotations]`: each object is annotated with the
+    /// built-in transformers that ran over it.
+    pub transformer_annotations: bool,
     /// `openapi.path`: a schema file for custom kinds (read and checked; merge keys of custom
     /// kinds are inferred from the elements, which agrees with the usual schemas).
     pub openapi_path: Option<String>,
@@ -682,10 +685,11 @@ impl Kustomization {
                     for item in r.strings(v, field)? {
                         match item.as_str() {
                             "originAnnotations" => k.origin_annotations = true,
+                            "transformerAnnotations" => k.transformer_annotations = true,
                             other => {
                                 return Err(r.err(format!(
                                     "buildMetadata {other:?} is not supported by kustomize-lite \
-                                     (only originAnnotations)"
+                                     (only originAnnotations and transformerAnnotations)"
                                 )));
                             }
                         }

@@ -29,6 +29,9 @@ pub struct Resource {
     /// Fields its file left empty (`labels:`), reached through maps only: a strategic merge
     /// patch drops them, as kustomize's does.
     pub empty_fields: Vec<Vec<String>>,
+    /// The built-in transformers that ran over it (for `buildMetadata:
+    /// [transformerAnnotations]`), oldest first.
+    pub transformations: Vec<Configured>,
 }
 
 /// Where a generated object was configured, as kustomize's origin annotation says it.
@@ -56,6 +59,7 @@ impl Resource {
             ref_vars: Vec::new(),
             configured: None,
             empty_fields: Vec::new(),
+            transformations: Vec::new(),
         }
     }
 

@@ -64,6 +64,10 @@ pub(crate) fn run(cmd: Command, out: &mut Out) -> Outcome {
     let fs = DiskFs::new(top).map_err(|e| format!("{}: {e}", top.display()))?;
     let objects = build_with(&fs, &rel, opts).map_err(|e| absolute_paths(&e.to_string(), &rel))?;
     out.objects(&objects)?;
+    // The process ends right after printing: freeing a large build object by object is
+    // wasted work (about a tenth of the CPU time on argo-workflows' quick-start, 12 MB of
+    // CRDs); the memory goes back to the system at exit anyway.
+    std::mem::forget(objects);
     Ok(ExitCode::SUCCESS)
 }
 

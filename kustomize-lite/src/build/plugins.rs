@@ -233,36 +233,7 @@ impl Builder<'_> {
                     {
                         continue;
                     }
-                    for r in ra.iter_mut() {
-                        let g = r.gvk();
-                        for spec in specs.iter().filter(|s| g.is_selected_by(&s.gvk)) {
-                            if spec.path == ["metadata", "name"] {
-                                let one = std::slice::from_mut(&mut *r);
-                                if is_prefix {
-                                    transform::name::prefix(one, affix);
-                                } else {
-                                    transform::name::suffix(one, affix);
-                                }
-                                continue;
-                            }
-                            if affix.is_empty() || transform::name::skipped(r) {
-                                continue;
-                            }
-                            let _ = crate::fieldspec::apply::<()>(&mut r.obj, &g, spec, &mut |n| {
-                                let cur = match n {
-                                    Value::String(v) => v.as_str(),
-                                    Value::Null => "",
-                                    _ => return Ok(()),
-                                };
-                                *n = Value::String(if is_prefix {
-                                    format!("{affix}{cur}")
-                                } else {
-                                    format!("{cur}{affix}")
-                                });
-                                Ok(())
-                            });
-                        }
-                    }
+                    transform::name::affix(ra, affix, is_prefix, &specs);
                 }
                 Ok(())
             }

@@ -68,10 +68,20 @@ impl Ctx<'_> {
             })
             .collect();
         if list.len() != 1 {
+            // As kustomize: first with an empty prefix (suffix) list on either side matching
+            // any, then, if still ambiguous, strictly.
+            let loose =
+                |a: &[String], b: &[String]| a.is_empty() || b.is_empty() || same_ending(a, b);
             list.retain(|c| {
-                same_ending(&c.prefixes, &self.referrer.prefixes)
-                    && same_ending(&c.suffixes, &self.referrer.suffixes)
+                loose(&c.prefixes, &self.referrer.prefixes)
+                    && loose(&c.suffixes, &self.referrer.suffixes)
             });
+            if list.len() > 1 {
+                list.retain(|c| {
+                    same_ending(&c.prefixes, &self.referrer.prefixes)
+                        && same_ending(&c.suffixes, &self.referrer.suffixes)
+                });
+            }
         }
         let index_of = |c: &Candidate| self.candidates.iter().position(|x| std::ptr::eq(x, c));
         match list.as_slice() {
