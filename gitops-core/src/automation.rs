@@ -26,7 +26,7 @@ use crate::Error;
 use crate::model::{ImagePolicy, ImageUpdateAutomation};
 use crate::source::{GitBackend, Signature};
 
-/// One value a setter changed: image-policy's [`Change`](image_policy::Change) (file, line,
+/// One value a setter changed: image-policy's [`Change`] (file, line,
 /// object, setter, old and new value), so a commit template sees the same fields whichever
 /// way the changes were made.
 pub use image_policy::Change;

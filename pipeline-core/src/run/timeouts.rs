@@ -42,7 +42,7 @@ impl RunTimeouts {
         Self::from_fields(&t)
     }
 
-    /// The timeouts of `spec.timeouts` as written (what [`RunContext::timeouts`] holds).
+    /// The timeouts of `spec.timeouts` as written (what [`RunContext::timeouts`](super::RunContext::timeouts) holds).
     pub fn from_fields(t: &TimeoutFields) -> Result<Self, Error> {
         let parse = |field: &'static str, v: &Option<String>| -> Result<Option<Duration>, Error> {
             match v {
