@@ -19,7 +19,7 @@
 //!   "tasks": [{"name": "a", "taskRef": {"name": "t"},
 //!              "params": [{"name": "p", "value": "$(params.x)$(params.x)"}]}]
 //! }"#).unwrap();
-//! let limits = Limits { max_task_bytes: 16, ..Limits::default() };
+//! let limits = Limits::default().max_task_bytes(16);
 //! let run = PipelineRunState::with_limits(spec, RunContext::named("r", "demo"), limits).unwrap();
 //! let sim = simulate(run, None, |_| Some(SimOutcome::succeeded()));
 //! let c = sim.state.condition();
@@ -37,8 +37,10 @@ pub const DEFAULT_MAX_TASK_BYTES: usize = 3 * 512 * 1024;
 /// Default budget for the resolved specs of a whole run, all instances together: 64 MiB.
 pub const DEFAULT_MAX_RUN_BYTES: usize = 64 * 1024 * 1024;
 
-/// The limits of one run. [`Limits::default`] gives the documented defaults.
+/// The limits of one run. [`Limits::default`] gives the documented defaults; the setters
+/// change one each (`Limits::default().enable_cel_in_when(true)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Most combinations one matrix may produce (Tekton's
     /// `default-max-matrix-combinations-count`; default
@@ -59,6 +61,43 @@ pub struct Limits {
     /// pipelines in pipelines (`pipelineRef`/`pipelineSpec` in a pipeline task) validate and
     /// run as child runs only when set.
     pub enable_alpha_api: bool,
+}
+
+impl Limits {
+    /// Sets [`Limits::max_matrix_combinations`].
+    #[must_use]
+    pub fn max_matrix_combinations(mut self, n: usize) -> Self {
+        self.max_matrix_combinations = n;
+        self
+    }
+
+    /// Sets [`Limits::max_task_bytes`].
+    #[must_use]
+    pub fn max_task_bytes(mut self, n: usize) -> Self {
+        self.max_task_bytes = n;
+        self
+    }
+
+    /// Sets [`Limits::max_run_bytes`].
+    #[must_use]
+    pub fn max_run_bytes(mut self, n: usize) -> Self {
+        self.max_run_bytes = n;
+        self
+    }
+
+    /// Sets [`Limits::enable_cel_in_when`].
+    #[must_use]
+    pub fn enable_cel_in_when(mut self, on: bool) -> Self {
+        self.enable_cel_in_when = on;
+        self
+    }
+
+    /// Sets [`Limits::enable_alpha_api`].
+    #[must_use]
+    pub fn enable_alpha_api(mut self, on: bool) -> Self {
+        self.enable_alpha_api = on;
+        self
+    }
 }
 
 impl Default for Limits {

@@ -107,12 +107,6 @@ impl ParamValue {
 pub struct NestedParamValue;
 
 /// For hosts that report errors as text.
-impl From<NestedParamValue> for String {
-    fn from(e: NestedParamValue) -> String {
-        e.to_string()
-    }
-}
-
 impl Default for ParamValue {
     fn default() -> Self {
         ParamValue::String(String::new())

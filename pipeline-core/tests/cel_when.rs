@@ -43,10 +43,7 @@ spec:
 "#;
 
 fn cel_on() -> Limits {
-    Limits {
-        enable_cel_in_when: true,
-        ..Limits::default()
-    }
+    Limits::default().enable_cel_in_when(true)
 }
 
 fn sim(yaml: &str) -> pipeline_core::simulate::Simulation {

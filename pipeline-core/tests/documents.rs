@@ -299,6 +299,25 @@ spec:
             .any(|m| m.contains("runs the entrypoint of image \"alpine\"")),
         "{a:?}"
     );
+    // The outcome serializes for a host (camelCase, durations in seconds, states as words).
+    let json = serde_json::to_value(&out).unwrap();
+    assert_eq!(json["condition"]["type"], "Succeeded", "{json}");
+    assert_eq!(json["condition"]["status"], "False", "{json}");
+    assert!(json["durationSeconds"].is_f64(), "{json}");
+    let task = &json["tasks"][0];
+    assert_eq!(task["name"], "a");
+    assert_eq!(task["state"], "Failed");
+    assert!(
+        task["messages"][0]
+            .as_str()
+            .unwrap()
+            .contains("image \"alpine\"")
+    );
+    assert_eq!(task["results"]["out"], "from-template from-step");
+    assert!(
+        task["startedSeconds"].is_f64() && task["durationSeconds"].is_f64(),
+        "{json}"
+    );
 }
 
 /// A step that refers to a StepAction runs it, its params from the step (else the

@@ -55,10 +55,7 @@ impl TaskExecutor for Recorder {
 }
 
 fn alpha() -> Limits {
-    Limits {
-        enable_alpha_api: true,
-        ..Limits::default()
-    }
+    Limits::default().enable_alpha_api(true)
 }
 
 fn run(yaml: &str, pipeline: &str, params: &[(&str, &str)]) -> (PipelineRunOutcome, Recorder) {

@@ -124,11 +124,9 @@ pub(crate) enum ApiFields {
 }
 
 fn limits(cel: bool, api: ApiFields) -> Limits {
-    Limits {
-        enable_cel_in_when: cel,
-        enable_alpha_api: api == ApiFields::Alpha,
-        ..Limits::default()
-    }
+    Limits::default()
+        .enable_cel_in_when(cel)
+        .enable_alpha_api(api == ApiFields::Alpha)
 }
 
 #[derive(Default)]
@@ -337,7 +335,7 @@ fn typed_value(declared: ParamType, v: &str) -> Result<ParamValue, String> {
     match declared {
         ParamType::Array | ParamType::Object if v.starts_with('[') || v.starts_with('{') => {
             let json: Value = serde_json::from_str(v).map_err(|e| e.to_string())?;
-            let value = ParamValue::from_json(&json)?;
+            let value = ParamValue::from_json(&json).map_err(|e| e.to_string())?;
             if value.param_type() == declared {
                 Ok(value)
             } else {

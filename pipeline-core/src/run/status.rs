@@ -10,8 +10,9 @@ use super::{
     Condition, ConditionStatus, InstPhase, Phase, PipelineRunState, SkipReason, SpecStatus, TaskRt,
 };
 
-/// The state of one pipeline task as reported by [`PipelineRunState::task_statuses`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The state of one pipeline task as reported by [`PipelineRunState::task_statuses`]
+/// (serialized as [`TaskState::as_str`] writes it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum TaskState {
     /// Never started (and not skipped).
     NotRun,

@@ -163,8 +163,9 @@ pub trait TaskExecutor: Send + Sync {
     fn execute(&self, job: &TaskJob, logs: &dyn LogSink) -> TaskExecution;
 }
 
-/// One pipeline task in a finished run.
-#[derive(Debug, Clone, PartialEq)]
+/// One pipeline task in a finished run (serialized in camelCase, durations as seconds).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TaskOutcome {
     /// Pipeline task name.
     pub name: String,
@@ -177,8 +178,10 @@ pub struct TaskOutcome {
     /// Results.
     pub results: BTreeMap<String, ParamValue>,
     /// When the first instance started, as an offset from the run's start.
+    #[serde(rename = "startedSeconds", serialize_with = "optional_seconds")]
     pub started: Option<Duration>,
     /// Wall time from the first instance's start to the last instance's end.
+    #[serde(rename = "durationSeconds", serialize_with = "optional_seconds")]
     pub duration: Option<Duration>,
     /// Instances (matrix combinations).
     pub instances: usize,
@@ -188,8 +191,10 @@ pub struct TaskOutcome {
     pub messages: Vec<String>,
 }
 
-/// A finished run, ready to print like `tkn pipelinerun describe`.
-#[derive(Debug, Clone, PartialEq)]
+/// A finished run, ready to print like `tkn pipelinerun describe` (serialized in camelCase,
+/// durations as seconds).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PipelineRunOutcome {
     /// PipelineRun name.
     pub name: String,
@@ -202,7 +207,19 @@ pub struct PipelineRunOutcome {
     /// Pipeline results.
     pub results: BTreeMap<String, ParamValue>,
     /// Total wall time.
+    #[serde(rename = "durationSeconds", serialize_with = "seconds")]
     pub duration: Duration,
+}
+
+fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+fn optional_seconds<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_f64(d.as_secs_f64()),
+        None => s.serialize_none(),
+    }
 }
 
 impl PipelineRunOutcome {
