@@ -52,31 +52,8 @@ items:
     conditions: [{type: Succeeded, status: "False", reason: Failed, message: Testing tr failed}]
 "#;
 
-const GOLDEN_FAILED: &str = "Name:              pipeline-run
-Namespace:         ns
-Pipeline Ref:      pipeline
-Service Account:   test-sa
-Labels:
- tekton.dev/pipeline=pipeline
-
-Status
-
-STARTED          DURATION   STATUS
-10 minutes ago   5m0s       Failed(Resource not found)
-
-Message
-
-Resource test-resource not found in the pipelinerun
-TaskRun(s) cancelled: tr-1
-
-Timeouts
- Pipeline:   1h0m0s
-
-Taskruns
-
- NAME   TASK NAME   STARTED         DURATION   STATUS
- tr-1   t-1         8 minutes ago   3m0s       Failed
-";
+const GOLDEN_FAILED: &str =
+    include_str!("../pipeline-core/tests/data/tkn-describe/TestPipelineRunDescribe_failed.golden");
 
 #[test]
 fn describe_prints_tkn_golden_from_a_list() {

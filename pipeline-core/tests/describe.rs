@@ -159,31 +159,8 @@ status:
   conditions: [{type: Succeeded, status: "False", reason: Failed, message: Testing tr failed}]
 "#;
 
-const GOLDEN_FAILED: &str = "Name:              pipeline-run
-Namespace:         ns
-Pipeline Ref:      pipeline
-Service Account:   test-sa
-Labels:
- tekton.dev/pipeline=pipeline
-
-Status
-
-STARTED          DURATION   STATUS
-10 minutes ago   5m0s       Failed(Resource not found)
-
-Message
-
-Resource test-resource not found in the pipelinerun
-TaskRun(s) cancelled: tr-1
-
-Timeouts
- Pipeline:   1h0m0s
-
-Taskruns
-
- NAME   TASK NAME   STARTED         DURATION   STATUS
- tr-1   t-1         8 minutes ago   3m0s       Failed
-";
+/// tektoncd/cli's `TestPipelineRunDescribe_failed.golden` (also read by the CLI's test).
+const GOLDEN_FAILED: &str = include_str!("data/tkn-describe/TestPipelineRunDescribe_failed.golden");
 
 #[test]
 fn failed_golden() {
@@ -422,11 +399,24 @@ STARTED   DURATION   STATUS
 
 #[test]
 fn custom_and_zero_timeouts_golden() {
-    // TestPipelineRunDescribe_custom_timeout.golden and _zero_timeout.golden.
-    let yaml = "kind: PipelineRun\nmetadata: {name: pr-custom-timeout, namespace: ns}\nspec: {pipelineRef: {name: pr-custom-timeout}, timeouts: {pipeline: 1m}}\n";
-    let want = "Name:           pr-custom-timeout
+    // TestPipelineRunDescribe_custom_timeout.golden and _zero_timeout.golden: the same text
+    // but for the names and the timeout, as written (`1m`, `0s`) and as Go prints it.
+    for (run, pipeline, written, printed) in [
+        ("pr-custom-timeout", "pr-custom-timeout", "1m", "1m0s"),
+        (
+            "pipeline-run-zero-timeout",
+            "pipeline-zero-timeout",
+            "0s",
+            "0s",
+        ),
+    ] {
+        let yaml = format!(
+            "kind: PipelineRun\nmetadata: {{name: {run}, namespace: ns}}\nspec: {{pipelineRef: {{name: {pipeline}}}, timeouts: {{pipeline: {written}}}}}\n"
+        );
+        let want = format!(
+            "Name:           {run}
 Namespace:      ns
-Pipeline Ref:   pr-custom-timeout
+Pipeline Ref:   {pipeline}
 
 Status
 
@@ -434,23 +424,11 @@ STARTED   DURATION   STATUS
 ---       ---        ---
 
 Timeouts
- Pipeline:   1m0s
-";
-    assert_eq!(describe(yaml, 0), want);
-    let yaml = "kind: PipelineRun\nmetadata: {name: pipeline-run-zero-timeout, namespace: ns}\nspec: {pipelineRef: {name: pipeline-zero-timeout}, timeouts: {pipeline: 0s}}\n";
-    let want = "Name:           pipeline-run-zero-timeout
-Namespace:      ns
-Pipeline Ref:   pipeline-zero-timeout
-
-Status
-
-STARTED   DURATION   STATUS
----       ---        ---
-
-Timeouts
- Pipeline:   0s
-";
-    assert_eq!(describe(yaml, 0), want);
+ Pipeline:   {printed}
+"
+        );
+        assert_eq!(describe(&yaml, 0), want);
+    }
 }
 
 #[test]
